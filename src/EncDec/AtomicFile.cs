@@ -1,4 +1,4 @@
-namespace EncDec.IO;
+namespace EncDec;
 
 /// <summary>Writes files atomically: to a temporary file beside the target, then renamed over it,
 /// so a crash or an error never leaves a half-written output.</summary>

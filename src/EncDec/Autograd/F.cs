@@ -1,0 +1,397 @@
+using EncDec.Tensors;
+
+namespace EncDec.Autograd;
+
+/// <summary>How a loss is reduced over its elements.</summary>
+public enum Reduction { None, Mean, Sum }
+
+/// <summary>
+/// Differentiable functional operations (PyTorch's <c>torch.nn.functional</c> in PascalCase): fused
+/// kernels for the hot layers (linear, layer norm, embedding, cross-entropy) and the structural ops.
+/// Each fused kernel is tested against the same computation composed from primitive ops.
+/// </summary>
+public static class F
+{
+    // ------------------------------------------------------------------ linear
+
+    /// <summary>y = x·Wᵀ + b with x (…, in), W (out, in), b (out). Fused: dW accumulates straight from one GEMM.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        int inF = weight.Shape[1], outF = weight.Shape[0];
+        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear: input {ShapeUtil.Format(x.Shape)} does not end in {inF}");
+        var xc = x.ContiguousRaw();
+        int rows = xc.Numel / Math.Max(inF, 1);
+        var x2 = xc.ViewRaw(new[] { rows, inF });                     // (N, in)
+        var outShape = (int[])x.Shape.Clone(); outShape[^1] = outF;
+        var y = Tensor.Empty(outShape);
+        var y2 = y.ViewRaw(new[] { rows, outF });                      // (N, out)
+        MatMulKernel.Gemm2D(x2, false, weight, true, y2, 0f);         // (N, in)·(in, out)
+        if (bias is not null)
+        {
+            var bs = bias.ContiguousRaw().Span; var ys = y2.Span;
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(ys.Slice(r * outF, outF), bs, ys.Slice(r * outF, outF));
+        }
+        var inputs = bias is null ? new[] { x, weight } : new[] { x, weight, bias };
+        if (!Tensor.NeedsGrad(inputs)) return y;
+        return y.WithGrad("Linear", inputs, g =>
+        {
+            var g2 = g.ViewRaw(new[] { rows, outF });                  // (N, out)
+            if (x.RequiresGrad)
+            {
+                var dx = Tensor.Empty(x.Shape);
+                MatMulKernel.Gemm2D(g2, false, weight, false, dx.ViewRaw(new[] { rows, inF }), 0f); // (N,out)·(out,in)
+                x.AccumulateGrad(dx);
+            }
+            if (weight.RequiresGrad)
+            {
+                var w = weight.GradSink();                              // (out, in) += gᵀ·x
+                MatMulKernel.Gemm2D(g2, true, x2, false, w, 1f);
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var db = bias.GradSink().Span; var gs = g2.Span;
+                for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, gs.Slice(r * outF, outF), db);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ embedding
+
+    /// <summary>Rows of <paramref name="weight"/> (V, D) for each id → ids.Shape + (D). The padding row gets no gradient.</summary>
+    public static Tensor Embedding(IndexTensor ids, Tensor weight, int? paddingIdx = null)
+    {
+        int v = weight.Shape[0], d = weight.Shape[1];
+        var w = weight.ContiguousRaw().Span;
+        var outShape = ids.Shape.Concat(new[] { d }).ToArray();
+        var y = Tensor.Empty(outShape);
+        var ys = y.Span;
+        var idx = ids.Data;
+        for (int i = 0; i < idx.Length; i++)
+        {
+            int t = idx[i];
+            if ((uint)t >= (uint)v) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {t} out of range for an embedding of {v} rows");
+            w.Slice(t * d, d).CopyTo(ys.Slice(i * d, d));
+        }
+        if (!Tensor.NeedsGrad(weight)) return y;
+        return y.WithGrad("Embedding", new[] { weight }, g =>
+        {
+            var sink = weight.GradSink().Span; var gs = g.Span;
+            for (int i = 0; i < idx.Length; i++)
+            {
+                int t = idx[i];
+                if (paddingIdx == t) continue;
+                var row = sink.Slice(t * d, d);
+                TensorPrimitives.Add(row, gs.Slice(i * d, d), row);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ layer norm
+
+    /// <summary>Layer normalisation over the last dimension (biased variance, as PyTorch), fused forward and backward.</summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps = 1e-5f)
+    {
+        int n = x.Shape[^1];
+        var xc = x.ContiguousRaw();
+        int rows = xc.Numel / Math.Max(n, 1);
+        var y = Tensor.Empty(x.Shape);
+        var xhat = new float[xc.Numel];
+        var rstd = new float[rows];
+        var xs = xc.Span; var ys = y.Span;
+        var ws = weight is null ? default : weight.ContiguousRaw().Span;
+        var bs = bias is null ? default : bias.ContiguousRaw().Span;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = xs.Slice(r * n, n);
+            var hr = xhat.AsSpan(r * n, n);
+            double mean = 0; foreach (var v in xr) mean += v; mean /= n;
+            double var_ = 0; foreach (var v in xr) { double dv = v - mean; var_ += dv * dv; } var_ /= n;
+            float rs = (float)(1.0 / Math.Sqrt(var_ + eps));
+            rstd[r] = rs;
+            TensorPrimitives.Subtract(xr, (float)mean, hr);
+            TensorPrimitives.Multiply(hr, rs, hr);
+            var yr = ys.Slice(r * n, n);
+            if (weight is not null) TensorPrimitives.Multiply(hr, ws, yr); else hr.CopyTo(yr);
+            if (bias is not null) TensorPrimitives.Add(yr, bs, yr);
+        }
+        var inputs = new List<Tensor> { x };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        if (!Tensor.NeedsGrad(inputs.ToArray())) return y;
+        return y.WithGrad("LayerNorm", inputs.ToArray(), g =>
+        {
+            var gs = g.Span;
+            var wv = weight?.ContiguousRaw();
+            Tensor? dx = x.RequiresGrad ? Tensor.Empty(x.Shape) : null;
+            var dw = weight is { RequiresGrad: true } ? weight.GradSink() : null;
+            var db = bias is { RequiresGrad: true } ? bias.GradSink() : null;
+            var dxhat = new float[n];
+            for (int r = 0; r < rows; r++)
+            {
+                var gr = gs.Slice(r * n, n);
+                var hr = xhat.AsSpan(r * n, n);
+                if (dw is not null) { var s = dw.Span; for (int j = 0; j < n; j++) s[j] += gr[j] * hr[j]; }
+                if (db is not null) { var s = db.Span; TensorPrimitives.Add(s, gr, s); }
+                if (dx is null) continue;
+                if (wv is not null) TensorPrimitives.Multiply(gr, wv.Span, dxhat); else gr.CopyTo(dxhat);
+                float m1 = TensorPrimitives.Sum<float>(dxhat) / n;
+                float m2 = TensorPrimitives.Dot<float>(dxhat, hr) / n;
+                var dr = dx.Span.Slice(r * n, n);
+                float rs = rstd[r];
+                for (int j = 0; j < n; j++) dr[j] = rs * (dxhat[j] - m1 - hr[j] * m2);
+            }
+            if (dx is not null) x.AccumulateGrad(dx);
+        });
+    }
+
+    // ------------------------------------------------------------------ cross-entropy
+
+    /// <summary>
+    /// Cross-entropy over logits (…, V) against integer targets (…): fused log-softmax + NLL with
+    /// <paramref name="ignoreIndex"/> and label smoothing, exactly as <c>torch.nn.functional.cross_entropy</c>
+    /// (smoothing mixes the one-hot target with the uniform distribution over V classes; the mean is over
+    /// non-ignored targets).
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, IndexTensor targets, int ignoreIndex = -100,
+                                      float labelSmoothing = 0f, Reduction reduction = Reduction.Mean)
+    {
+        int v = logits.Shape[^1];
+        var lc = logits.ContiguousRaw();
+        int rows = lc.Numel / Math.Max(v, 1);
+        if (targets.Numel != rows) throw new ArgumentException($"cross_entropy: {rows} rows of logits but {targets.Numel} targets");
+        var ls = lc.Span;
+        var logp = Tensor.Empty(rows, v);
+        var lps = logp.Span;
+        Kernels.LogSoftmaxRows(ls, lps, v);
+        var tg = targets.Data;
+        var perRow = new float[rows];
+        int count = 0;
+        float eps = labelSmoothing;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = tg[r];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)v) throw new ArgumentOutOfRangeException(nameof(targets), $"target {t} out of range for {v} classes");
+            count++;
+            var lr = lps.Slice(r * v, v);
+            float nll = -lr[t];
+            float loss = nll;
+            if (eps > 0) loss = (1 - eps) * nll + eps * (-TensorPrimitives.Sum(lr) / v);
+            perRow[r] = loss;
+        }
+        Tensor result;
+        float scale;
+        switch (reduction)
+        {
+            case Reduction.None:
+                result = Tensor.FromArray(perRow, targets.Shape); scale = 1; break;
+            case Reduction.Sum:
+                result = Tensor.Scalar((float)perRow.Sum(p => (double)p)); scale = 1; break;
+            default:
+                // PyTorch returns NaN for a mean over zero non-ignored targets.
+                result = Tensor.Scalar(count == 0 ? float.NaN : (float)(perRow.Sum(p => (double)p) / count));
+                scale = count == 0 ? 0 : 1f / count; break;
+        }
+        if (!Tensor.NeedsGrad(logits)) return result;
+        return result.WithGrad("CrossEntropy", new[] { logits }, g =>
+        {
+            var dl = Tensor.Zeros(logits.Shape);
+            var ds = dl.Span; var gs = g.Span;
+            for (int r = 0; r < rows; r++)
+            {
+                int t = tg[r];
+                if (t == ignoreIndex) continue;
+                float s = (reduction == Reduction.None ? gs[r] : gs[0]) * scale;
+                var dr = ds.Slice(r * v, v);
+                TensorPrimitives.Exp(logp.Span.Slice(r * v, v), dr);    // softmax
+                if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
+                dr[t] -= 1 - eps;
+                TensorPrimitives.Multiply(dr, s, dr);
+            }
+            logits.AccumulateGrad(dl);
+        });
+    }
+
+    /// <summary>Negative log-likelihood over log-probabilities (…, V), like <c>F.nll_loss</c>.</summary>
+    public static Tensor NllLoss(Tensor logProbs, IndexTensor targets, int ignoreIndex = -100)
+    {
+        int v = logProbs.Shape[^1];
+        var flat = logProbs.Reshape(-1, v);
+        var picked = Gather(flat, 1, new IndexTensor(targets.Data.Select(t => t == ignoreIndex ? 0 : t).ToArray(), targets.Numel, 1));
+        var mask = Tensor.FromArray(targets.Data.Select(t => t == ignoreIndex ? 0f : 1f).ToArray(), targets.Numel, 1);
+        int count = targets.Data.Count(t => t != ignoreIndex);
+        return (picked * mask).Sum().MulScalar(-1f / Math.Max(count, 1));
+    }
+
+    // ------------------------------------------------------------------ dropout
+
+    /// <summary>Inverted dropout: zeroes each element with probability <paramref name="p"/> and scales the rest by 1/(1-p).</summary>
+    public static Tensor Dropout(Tensor x, float p, bool training, Rng? rng = null)
+    {
+        if (!training || p <= 0f) return x;
+        if (p >= 1f) return x.MulScalar(0f);
+        rng ??= Rng.Global;
+        var mask = Tensor.Empty(x.Shape);
+        var ms = mask.Span;
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < ms.Length; i++) ms[i] = rng.NextDouble() < p ? 0f : keep;
+        return x.Mul(mask);
+    }
+
+    // ------------------------------------------------------------------ structure
+
+    /// <summary>Concatenates along <paramref name="dim"/>.</summary>
+    public static Tensor Concat(IReadOnlyList<Tensor> tensors, int dim)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("concat of no tensors");
+        var first = tensors[0];
+        int d = ShapeUtil.NormalizeDim(dim, first.Rank);
+        var shape = (int[])first.Shape.Clone();
+        shape[d] = 0;
+        foreach (var t in tensors)
+        {
+            if (t.Rank != first.Rank) throw new ArgumentException("concat: ranks differ");
+            for (int i = 0; i < t.Rank; i++)
+                if (i != d && t.Shape[i] != first.Shape[i]) throw new ArgumentException($"concat: shapes {ShapeUtil.Format(first.Shape)} and {ShapeUtil.Format(t.Shape)} differ outside dim {d}");
+            shape[d] += t.Shape[d];
+        }
+        var y = Tensor.Empty(shape);
+        var (outer, _, inner) = Kernels.Split3(shape, d);
+        int rowOut = shape[d] * inner;
+        var ys = y.Span;
+        int at = 0;
+        var starts = new int[tensors.Count];
+        for (int k = 0; k < tensors.Count; k++)
+        {
+            var tc = tensors[k].ContiguousRaw();
+            int len = tc.Shape[d] * inner;
+            var ts = tc.Span;
+            for (int o = 0; o < outer; o++) ts.Slice(o * len, len).CopyTo(ys.Slice(o * rowOut + at, len));
+            starts[k] = at / Math.Max(inner, 1);
+            at += len;
+        }
+        var inputs = tensors.ToArray();
+        if (!Tensor.NeedsGrad(inputs)) return y;
+        return y.WithGrad("Concat", inputs, g =>
+        {
+            for (int k = 0; k < inputs.Length; k++)
+                if (inputs[k].RequiresGrad)
+                    inputs[k].AccumulateGrad(g.NarrowRaw(d, starts[k], inputs[k].Shape[d]).ContiguousRaw());
+        });
+    }
+
+    /// <summary>Stacks equal-shaped tensors along a new dimension.</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim)
+        => Concat(tensors.Select(t => t.Unsqueeze(dim < 0 ? dim + t.Rank + 1 : dim)).ToList(), dim < 0 ? dim + tensors[0].Rank + 1 : dim);
+
+    /// <summary>Splits into pieces of the given sizes along <paramref name="dim"/> (views).</summary>
+    public static Tensor[] Split(Tensor x, int[] sizes, int dim)
+    {
+        int d = ShapeUtil.NormalizeDim(dim, x.Rank);
+        if (sizes.Sum() != x.Shape[d]) throw new ArgumentException($"split sizes sum to {sizes.Sum()}, dim {d} has {x.Shape[d]}");
+        var r = new Tensor[sizes.Length];
+        int at = 0;
+        for (int i = 0; i < sizes.Length; i++) { r[i] = x.Narrow(d, at, sizes[i]); at += sizes[i]; }
+        return r;
+    }
+
+    /// <summary>Splits into <paramref name="chunks"/> equal pieces (the last may be smaller), like torch.chunk.</summary>
+    public static Tensor[] Chunk(Tensor x, int chunks, int dim)
+    {
+        int d = ShapeUtil.NormalizeDim(dim, x.Rank);
+        int n = x.Shape[d], size = (n + chunks - 1) / chunks;
+        var sizes = new List<int>();
+        for (int at = 0; at < n; at += size) sizes.Add(Math.Min(size, n - at));
+        return Split(x, sizes.ToArray(), d);
+    }
+
+    /// <summary>Selects entries of <paramref name="dim"/> by index (the gradient is scatter-added).</summary>
+    public static Tensor IndexSelect(Tensor x, int dim, IndexTensor index)
+    {
+        int d = ShapeUtil.NormalizeDim(dim, x.Rank);
+        var xc = x.ContiguousRaw();
+        var (outer, n, inner) = Kernels.Split3(x.Shape, d);
+        var shape = (int[])x.Shape.Clone(); shape[d] = index.Numel;
+        var y = Tensor.Empty(shape);
+        var xs = xc.Span; var ys = y.Span; var ix = index.Data; int m = ix.Length;
+        foreach (var i in ix) if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(index), $"index {i} out of range for size {n}");
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < m; j++)
+                xs.Slice((o * n + ix[j]) * inner, inner).CopyTo(ys.Slice((o * m + j) * inner, inner));
+        if (!Tensor.NeedsGrad(x)) return y;
+        return y.WithGrad("IndexSelect", new[] { x }, g =>
+        {
+            var sink = x.GradSink().Span; var gs = g.Span;
+            for (int o = 0; o < outer; o++)
+                for (int j = 0; j < m; j++)
+                {
+                    var dst = sink.Slice((o * n + ix[j]) * inner, inner);
+                    TensorPrimitives.Add(dst, gs.Slice((o * m + j) * inner, inner), dst);
+                }
+        });
+    }
+
+    /// <summary>torch.gather: out[…, j, …] = x[…, index[…, j, …], …] along <paramref name="dim"/>; index has x's rank.</summary>
+    public static Tensor Gather(Tensor x, int dim, IndexTensor index)
+    {
+        int d = ShapeUtil.NormalizeDim(dim, x.Rank);
+        if (index.Rank != x.Rank) throw new ArgumentException("gather: index must have the input's rank");
+        for (int i = 0; i < x.Rank; i++)
+            if (i != d && index.Shape[i] != x.Shape[i]) throw new ArgumentException($"gather: index shape {ShapeUtil.Format(index.Shape)} vs input {ShapeUtil.Format(x.Shape)}");
+        var xc = x.ContiguousRaw();
+        var (outer, n, inner) = Kernels.Split3(x.Shape, d);
+        int m = index.Shape[d];
+        var y = Tensor.Empty(index.Shape);
+        var xs = xc.Span; var ys = y.Span; var ix = index.Data;
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < m; j++)
+                for (int i = 0; i < inner; i++)
+                {
+                    int p = (o * m + j) * inner + i;
+                    int t = ix[p];
+                    if ((uint)t >= (uint)n) throw new ArgumentOutOfRangeException(nameof(index), $"index {t} out of range for size {n}");
+                    ys[p] = xs[(o * n + t) * inner + i];
+                }
+        if (!Tensor.NeedsGrad(x)) return y;
+        return y.WithGrad("Gather", new[] { x }, g =>
+        {
+            var sink = x.GradSink().Span; var gs = g.Span;
+            for (int o = 0; o < outer; o++)
+                for (int j = 0; j < m; j++)
+                    for (int i = 0; i < inner; i++)
+                    {
+                        int p = (o * m + j) * inner + i;
+                        sink[(o * n + ix[p]) * inner + i] += gs[p];
+                    }
+        });
+    }
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with broadcasting (condition nonzero = true).</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
+    {
+        var shape = ShapeUtil.Broadcast(ShapeUtil.Broadcast(condition.Shape, a.Shape), b.Shape);
+        var c = condition.ExpandRaw(shape).ContiguousRaw();
+        var ae = a.ExpandRaw(shape).ContiguousRaw();
+        var be = b.ExpandRaw(shape).ContiguousRaw();
+        var y = Tensor.Empty(shape);
+        var cs = c.Span; var asp = ae.Span; var bsp = be.Span; var ys = y.Span;
+        for (int i = 0; i < ys.Length; i++) ys[i] = cs[i] != 0 ? asp[i] : bsp[i];
+        if (!Tensor.NeedsGrad(a, b)) return y;
+        return y.WithGrad("Where", new[] { a, b }, g =>
+        {
+            var gs = g.Span; var cv = c.Span;
+            if (a.RequiresGrad)
+            {
+                var ga = Tensor.Empty(shape); var s = ga.Span;
+                for (int i = 0; i < s.Length; i++) s[i] = cv[i] != 0 ? gs[i] : 0f;
+                a.AccumulateGrad(ga);
+            }
+            if (b.RequiresGrad)
+            {
+                var gb = Tensor.Empty(shape); var s = gb.Span;
+                for (int i = 0; i < s.Length; i++) s[i] = cv[i] != 0 ? 0f : gs[i];
+                b.AccumulateGrad(gb);
+            }
+        });
+    }
+}

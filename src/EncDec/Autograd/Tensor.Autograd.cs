@@ -1,0 +1,142 @@
+using EncDec.Autograd;
+
+namespace EncDec.Tensors;
+
+public sealed partial class Tensor
+{
+    private bool _requiresGrad;
+    private Tensor? _pendingGrad;
+
+    /// <summary>The operation that produced this tensor, or null for a leaf.</summary>
+    public Node? GradFn { get; private set; }
+
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Accumulated gradient of a leaf tensor after <see cref="Backward"/> (persistent storage).</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>Whether gradients flow to this tensor. Only leaves may have it set by the user.</summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (!IsLeaf && !value) throw new InvalidOperationException("cannot clear RequiresGrad of a non-leaf tensor; use Detach()");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor (fluent).</summary>
+    public Tensor RequiresGrad_(bool value = true) { RequiresGrad = value; return this; }
+
+    /// <summary>A tensor sharing this one's storage with no history.</summary>
+    public Tensor Detach() => new(Storage, _shape, _strides, Offset);
+
+    /// <summary>Drops the accumulated gradient.</summary>
+    public void ZeroGrad(bool setToNull = true)
+    {
+        if (setToNull) Grad = null;
+        else Grad?.Span.Clear();
+    }
+
+    /// <summary>True when an op on these inputs must record a node.</summary>
+    internal static bool NeedsGrad(Tensor a) => GradMode.IsEnabled && a._requiresGrad;
+    internal static bool NeedsGrad(Tensor a, Tensor b) => GradMode.IsEnabled && (a._requiresGrad || b._requiresGrad);
+    internal static bool NeedsGrad(ReadOnlySpan<Tensor> ts)
+    {
+        if (!GradMode.IsEnabled) return false;
+        foreach (var t in ts) if (t._requiresGrad) return true;
+        return false;
+    }
+
+    /// <summary>Marks this freshly made tensor as the output of <paramref name="name"/>.</summary>
+    internal Tensor WithGrad(string name, Tensor[] inputs, Action<Tensor> backward)
+    {
+        GradFn = new Node(name, inputs, backward);
+        _requiresGrad = true;
+        return this;
+    }
+
+    /// <summary>
+    /// The contiguous buffer that gradients of this tensor accumulate into (created zeroed on first use):
+    /// the persistent <see cref="Grad"/> for a leaf, a pending buffer for an intermediate.
+    /// Backward kernels may add into it directly (e.g. a GEMM with beta = 1).
+    /// </summary>
+    internal Tensor GradSink()
+    {
+        if (IsLeaf)
+        {
+            if (Grad is null)
+            {
+                using (TensorScope.Suspend()) Grad = ZerosPersistent(_shape);
+            }
+            return Grad;
+        }
+        return _pendingGrad ??= Zeros(_shape);
+    }
+
+    /// <summary>Adds <paramref name="g"/> (this tensor's shape, or broadcastable to it after reduction) to this tensor's gradient.</summary>
+    internal void AccumulateGrad(Tensor g)
+    {
+        if (!_requiresGrad) return;
+        if (!ShapeUtil.SameShape(g.Shape, _shape)) g = Kernels.SumToShape(g, _shape);
+        var sink = GradSink();
+        var src = g.ContiguousRaw().Span;
+        TensorPrimitives.Add(sink.Span, src, sink.Span);
+    }
+
+    /// <summary>
+    /// Back-propagates from this tensor: gradients accumulate into the <see cref="Grad"/> of every leaf that
+    /// requires grad. A non-scalar output needs an explicit <paramref name="gradient"/>.
+    /// </summary>
+    public void Backward(Tensor? gradient = null)
+    {
+        if (!_requiresGrad) throw new InvalidOperationException("Backward() on a tensor that does not require grad");
+        if (gradient is null)
+        {
+            if (Numel != 1) throw new InvalidOperationException($"Backward() without a gradient needs a scalar; shape is {ShapeUtil.Format(_shape)}");
+            gradient = Ones(_shape);
+        }
+        else if (!ShapeUtil.SameShape(gradient.Shape, _shape))
+            throw new ArgumentException($"gradient shape {ShapeUtil.Format(gradient.Shape)} does not match {ShapeUtil.Format(_shape)}");
+
+        if (IsLeaf) { AccumulateGrad(gradient); return; }
+
+        var order = TopologicalOrder(this);
+        _pendingGrad = gradient.ContiguousRaw();
+        using (GradMode.NoGrad())
+        {
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                var t = order[i];
+                var g = t._pendingGrad;
+                t._pendingGrad = null;
+                if (g is null) continue; // no path carried a gradient here
+                t.GradFn!.Backward(g);
+            }
+        }
+    }
+
+    /// <summary>Non-leaf tensors reachable from <paramref name="root"/>, inputs before outputs.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor t, int next)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn!.Inputs;
+            if (next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var c = inputs[next];
+                if (c.GradFn is not null && c._requiresGrad && visited.Add(c)) stack.Push((c, 0));
+            }
+            else order.Add(t);
+        }
+        return order;
+    }
+}
