@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text;
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>A tensor field that is state (saved in the state dict) but not a trainable parameter.</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
+public sealed class BufferAttribute : Attribute { }
+
+/// <summary>A tensor or module field that is not part of the module's state (caches, derived tables).</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
+public sealed class NotStateAttribute : Attribute { }
+
+/// <summary>Overrides the state-dict name of a field (default: the field name in snake_case).</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
+public sealed class StateNameAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// Base of every layer and model. Parameters, buffers and submodules are discovered from the instance's
+/// fields (and auto-properties) by reflection, so registering one cannot be forgotten: a <see cref="Tensor"/>
+/// field is a parameter (or a buffer with <see cref="BufferAttribute"/>), a <see cref="Module"/> field is a
+/// submodule, and a <see cref="ModuleList{T}"/> names its children 0, 1, 2…. Names are the fields' names in
+/// snake_case joined with dots (<c>encoder.layers.0.self_attn.q_proj.weight</c>) and are the checkpoint keys.
+/// A tensor reachable under two names (tied weights) is listed once, under the first name.
+/// </summary>
+public abstract class Module
+{
+    private enum Kind { Parameter, Buffer, Module }
+    private sealed record Member(string Name, Kind Kind, Func<object, object?> Get, Action<object, object?>? Set);
+
+    private static readonly ConcurrentDictionary<Type, Member[]> MemberCache = new();
+
+    /// <summary>True in training mode (dropout active), false after <see cref="Eval"/>.</summary>
+    public bool Training { get; private set; } = true;
+
+    /// <summary>Sets training mode on this module and every submodule.</summary>
+    public Module Train(bool on = true)
+    {
+        foreach (var (_, m) in NamedModules()) m.Training = on;
+        return this;
+    }
+
+    /// <summary>Evaluation mode (dropout off) for this module and every submodule.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>Direct children: (name, module).</summary>
+    public virtual IEnumerable<(string Name, Module Module)> Children()
+    {
+        foreach (var mem in Members(GetType()))
+            if (mem.Kind == Kind.Module && mem.Get(this) is Module m) yield return (mem.Name, m);
+    }
+
+    /// <summary>This module and all descendants with dotted names ("" for this one), each once.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules()
+    {
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(string, Module)>();
+        stack.Push(("", this));
+        var order = new List<(string, Module)>();
+        // depth-first in declaration order
+        void Visit(string prefix, Module m)
+        {
+            if (!seen.Add(m)) return;
+            order.Add((prefix, m));
+            foreach (var (n, c) in m.Children()) Visit(prefix.Length == 0 ? n : prefix + "." + n, c);
+        }
+        Visit("", this);
+        return order;
+    }
+
+    /// <summary>Own tensors of the given kind (not recursing).</summary>
+    private IEnumerable<(string Name, Tensor Tensor)> OwnTensors(Kind kind)
+    {
+        foreach (var mem in Members(GetType()))
+            if (mem.Kind == kind && mem.Get(this) is Tensor t) yield return (mem.Name, t);
+    }
+
+    /// <summary>All trainable parameters with dotted names; tied tensors appear once.</summary>
+    public IEnumerable<(string Name, Tensor Param)> NamedParameters()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var (n, t) in m.OwnTensors(Kind.Parameter))
+                if (seen.Add(t)) yield return (Join(prefix, n), t);
+    }
+
+    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Param);
+
+    /// <summary>All buffers (saved, not trained) with dotted names.</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (prefix, m) in NamedModules())
+            foreach (var (n, t) in m.OwnTensors(Kind.Buffer))
+                if (seen.Add(t)) yield return (Join(prefix, n), t);
+    }
+
+    /// <summary>Number of trainable scalars (tied weights counted once).</summary>
+    public long ParameterCount => NamedParameters().Sum(p => (long)p.Param.Numel);
+
+    /// <summary>Parameters and buffers by name (the tensors themselves, not copies).</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (n, t) in NamedParameters()) d[n] = t;
+        foreach (var (n, t) in NamedBuffers()) d.TryAdd(n, t);
+        return d;
+    }
+
+    /// <summary>
+    /// Copies values from <paramref name="state"/> into this module's tensors. With <paramref name="strict"/>,
+    /// missing or unexpected keys are an error; a shape mismatch always is. The message lists every problem.
+    /// </summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        var own = StateDict();
+        var problems = new List<string>();
+        foreach (var (name, t) in own)
+        {
+            if (!state.TryGetValue(name, out var src)) { if (strict) problems.Add($"missing key '{name}' {ShapeUtil.Format(t.Shape)}"); continue; }
+            if (!ShapeUtil.SameShape(src.Shape, t.Shape)) problems.Add($"shape mismatch for '{name}': checkpoint {ShapeUtil.Format(src.Shape)}, model {ShapeUtil.Format(t.Shape)}");
+        }
+        if (strict)
+            foreach (var name in state.Keys)
+                if (!own.ContainsKey(name)) problems.Add($"unexpected key '{name}'");
+        if (problems.Count > 0) throw new UserInputException("state dict does not match the model: " + string.Join("; ", problems));
+        foreach (var (name, t) in own)
+            if (state.TryGetValue(name, out var src)) t.CopyFrom(src);
+    }
+
+    /// <summary>Drops every parameter's gradient.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters()) p.ZeroGrad();
+    }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
+    private static Member[] Members(Type type) => MemberCache.GetOrAdd(type, Discover);
+
+    private static Member[] Discover(Type type)
+    {
+        var chain = new List<Type>();
+        for (var t = type; t is not null && t != typeof(Module) && t != typeof(object); t = t.BaseType) chain.Add(t);
+        chain.Reverse();
+        var members = new List<Member>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in chain)
+        {
+            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                Kind kind;
+                if (typeof(Tensor).IsAssignableFrom(f.FieldType)) kind = Kind.Parameter;
+                else if (typeof(Module).IsAssignableFrom(f.FieldType)) kind = Kind.Module;
+                else continue;
+                var (attrSource, baseName) = SourceOf(t, f);
+                if (attrSource.GetCustomAttribute<NotStateAttribute>() is not null || f.GetCustomAttribute<NotStateAttribute>() is not null) continue;
+                if (kind == Kind.Parameter && (attrSource.GetCustomAttribute<BufferAttribute>() is not null || f.GetCustomAttribute<BufferAttribute>() is not null)) kind = Kind.Buffer;
+                var custom = attrSource.GetCustomAttribute<StateNameAttribute>() ?? f.GetCustomAttribute<StateNameAttribute>();
+                string name = custom?.Name ?? ToSnakeCase(baseName);
+                if (!names.Add(name)) throw new InvalidOperationException($"{type.Name}: two state members are named '{name}'");
+                var field = f;
+                members.Add(new Member(name, kind, o => field.GetValue(o), (o, v) => field.SetValue(o, v)));
+            }
+        }
+        return members.ToArray();
+    }
+
+    /// <summary>For an auto-property's backing field, the property (attributes and name); else the field.</summary>
+    private static (MemberInfo, string) SourceOf(Type t, FieldInfo f)
+    {
+        const string suffix = ">k__BackingField";
+        if (f.Name.StartsWith('<') && f.Name.EndsWith(suffix))
+        {
+            string prop = f.Name[1..^suffix.Length];
+            var p = t.GetProperty(prop, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
+            return (p ?? (MemberInfo)f, prop);
+        }
+        return (f, f.Name);
+    }
+
+    /// <summary>"QProj" / "_qProj" / "selfAttn" → "q_proj" / "q_proj" / "self_attn".</summary>
+    public static string ToSnakeCase(string name)
+    {
+        name = name.TrimStart('_');
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                bool prevLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
+                bool nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]) && i > 0 && char.IsUpper(name[i - 1]);
+                if (sb.Length > 0 && (prevLowerOrDigit || nextLower) && sb[^1] != '_') sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>An indexed list of submodules, named 0, 1, 2… in the state dict.</summary>
+public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
+{
+    private readonly List<T> _items;
+
+    public ModuleList(IEnumerable<T> items) => _items = items.ToList();
+
+    public T this[int index] => _items[index];
+    public int Count => _items.Count;
+    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override IEnumerable<(string Name, Module Module)> Children()
+    {
+        for (int i = 0; i < _items.Count; i++) yield return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), _items[i]);
+    }
+}
