@@ -155,7 +155,7 @@ public static class Bleu
             for (int i = 0; i + n <= tokens.Count; i++)
             {
                 // Tokens never contain whitespace, so joining with a space is unambiguous (as in sacreBLEU).
-                string key = n == 1 ? tokens[i] : string.Join(' ', tokens, i, n);
+                string key = TokenLists.JoinRange(tokens, i, n);
                 counts[key] = counts.GetValueOrDefault(key) + 1;
             }
         return counts;

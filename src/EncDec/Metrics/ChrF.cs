@@ -142,7 +142,7 @@ public static class ChrF
                 var d = new Dictionary<string, int>(StringComparer.Ordinal);
                 for (int i = 0; i + n <= words.Count; i++)
                 {
-                    string g = string.Join(' ', words, i, n);
+                    string g = TokenLists.JoinRange(words, i, n);
                     d[g] = d.GetValueOrDefault(g) + 1;
                 }
                 result.Add(d);

@@ -197,3 +197,19 @@ internal static class PyText
         return negative ? "-" + result : result;
     }
 }
+
+internal static class TokenLists
+{
+    /// <summary><c>" ".join(tokens[start:start+count])</c>.</summary>
+    public static string JoinRange(List<string> tokens, int start, int count)
+    {
+        if (count == 1) return tokens[start];
+        var sb = new StringBuilder();
+        for (int k = 0; k < count; k++)
+        {
+            if (k > 0) sb.Append(' ');
+            sb.Append(tokens[start + k]);
+        }
+        return sb.ToString();
+    }
+}

@@ -87,7 +87,7 @@ public static class Rouge
         var d = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i + n <= tokens.Count; i++)
         {
-            string g = string.Join(' ', tokens, i, n);
+            string g = TokenLists.JoinRange(tokens, i, n);
             d[g] = d.GetValueOrDefault(g) + 1;
         }
         return d;
