@@ -1,0 +1,116 @@
+using EncDec.Metrics;
+
+namespace EncDec.Cli.Commands;
+
+/// <summary>Metrics that <c>encdec eval</c> can compute.</summary>
+[Flags]
+public enum EvalMetrics
+{
+    None = 0,
+    Bleu = 1,
+    ChrF = 2,
+    Rouge = 4,
+    Exact = 8,
+    /// <summary>The default set: BLEU and chrF.</summary>
+    Default = Bleu | ChrF,
+}
+
+/// <summary>Options of <c>encdec eval --hyp FILE --ref FILE [--ref FILE2…] [--metrics bleu,chrf,rouge,exact] [--lowercase] [--tokenize 13a|none|char] [--json]</c>.</summary>
+public sealed record EvalOptions
+{
+    public required string HypPath { get; init; }
+    public required IReadOnlyList<string> RefPaths { get; init; }
+    public EvalMetrics Metrics { get; init; } = EvalMetrics.Default;
+    public bool Lowercase { get; init; }
+    public BleuTokenize Tokenize { get; init; } = BleuTokenize.V13a;
+    public bool Json { get; init; }
+
+    /// <summary>Parses a <c>--metrics</c> value such as <c>bleu,chrf,rouge,exact</c> (case-insensitive; <c>exact_match</c>/<c>em</c> also accepted).</summary>
+    /// <exception cref="UserInputException">An unknown or empty metric list.</exception>
+    public static EvalMetrics ParseMetrics(string value)
+    {
+        var result = EvalMetrics.None;
+        foreach (string raw in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            result |= raw.ToLowerInvariant() switch
+            {
+                "bleu" => EvalMetrics.Bleu,
+                "chrf" => EvalMetrics.ChrF,
+                "rouge" => EvalMetrics.Rouge,
+                "exact" or "exact_match" or "em" => EvalMetrics.Exact,
+                _ => throw new UserInputException($"--metrics: unknown metric '{raw}' (expected bleu, chrf, rouge, exact)"),
+            };
+        }
+        if (result == EvalMetrics.None) throw new UserInputException("--metrics: no metric given");
+        return result;
+    }
+
+    /// <summary>Parses a <c>--tokenize</c> value (<c>13a</c>, <c>none</c>, <c>char</c>).</summary>
+    /// <exception cref="UserInputException">Any other value.</exception>
+    public static BleuTokenize ParseTokenize(string value)
+    {
+        try { return BleuTokenizers.Parse(value); }
+        catch (ArgumentException) { throw new UserInputException($"--tokenize: unknown tokenizer '{value}' (expected 13a, none or char)"); }
+    }
+}
+
+/// <summary>The <c>encdec eval</c> command: scores a hypothesis file against one or more reference files.</summary>
+public static class EvalCommand
+{
+    /// <summary>Runs the command: prints the report (text or JSON) to <paramref name="stdout"/> and returns 0; on a user
+    /// error prints one line to <paramref name="stderr"/> and returns 1.</summary>
+    public static int Run(EvalOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var report = Evaluate(o);
+            stdout.WriteLine(o.Json ? MetricsFormatter.ToJson(report) : MetricsFormatter.FormatText(report));
+            return 0;
+        }
+        catch (UserInputException e)
+        {
+            stderr.WriteLine("error: " + e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>Reads the files and computes the requested metrics.</summary>
+    /// <exception cref="UserInputException">Missing/unreadable file, invalid UTF-8, line-count mismatch, no reference,
+    /// or (for BLEU/chrF, as in sacreBLEU) a segment whose references are all empty.</exception>
+    public static MetricsReport Evaluate(EvalOptions o)
+    {
+        if (o.RefPaths.Count == 0) throw new UserInputException("eval: at least one --ref file is required");
+        if (o.Metrics == EvalMetrics.None) throw new UserInputException("--metrics: no metric given");
+        var hyps = MetricFiles.ReadLines(o.HypPath);
+        var refs = new List<IReadOnlyList<string>>();
+        foreach (string path in o.RefPaths)
+        {
+            var lines = MetricFiles.ReadLines(path);
+            if (lines.Count != hyps.Count)
+                throw new UserInputException($"{o.HypPath} has {hyps.Count} lines but {path} has {lines.Count} lines");
+            refs.Add(lines);
+        }
+
+        try
+        {
+            return new MetricsReport
+            {
+                Segments = hyps.Count,
+                Bleu = o.Metrics.HasFlag(EvalMetrics.Bleu)
+                    ? Bleu.Corpus(hyps, refs, new BleuOptions { Tokenize = o.Tokenize, Lowercase = o.Lowercase })
+                    : null,
+                ChrF = o.Metrics.HasFlag(EvalMetrics.ChrF)
+                    ? ChrF.Corpus(hyps, refs, new ChrFOptions { Lowercase = o.Lowercase })
+                    : null,
+                Rouge = o.Metrics.HasFlag(EvalMetrics.Rouge) ? Rouge.Corpus(hyps, refs) : null,
+                ExactMatch = o.Metrics.HasFlag(EvalMetrics.Exact) ? ExactMatch.Corpus(hyps, refs) : null,
+            };
+        }
+        catch (EmptyReferenceException e)
+        {
+            string where = o.RefPaths.Count == 1 ? o.RefPaths[0] : string.Join(", ", o.RefPaths);
+            throw new UserInputException(where, e.SegmentIndex + 1,
+                "empty reference line (BLEU and chrF, like sacreBLEU, need a non-empty reference for every segment)");
+        }
+    }
+}
