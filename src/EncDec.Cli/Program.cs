@@ -1,10 +1,74 @@
+using System.CommandLine;
+using EncDec.Cli.Commands;
+
 namespace EncDec.Cli;
 
+/// <summary>
+/// The <c>encdec</c> tool. Each command's logic lives in <c>Commands/</c>; this file only declares the
+/// command line. A user's mistake (<see cref="UserInputException"/>, a bad option value) prints one line
+/// and exits non-zero; only a bug shows a stack trace.
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the tool with the given writers (used by the tests).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        Console.Error.WriteLine("encdec: commands arrive with the CLI issue");
-        return 2;
+        var root = BuildRoot(stdout, stderr);
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(config);
+        }
+        catch (UserInputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("interrupted");
+            return 130;
+        }
+    }
+
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("EncDec: build, train, decode and evaluate encoder-decoder (seq2seq) models in .NET.");
+        root.Add(EvalCli.Build(stdout, stderr));
+        return root;
+    }
+}
+
+/// <summary><c>encdec eval</c>.</summary>
+internal static class EvalCli
+{
+    public static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var hyp = new Option<string>("--hyp") { Description = "Hypotheses, one per line", Required = true };
+        var refs = new Option<string[]>("--ref") { Description = "Reference file (repeat for several references)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated: bleu,chrf,rouge,exact", DefaultValueFactory = _ => "bleu,chrf" };
+        var lower = new Option<bool>("--lowercase") { Description = "Case-insensitive BLEU/chrF" };
+        var tok = new Option<string>("--tokenize") { Description = "BLEU tokenizer: 13a|none|char", DefaultValueFactory = _ => "13a" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var cmd = new Command("eval", "Score hypotheses against references: BLEU and chrF as sacreBLEU 2.x computes them, ROUGE, exact match.")
+        {
+            hyp, refs, metrics, lower, tok, json,
+        };
+        cmd.SetAction(r =>
+        {
+            var o = new EvalOptions
+            {
+                HypPath = r.GetValue(hyp)!,
+                RefPaths = r.GetValue(refs)!,
+                Metrics = EvalOptions.ParseMetrics(r.GetValue(metrics)!),
+                Lowercase = r.GetValue(lower),
+                Tokenize = EvalOptions.ParseTokenize(r.GetValue(tok)!),
+                Json = r.GetValue(json),
+            };
+            return EvalCommand.Run(o, stdout, stderr);
+        });
+        return cmd;
     }
 }
