@@ -7,7 +7,7 @@ namespace EncDec.Data;
 /// Streams lines of a UTF-8 file with strict decoding: invalid bytes, over-long lines and I/O problems become
 /// <see cref="UserInputException"/>s naming the file and the 1-based line. A BOM is stripped, CRLF handled.
 /// </summary>
-internal sealed class Utf8LineReader : IDisposable
+public sealed class Utf8LineReader : IDisposable
 {
     private readonly Stream _stream;
     private readonly byte[] _buf = new byte[1 << 16];
@@ -17,12 +17,14 @@ internal sealed class Utf8LineReader : IDisposable
     private readonly int _maxChars;
     private readonly long _maxBytes;
 
+    /// <summary>The file being read.</summary>
     public string Path { get; }
 
     /// <summary>Number of lines returned so far (the 1-based number of the last one).</summary>
     public long LineNumber { get; private set; }
 
-    public Utf8LineReader(string path, int maxLineChars)
+    /// <summary>Opens <paramref name="path"/>; lines over <paramref name="maxLineChars"/> UTF-16 chars are errors.</summary>
+    public Utf8LineReader(string path, int maxLineChars = 100_000)
     {
         Path = path;
         _maxChars = maxLineChars;
@@ -72,5 +74,6 @@ internal sealed class Utf8LineReader : IDisposable
         return new string(_chars, 0, written);
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _stream.Dispose();
 }
