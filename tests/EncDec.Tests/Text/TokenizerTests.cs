@@ -176,3 +176,46 @@ public class TokenizerTests
         }
     }
 }
+
+public class BpeFuzzTests
+{
+    private static string RandomText(Random rng, int maxLen)
+    {
+        int[][] ranges = [[0x20, 0x7E], [0x09, 0x0A], [0x20, 0x20], [0xC0, 0x17F], [0x4E00, 0x4E40], [0x1F300, 0x1F64F], [0x2581, 0x2581], [0x0300, 0x036F], [0x3000, 0x3000]];
+        var sb = new System.Text.StringBuilder();
+        int n = rng.Next(maxLen + 1);
+        for (int i = 0; i < n; i++)
+        {
+            var r = ranges[rng.Next(ranges.Length)];
+            sb.Append(char.ConvertFromUtf32(rng.Next(r[0], r[1] + 1)));
+        }
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void RandomUnicode_RoundTripsExactly()
+    {
+        var rng = new Random(99);
+        var train = Enumerable.Range(0, 300).Select(_ => RandomText(rng, 40)).ToList();
+        var tok = BpeTokenizer.Train(train, 700);
+        for (int i = 0; i < 1500; i++)
+        {
+            string s = RandomText(rng, 120);
+            var ids = tok.Encode(s);
+            Assert.DoesNotContain(Vocabulary.UnkId, ids);
+            Assert.Equal(s, tok.Decode(ids));
+        }
+        // A long run of unseen characters (many consecutive byte tokens) decodes exactly.
+        string unseen = string.Concat(Enumerable.Repeat("ꙮ𓀀", 100));
+        Assert.Equal(unseen, tok.Decode(tok.Encode(unseen)));
+    }
+
+    [Fact]
+    public void FrequentWords_BecomeSingleTokens()
+    {
+        var lines = Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 50).ToList();
+        var tok = BpeTokenizer.Train(lines, 400);
+        Assert.Equal(["▁quick"], tok.Encode(" quick").Select(i => tok.Vocab[i]));
+        Assert.Equal(["the", "▁lazy", "▁dog"], tok.Encode("the lazy dog").Select(i => tok.Vocab[i]));
+    }
+}
