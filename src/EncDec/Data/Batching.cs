@@ -1,0 +1,142 @@
+using EncDec.Text;
+
+namespace EncDec.Data;
+
+/// <summary>
+/// A padded mini-batch, row-major. <see cref="Src"/> is B×S; <see cref="TgtIn"/> (BOS + target) and
+/// <see cref="TgtOut"/> (target + EOS) are B×T. Padding is <see cref="Vocabulary.PadId"/> (0).
+/// <see cref="TgtLengths"/> counts the shifted rows (target length + 1). <see cref="Indices"/> are the example indices.
+/// </summary>
+public sealed record Batch(int B, int S, int T, int[] Src, int[] SrcLengths, int[] TgtIn, int[] TgtOut, int[] TgtLengths, int[] Indices)
+{
+    /// <summary>True at real (non-padding) source positions, B×S.</summary>
+    public bool[] SrcMask() => Mask(SrcLengths, S);
+
+    /// <summary>True at real (non-padding) target positions, B×T.</summary>
+    public bool[] TgtMask() => Mask(TgtLengths, T);
+
+    /// <summary>Cost against a token budget: B × max(S, T), padding included.</summary>
+    public int PaddedTokens => Batcher.Cost(B, S, T);
+
+    private static bool[] Mask(int[] lengths, int width)
+    {
+        var m = new bool[lengths.Length * width];
+        for (int b = 0; b < lengths.Length; b++) m.AsSpan(b * width, lengths[b]).Fill(true);
+        return m;
+    }
+
+    /// <summary>Builds a batch from the given examples.</summary>
+    public static Batch Create(IReadOnlyList<Example> examples, ReadOnlySpan<int> indices)
+    {
+        int bsz = indices.Length, s = 0, t = 0;
+        foreach (int i in indices) { s = Math.Max(s, examples[i].Src.Length); t = Math.Max(t, examples[i].Tgt.Length + 1); }
+        var src = new int[bsz * s];
+        var tgtIn = new int[bsz * t];
+        var tgtOut = new int[bsz * t];
+        var srcLen = new int[bsz];
+        var tgtLen = new int[bsz];
+        for (int b = 0; b < bsz; b++)
+        {
+            var ex = examples[indices[b]];
+            ex.Src.CopyTo(src, b * s);
+            srcLen[b] = ex.Src.Length;
+            tgtIn[b * t] = Vocabulary.BosId;
+            ex.Tgt.CopyTo(tgtIn, b * t + 1);
+            ex.Tgt.CopyTo(tgtOut, b * t);
+            tgtOut[b * t + ex.Tgt.Length] = Vocabulary.EosId;
+            tgtLen[b] = ex.Tgt.Length + 1;
+        }
+        return new Batch(bsz, s, t, src, srcLen, tgtIn, tgtOut, tgtLen, indices.ToArray());
+    }
+}
+
+/// <summary>Options for <see cref="Batcher"/>.</summary>
+public sealed record BatcherOptions
+{
+    /// <summary>Token budget per batch, padding included (see <see cref="Batcher.Cost"/>). Ignored when <see cref="BatchSize"/> is set.</summary>
+    public int MaxTokens { get; init; } = 4096;
+    /// <summary>Fixed number of examples per batch instead of a token budget (0 = use the budget).</summary>
+    public int BatchSize { get; init; }
+    /// <summary>Shuffle examples and batches each epoch (deterministically from <see cref="Seed"/> and the epoch).</summary>
+    public bool Shuffle { get; init; } = true;
+    /// <summary>Seed of the shuffles.</summary>
+    public int Seed { get; init; }
+    /// <summary>Examples per length-sorting chunk: larger = less padding, less randomness.</summary>
+    public int ChunkSize { get; init; } = 8192;
+}
+
+/// <summary>
+/// Groups examples into batches: shuffle (seeded by seed and epoch), cut into large chunks, sort each chunk by length,
+/// pack greedily under the token budget (or by a fixed batch size), then shuffle the batch order.
+/// Every example appears in exactly one batch per epoch; an example over the budget on its own gets a batch alone.
+/// </summary>
+public sealed class Batcher
+{
+    private readonly IReadOnlyList<Example> _examples;
+
+    /// <summary>Batches <paramref name="examples"/> with <paramref name="options"/>.</summary>
+    public Batcher(IReadOnlyList<Example> examples, BatcherOptions options)
+    {
+        _examples = examples;
+        Options = options;
+        if (options.BatchSize <= 0 && options.MaxTokens <= 0) throw new UserInputException("the batch token budget must be positive");
+    }
+
+    /// <summary>The options.</summary>
+    public BatcherOptions Options { get; }
+
+    /// <summary>Budget cost of a batch: B × max(S, T) where T counts the BOS/EOS shift.</summary>
+    public static int Cost(int b, int s, int t) => b * Math.Max(s, t);
+
+    /// <summary>The example indices of each batch of <paramref name="epoch"/>, in order.</summary>
+    public List<int[]> Plan(int epoch)
+    {
+        int n = _examples.Count;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var rng = new Random(HashCode.Combine(Options.Seed, epoch) ^ unchecked((int)0x5EED5EED));
+        if (Options.Shuffle) rng.Shuffle(order);
+        var batches = new List<int[]>();
+        int chunk = Math.Max(1, Options.ChunkSize);
+        for (int c0 = 0; c0 < n; c0 += chunk)
+        {
+            var seg = order.AsSpan(c0, Math.Min(chunk, n - c0));
+            seg.Sort((x, y) =>
+            {
+                int d = _examples[x].Src.Length.CompareTo(_examples[y].Src.Length);
+                if (d == 0) d = _examples[x].Tgt.Length.CompareTo(_examples[y].Tgt.Length);
+                return d != 0 ? d : x.CompareTo(y);
+            });
+            Pack(seg, batches);
+        }
+        if (Options.Shuffle) rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
+        return batches;
+    }
+
+    private void Pack(ReadOnlySpan<int> sorted, List<int[]> batches)
+    {
+        int start = 0, s = 0, t = 0;
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            var ex = _examples[sorted[i]];
+            int ns = Math.Max(s, ex.Src.Length), nt = Math.Max(t, ex.Tgt.Length + 1);
+            int count = i - start + 1;
+            bool fits = Options.BatchSize > 0 ? count <= Options.BatchSize : Cost(count, ns, nt) <= Options.MaxTokens;
+            if (!fits && count > 1)
+            {
+                batches.Add(sorted[start..i].ToArray());
+                start = i;
+                ns = ex.Src.Length;
+                nt = ex.Tgt.Length + 1;
+            }
+            s = ns; t = nt;
+        }
+        if (start < sorted.Length) batches.Add(sorted[start..].ToArray());
+    }
+
+    /// <summary>The padded batches of <paramref name="epoch"/>.</summary>
+    public IEnumerable<Batch> Epoch(int epoch)
+    {
+        foreach (var idx in Plan(epoch)) yield return Batch.Create(_examples, idx);
+    }
+}

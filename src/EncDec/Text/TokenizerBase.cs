@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace EncDec.Text;
+
+/// <summary>Shared behaviour of the tokenizers: control-token recognition, decoding, saving.</summary>
+public abstract class TokenizerBase : ITokenizer
+{
+    internal const string FormatName = "encdec-tokenizer";
+    internal const int FormatVersion = 1;
+
+    private readonly string[] _controls;
+    /// <summary>Surface text of each id; null for tokens that decode to nothing.</summary>
+    private protected readonly string?[] Surfaces;
+
+    private protected TokenizerBase(Vocabulary vocab)
+    {
+        Vocab = vocab;
+        _controls = vocab.ControlTokens.ToArray();
+        Surfaces = new string?[vocab.Count];
+        for (int id = 0; id < vocab.Count; id++)
+            Surfaces[id] = id == Vocabulary.UnkId ? vocab[id]
+                : vocab.IsSpecialOrControl(id) ? null
+                : SurfaceOf(vocab[id]);
+    }
+
+    /// <inheritdoc/>
+    public Vocabulary Vocab { get; }
+
+    /// <inheritdoc/>
+    public abstract TokenizerKind Kind { get; }
+
+    /// <summary>Surface text of an ordinary token.</summary>
+    private protected virtual string SurfaceOf(string token) => token;
+
+    /// <summary>Encodes text that contains no control tokens.</summary>
+    private protected abstract void EncodeCore(ReadOnlySpan<char> text, List<int> output);
+
+    /// <inheritdoc/>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var output = new List<int>(text.Length / 3 + 4);
+        Encode(text, output);
+        return output.ToArray();
+    }
+
+    /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="output"/>.</summary>
+    public void Encode(ReadOnlySpan<char> text, List<int> output)
+    {
+        if (_controls.Length == 0) { EncodeCore(text, output); return; }
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            int best = -1, bestAt = int.MaxValue;
+            for (int c = 0; c < _controls.Length; c++)
+            {
+                int at = text[pos..].IndexOf(_controls[c], StringComparison.Ordinal);
+                if (at >= 0 && (at < bestAt || (at == bestAt && _controls[c].Length > _controls[best].Length)))
+                { best = c; bestAt = at; }
+            }
+            if (best < 0) { EncodeCore(text[pos..], output); return; }
+            if (bestAt > 0) EncodeCore(text.Slice(pos, bestAt), output);
+            output.Add(Vocabulary.SpecialCount + best);
+            pos += bestAt + _controls[best].Length;
+        }
+    }
+
+    /// <inheritdoc/>
+    public virtual string Decode(ReadOnlySpan<int> ids)
+    {
+        var sb = new StringBuilder(ids.Length * 4);
+        foreach (int id in ids)
+        {
+            CheckId(id);
+            if (Surfaces[id] is { } s) sb.Append(s);
+        }
+        return sb.ToString();
+    }
+
+    private protected void CheckId(int id)
+    {
+        if ((uint)id >= (uint)Surfaces.Length)
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary (size {Surfaces.Length})");
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            w.WriteStartObject();
+            w.WriteString("format", FormatName);
+            w.WriteNumber("version", FormatVersion);
+            w.WriteString("kind", Kind.ToString().ToLowerInvariant());
+            w.WriteNumber("controlTokenCount", Vocab.ControlCount);
+            w.WriteStartArray("tokens");
+            foreach (var t in Vocab.Tokens) w.WriteStringValue(t);
+            w.WriteEndArray();
+            WriteExtra(w);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Writes algorithm-specific properties.</summary>
+    private protected virtual void WriteExtra(Utf8JsonWriter writer) { }
+}
+
+/// <summary>Loading tokenizers from their JSON files, and training one of a given kind.</summary>
+public static class Tokenizer
+{
+    /// <summary>Reads a tokenizer file written by <see cref="ITokenizer.Save"/> and returns the right kind.</summary>
+    /// <exception cref="UserInputException">The file is missing, not JSON, or not a valid tokenizer.</exception>
+    public static ITokenizer Load(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException(path, null, "tokenizer file not found");
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var doc = JsonDocument.Parse(stream);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != TokenizerBase.FormatName)
+                throw new UserInputException(path, null, "not an encdec tokenizer file");
+            int version = root.GetProperty("version").GetInt32();
+            if (version != TokenizerBase.FormatVersion)
+                throw new UserInputException(path, null, $"unsupported tokenizer format version {version}");
+            if (!Enum.TryParse<TokenizerKind>(root.GetProperty("kind").GetString(), ignoreCase: true, out var kind))
+                throw new UserInputException(path, null, "unknown tokenizer kind");
+            int controls = root.GetProperty("controlTokenCount").GetInt32();
+            var tokens = new List<string>();
+            foreach (var t in root.GetProperty("tokens").EnumerateArray())
+                tokens.Add(t.GetString() ?? throw new FormatException("null token"));
+            var vocab = Vocabulary.FromSaved(tokens, controls);
+            return kind switch
+            {
+                TokenizerKind.Char => new CharTokenizer(vocab),
+                TokenizerKind.Word => new WordTokenizer(vocab),
+                TokenizerKind.Bpe => BpeTokenizer.FromJson(vocab, root),
+                _ => throw new UserInputException(path, null, "unknown tokenizer kind"),
+            };
+        }
+        catch (UserInputException) { throw; }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException
+                                  or KeyNotFoundException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw new UserInputException(path, null, $"corrupt tokenizer file: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            throw new UserInputException(path, null, $"cannot read tokenizer file: {e.Message}");
+        }
+    }
+
+    /// <summary>Trains a tokenizer of <paramref name="kind"/> on <paramref name="lines"/>.
+    /// For a joint source/target vocabulary pass both sides' lines; for separate ones train twice.</summary>
+    public static ITokenizer Train(TokenizerKind kind, IEnumerable<string> lines, int vocabSize,
+        int minFrequency = 1, IEnumerable<string>? controlTokens = null) => kind switch
+    {
+        TokenizerKind.Char => CharTokenizer.Train(lines, vocabSize, minFrequency, controlTokens),
+        TokenizerKind.Word => WordTokenizer.Train(lines, vocabSize, minFrequency, controlTokens),
+        TokenizerKind.Bpe => BpeTokenizer.Train(lines, vocabSize,
+            new BpeOptions { MinFrequency = Math.Max(2, minFrequency), ControlTokens = controlTokens?.ToArray() ?? [] }),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}
