@@ -37,6 +37,7 @@ public static class Program
     {
         var root = new RootCommand("EncDec: build, train, decode and evaluate encoder-decoder (seq2seq) models in .NET.");
         root.Add(EvalCli.Build(stdout, stderr));
+        root.Add(TokenizerCli.Build(stdout, stderr));
         return root;
     }
 }
