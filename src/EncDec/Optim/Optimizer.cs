@@ -26,6 +26,7 @@ public sealed record OptimizerOptions(
     double InitialAccumulatorValue = 0)
 {
     /// <summary>The effective epsilon.</summary>
+    [JsonIgnore]
     public double EpsOrDefault => Eps ?? (Kind == OptimizerKind.Adagrad ? 1e-10 : 1e-8);
 }
 
