@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text.Json;
+using EncDec.Optim;
+using EncDec.Tensors;
+
+namespace EncDec.IO;
+
+/// <summary>
+/// A training checkpoint in one .safetensors file: model weights (keys prefixed <c>model.</c>), optimizer state
+/// tensors (<c>optim.state.&lt;param&gt;.&lt;slot&gt;</c>) and, as string metadata, the model config JSON, vocabulary /
+/// tokenizer JSON strings, the optimizer's counters and hyperparameters, the global step and named RNG states.
+/// </summary>
+public sealed record Checkpoint
+{
+    public const string FormatVersion = "1";
+    public const string ModelPrefix = "model.";
+    public const string OptimStatePrefix = "optim.state.";
+    private const string KeyFormat = "encdec.format", KeyStep = "encdec.step", KeyConfig = "encdec.config",
+        KeyVocabPrefix = "encdec.vocab.", KeyRngPrefix = "encdec.rng.", KeyOptim = "encdec.optim", KeyExtraPrefix = "extra.";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>Model parameters and buffers by their names.</summary>
+    public required IReadOnlyDictionary<string, Tensor> Model { get; init; }
+    /// <summary>The model configuration as JSON (opaque here).</summary>
+    public string? ConfigJson { get; init; }
+    /// <summary>Vocabulary / tokenizer JSON strings by role (for example "source", "target").</summary>
+    public IReadOnlyDictionary<string, string> Vocabularies { get; init; } = new Dictionary<string, string>();
+    public OptimizerStateDict? Optimizer { get; init; }
+    /// <summary>Number of optimizer updates done so far.</summary>
+    public long GlobalStep { get; init; }
+    /// <summary>Generator states by role (for example "dropout", "data").</summary>
+    public IReadOnlyDictionary<string, RngState> RngStates { get; init; } = new Dictionary<string, RngState>();
+    /// <summary>Free-form string metadata.</summary>
+    public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    // DTOs for the optimizer metadata entry (tensors travel separately).
+    private sealed record OptimMeta(OptimizerOptions Options, long StepCount, double Lr, IReadOnlyList<ParamGroupState> Groups, Dictionary<string, long> ParamSteps);
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public void Save(string path)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, t) in Model) tensors.Add(ModelPrefix + k, t);
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [KeyFormat] = FormatVersion,
+            [KeyStep] = GlobalStep.ToString(CultureInfo.InvariantCulture),
+        };
+        if (ConfigJson is not null) meta[KeyConfig] = ConfigJson;
+        foreach (var (k, v) in Vocabularies) meta[KeyVocabPrefix + k] = v;
+        foreach (var (k, v) in RngStates) meta[KeyRngPrefix + k] = JsonSerializer.Serialize(v, Json);
+        foreach (var (k, v) in Extra) meta[KeyExtraPrefix + k] = v;
+        if (Optimizer is { } o)
+        {
+            var steps = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (name, ps) in o.State)
+            {
+                steps[name] = ps.Step;
+                foreach (var (slot, t) in ps.Slots)
+                {
+                    if (slot.Contains('.')) throw new ArgumentException($"optimizer slot name '{slot}' must not contain '.'");
+                    tensors.Add(OptimStatePrefix + name + "." + slot, t);
+                }
+            }
+            var om = new OptimMeta(o.Options, o.StepCount, o.Lr, o.Groups, steps);
+            meta[KeyOptim] = JsonSerializer.Serialize(om, Json);
+        }
+        SafeTensors.Save(path, tensors, meta);
+    }
+
+    /// <summary>Reads a checkpoint written by <see cref="Save"/>; throws <see cref="UserInputException"/> naming the file.</summary>
+    public static Checkpoint Load(string path)
+    {
+        var (tensors, meta) = SafeTensors.Load(path);
+        UserInputException Bad(string msg) => new(path, null, msg);
+        if (!meta.TryGetValue(KeyFormat, out var fmt)) throw Bad($"not an EncDec checkpoint (no '{KeyFormat}' metadata)");
+        if (fmt != FormatVersion) throw Bad($"unsupported checkpoint format version '{fmt}' (expected {FormatVersion})");
+        if (!meta.TryGetValue(KeyStep, out var stepText) || !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+            throw Bad($"missing or invalid '{KeyStep}' metadata");
+
+        var model = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var optimTensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, t) in tensors)
+        {
+            if (k.StartsWith(ModelPrefix, StringComparison.Ordinal)) model[k[ModelPrefix.Length..]] = t;
+            else if (k.StartsWith(OptimStatePrefix, StringComparison.Ordinal)) optimTensors[k[OptimStatePrefix.Length..]] = t;
+            else throw Bad($"unexpected tensor '{k}' (expected the prefixes '{ModelPrefix}' or '{OptimStatePrefix}')");
+        }
+
+        var vocabs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rngs = new Dictionary<string, RngState>(StringComparer.Ordinal);
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in meta)
+        {
+            if (k.StartsWith(KeyVocabPrefix, StringComparison.Ordinal)) vocabs[k[KeyVocabPrefix.Length..]] = v;
+            else if (k.StartsWith(KeyExtraPrefix, StringComparison.Ordinal)) extra[k[KeyExtraPrefix.Length..]] = v;
+            else if (k.StartsWith(KeyRngPrefix, StringComparison.Ordinal))
+                rngs[k[KeyRngPrefix.Length..]] = Deserialize<RngState>(v, k, path);
+        }
+
+        OptimizerStateDict? optim = null;
+        if (meta.TryGetValue(KeyOptim, out var optimJson))
+        {
+            var om = Deserialize<OptimMeta>(optimJson, KeyOptim, path);
+            if (om.Options is null || om.Groups is null || om.ParamSteps is null) throw Bad($"metadata '{KeyOptim}' is incomplete");
+            var slots = new Dictionary<string, Dictionary<string, Tensor>>(StringComparer.Ordinal);
+            foreach (var name in om.ParamSteps.Keys) slots[name] = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (k, t) in optimTensors)
+            {
+                int dot = k.LastIndexOf('.');
+                if (dot <= 0 || !slots.TryGetValue(k[..dot], out var d))
+                    throw Bad($"optimizer tensor '{OptimStatePrefix}{k}' belongs to no parameter listed in '{KeyOptim}'");
+                d[k[(dot + 1)..]] = t;
+            }
+            var state = slots.ToDictionary(kv => kv.Key, kv => new ParamState(om.ParamSteps[kv.Key], kv.Value), StringComparer.Ordinal);
+            optim = new OptimizerStateDict(om.Options, om.StepCount, om.Lr, om.Groups, state);
+        }
+        else if (optimTensors.Count > 0) throw Bad($"optimizer tensors present but no '{KeyOptim}' metadata");
+
+        return new Checkpoint
+        {
+            Model = model,
+            ConfigJson = meta.GetValueOrDefault(KeyConfig),
+            Vocabularies = vocabs,
+            Optimizer = optim,
+            GlobalStep = step,
+            RngStates = rngs,
+            Extra = extra,
+        };
+    }
+
+    private static T Deserialize<T>(string json, string key, string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new UserInputException(path, null, $"metadata '{key}' is not valid: {e.Message}");
+        }
+    }
+}
+
+/// <summary>A problem found by <see cref="StateDict.LoadInto"/>.</summary>
+public sealed record ShapeMismatch(string Name, int[] Expected, int[] Found)
+{
+    public override string ToString() => $"{Name}: expected {ShapeUtil.Format(Expected)}, found {ShapeUtil.Format(Found)}";
+}
+
+/// <summary>What <see cref="StateDict.LoadInto"/> found: target keys absent from the source, source keys the target lacks, and shape mismatches.</summary>
+public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<ShapeMismatch> Mismatched)
+{
+    public bool IsClean => Missing.Count == 0 && Unexpected.Count == 0 && Mismatched.Count == 0;
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Missing.Count > 0) parts.Add("missing: " + string.Join(", ", Missing));
+        if (Unexpected.Count > 0) parts.Add("unexpected: " + string.Join(", ", Unexpected));
+        if (Mismatched.Count > 0) parts.Add("shape mismatch: " + string.Join("; ", Mismatched));
+        return parts.Count == 0 ? "ok" : string.Join("; ", parts);
+    }
+}
+
+/// <summary>Copies named tensors into a model's named tensors.</summary>
+public static class StateDict
+{
+    /// <summary>
+    /// Copies each source tensor into the target tensor of the same name and shape. With <paramref name="strict"/>
+    /// any missing, unexpected or mis-shaped key throws a <see cref="UserInputException"/> (naming
+    /// <paramref name="sourcePath"/> when given) before anything is copied; otherwise matching tensors are copied
+    /// and the report lists the rest.
+    /// </summary>
+    public static LoadReport LoadInto(IReadOnlyDictionary<string, Tensor> source, IReadOnlyDictionary<string, Tensor> target,
+        bool strict = true, string? sourcePath = null)
+    {
+        var missing = target.Keys.Where(k => !source.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var mismatched = new List<ShapeMismatch>();
+        foreach (var (k, t) in target.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (source.TryGetValue(k, out var s) && !ShapeUtil.SameShape(s.Shape, t.Shape))
+                mismatched.Add(new ShapeMismatch(k, t.Shape, s.Shape));
+        var report = new LoadReport(missing, unexpected, mismatched);
+        if (strict && !report.IsClean)
+        {
+            string msg = "state dict does not match the model: " + report;
+            throw sourcePath is null ? new UserInputException(msg) : new UserInputException(sourcePath, null, msg);
+        }
+        foreach (var (k, t) in target)
+            if (source.TryGetValue(k, out var s) && ShapeUtil.SameShape(s.Shape, t.Shape)) t.CopyFrom(s);
+        return report;
+    }
+}
