@@ -115,3 +115,10 @@ public interface ISeq2SeqModel
     /// <summary>Feeds tokens (B) at target position <paramref name="position"/> and returns next-token logits (B, V).</summary>
     StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state);
 }
+
+/// <summary>A model trained with teacher forcing: full target inputs → logits for every target position.</summary>
+public interface ITeacherForcedModel : ISeq2SeqModel
+{
+    /// <summary>Source (B, S) with lengths and target inputs (B, T) → logits (B, T, V) and attention (B, T, S) if any.</summary>
+    (Tensor Logits, Tensor? Attention) Forward(IndexTensor source, int[] sourceLengths, IndexTensor targetInputs);
+}

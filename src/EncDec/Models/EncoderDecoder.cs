@@ -8,7 +8,7 @@ namespace EncDec.Models;
 /// source embedding → encoder → memory; target embedding → decoder (attending to memory) → generator → logits.
 /// Both RNN and Transformer models are instances of this class with different parts.
 /// </summary>
-public sealed class EncoderDecoder : Module, ISeq2SeqModel
+public sealed class EncoderDecoder : Module, ITeacherForcedModel
 {
     public Module SrcEmbed { get; }
     public Module Encoder { get; }

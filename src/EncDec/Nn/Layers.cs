@@ -19,6 +19,14 @@ public sealed class Linear : Module
         Bias = bias ? Init.Uniform(bound, rng, outFeatures) : null;
     }
 
+    /// <summary>A linear layer over existing tensors (e.g. an output layer tied to an embedding matrix).</summary>
+    public Linear(Tensor weight, Tensor? bias)
+    {
+        if (weight.Rank != 2) throw new ArgumentException("weight must be (out, in)");
+        Weight = weight; Bias = bias;
+        OutFeatures = weight.Shape[0]; InFeatures = weight.Shape[1];
+    }
+
     /// <summary>(…, in) → (…, out).</summary>
     public Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);
 }

@@ -1,0 +1,57 @@
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>How the probability of feeding the gold token decays over training (Bengio et al., 2015).</summary>
+public enum SamplingDecay
+{
+    /// <summary>Always feed the gold token (plain teacher forcing).</summary>
+    None,
+    /// <summary>ε_i = max(ε_min, k − c·i).</summary>
+    Linear,
+    /// <summary>ε_i = max(ε_min, k^i) with k &lt; 1.</summary>
+    Exponential,
+    /// <summary>ε_i = k / (k + exp(i / k)) with k ≥ 1.</summary>
+    InverseSigmoid,
+}
+
+/// <summary>
+/// Scheduled sampling: at step i the decoder is fed the gold previous token with probability ε_i and the
+/// model's own prediction otherwise. Implemented in two passes (Mihaylova &amp; Liu, 2019), which works for
+/// both RNN and Transformer decoders: a teacher-forced pass without gradients yields predictions, then
+/// each decoder input position (after BOS) is replaced by the prediction with probability 1 − ε_i, and the
+/// training pass runs on the mixed inputs.
+/// </summary>
+public sealed record ScheduledSamplingOptions(SamplingDecay Decay = SamplingDecay.None, double K = 1.0, double C = 0.0, double MinGoldProbability = 0.0)
+{
+    /// <summary>Probability ε_i of feeding the gold token at training step <paramref name="step"/> (0-based).</summary>
+    public double GoldProbability(long step) => Decay switch
+    {
+        SamplingDecay.None => 1.0,
+        SamplingDecay.Linear => Math.Clamp(Math.Max(MinGoldProbability, K - C * step), 0.0, 1.0),
+        SamplingDecay.Exponential => Math.Clamp(Math.Max(MinGoldProbability, Math.Pow(K, step)), 0.0, 1.0),
+        SamplingDecay.InverseSigmoid => Math.Clamp(Math.Max(MinGoldProbability, K / (K + Math.Exp(step / K))), 0.0, 1.0),
+        _ => throw new ArgumentOutOfRangeException(nameof(Decay)),
+    };
+
+    /// <summary>
+    /// Mixes decoder inputs: keeps BOS (column 0) and padding, and replaces the gold token at column t ≥ 1 by
+    /// <paramref name="predicted"/>[t − 1] (the model's prediction for that position) with probability 1 − ε.
+    /// Returns the mixed ids and how many positions were replaced.
+    /// </summary>
+    public static (int[] Mixed, int Replaced, int Eligible) Mix(int[] goldInputs, int[] predicted, int batch, int length,
+                                                             int padId, double goldProbability, Rng rng)
+    {
+        var mixed = (int[])goldInputs.Clone();
+        int replaced = 0, eligible = 0;
+        for (int b = 0; b < batch; b++)
+            for (int t = 1; t < length; t++)
+            {
+                int i = b * length + t;
+                if (goldInputs[i] == padId) continue;
+                eligible++;
+                if (rng.NextDouble() >= goldProbability) { mixed[i] = predicted[b * length + t - 1]; replaced++; }
+            }
+        return (mixed, replaced, eligible);
+    }
+}

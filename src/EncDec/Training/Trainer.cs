@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EncDec.Autograd;
+using EncDec.Data;
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Optim;
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>
+/// Trains a teacher-forced seq2seq model: label-smoothed cross-entropy over non-padding target tokens,
+/// gradient accumulation, global-norm clipping, a learning-rate schedule, optional scheduled sampling,
+/// periodic validation (loss, perplexity, and greedy-decoding BLEU / exact match), checkpoints that keep
+/// the last K and the best, early stopping, and exact resume: weights, optimizer state, step, every random
+/// generator and the position in the data are saved, so a resumed run repeats the uninterrupted run's losses.
+/// A non-finite loss or gradient norm is reported with its step and batch and the step is skipped.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Module _module;
+    private readonly ITeacherForcedModel _model;
+    private readonly TrainerOptions _o;
+    private readonly IReadOnlyList<Example> _train;
+    private readonly IReadOnlyList<Example>? _valid;
+    private readonly Batcher _batcher;
+    private readonly Batcher? _validBatcher;
+    private readonly Optimizer _optimizer;
+    private readonly LrSchedule _schedule;
+    private readonly Rng _samplingRng;
+    private readonly List<double> _losses = new();
+
+    private long _step;
+    private int _epoch;
+    private int _batchInEpoch;
+    private double? _best;
+    private int _badValidations;
+    private int _skipped;
+
+    /// <summary>Folder for checkpoints and logs (null = keep nothing on disk).</summary>
+    public string? RunDirectory { get; init; }
+    /// <summary>Model config JSON stored in every checkpoint (so the checkpoint alone rebuilds the model).</summary>
+    public string? ConfigJson { get; init; }
+    /// <summary>Tokenizer JSON by name ("source", "target") stored in every checkpoint.</summary>
+    public IReadOnlyDictionary<string, string> Vocabularies { get; init; } = new Dictionary<string, string>();
+    /// <summary>Greedy decoder used for validation BLEU/exact match: (sources) → outputs (token ids without BOS/EOS).</summary>
+    public Func<IReadOnlyList<int[]>, IReadOnlyList<int[]>>? ValidationDecoder { get; init; }
+    /// <summary>Turns target ids into text for scoring (default: ids joined by spaces).</summary>
+    public Func<int[], string>? DetokenizeTarget { get; init; }
+    /// <summary>Scores validation outputs: (hypotheses, references) → (BLEU, exact match). Supplied by the caller
+    /// (Metrics is a later layer than Training).</summary>
+    public Func<IReadOnlyList<string>, IReadOnlyList<string>, (double Bleu, double ExactMatch)>? ValidationScorer { get; init; }
+    /// <summary>Persists checkpoints (the IO layer's safetensors store); required when <see cref="RunDirectory"/> is set.</summary>
+    public ICheckpointStore? CheckpointStore { get; init; }
+
+    public event Action<StepInfo>? StepCompleted;
+    public event Action<ValidationInfo>? Validated;
+    /// <summary>Non-finite loss reports and other warnings.</summary>
+    public event Action<string>? Warning;
+
+    public long Step => _step;
+    public Optimizer Optimizer => _optimizer;
+
+    public Trainer(Module model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
+                   BatcherOptions batching)
+    {
+        _module = model;
+        _model = model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel");
+        _o = options;
+        if (train.Count == 0) throw new UserInputException("the training set is empty");
+        _train = train; _valid = valid;
+        _batcher = new Batcher(train, batching with { Seed = (int)(options.Seed & 0x7FFFFFFF) });
+        if (valid is { Count: > 0 }) _validBatcher = new Batcher(valid, batching with { Shuffle = false });
+        _optimizer = Optim.Optimizer.Create(options.Optimizer, model.NamedParameters());
+        _schedule = LrSchedule.Create(options.Schedule);
+        _samplingRng = new Rng(options.Seed ^ 0x5A5A5A5AUL);
+    }
+
+    /// <summary>Runs until MaxSteps, MaxMinutes, early stopping or cancellation.</summary>
+    public TrainResult Train(CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        ValidationInfo? last = null, best = null;
+        string? lastCkpt = null, bestCkpt = null;
+        StopReason reason = StopReason.MaxSteps;
+        var plan = _batcher.Plan(_epoch);
+        _module.Train();
+        long tokensSinceLog = 0; var logClock = Stopwatch.StartNew();
+        while (_step < _o.MaxSteps)
+        {
+            if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            if (_o.MaxMinutes is { } mm && clock.Elapsed.TotalMinutes >= mm) { reason = StopReason.MaxMinutes; break; }
+
+            double lossSum = 0; int tokens = 0, replaced = 0, eligible = 0; bool bad = false;
+            double gold = _o.ScheduledSampling.GoldProbability(_step);
+            using (var scope = TensorScope.Begin())
+            {
+                for (int micro = 0; micro < _o.GradAccumulation; micro++)
+                {
+                    if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
+                    var batch = Batch.Create(_train, plan[_batchInEpoch]);
+                    _batchInEpoch++;
+                    var (loss, n, rep, elig) = BatchLoss(batch, gold);
+                    float lv = loss.Item();
+                    if (!float.IsFinite(lv))
+                    {
+                        Warning?.Invoke($"step {_step + 1}: non-finite loss ({lv}) on batch {_batchInEpoch - 1} of epoch {_epoch}; step skipped");
+                        bad = true; break;
+                    }
+                    loss.MulScalar(1f / _o.GradAccumulation).Backward();
+                    lossSum += lv * n; tokens += n; replaced += rep; eligible += elig;
+                }
+                double norm = double.NaN;
+                if (!bad)
+                {
+                    var ps = _module.Parameters().ToList();
+                    norm = _o.ClipNorm > 0 ? GradClip.ClipGradNorm(ps, _o.ClipNorm) : GradClip.TotalNorm(ps);
+                    if (!double.IsFinite(norm))
+                    {
+                        Warning?.Invoke($"step {_step + 1}: non-finite gradient norm on batch {_batchInEpoch - 1} of epoch {_epoch}; step skipped");
+                        bad = true;
+                    }
+                }
+                _step++;
+                double lr = _schedule.LrAt(_step);
+                if (!bad)
+                {
+                    _optimizer.Lr = lr;
+                    _optimizer.Step();
+                }
+                else _skipped++;
+                _optimizer.ZeroGrad();
+                double meanLoss = tokens > 0 ? lossSum / tokens : double.NaN;
+                if (!bad) _losses.Add(meanLoss);
+                tokensSinceLog += tokens;
+                double tps = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
+                StepCompleted?.Invoke(new StepInfo(_step, meanLoss, lr, norm, tps, tokens, gold,
+                    eligible > 0 ? (double)replaced / eligible : 0, bad, clock.Elapsed.TotalSeconds));
+                if (_o.LogEvery > 0 && _step % _o.LogEvery == 0) { tokensSinceLog = 0; logClock.Restart(); }
+            }
+
+            bool final = _step >= _o.MaxSteps;
+            if (_validBatcher is not null && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
+            {
+                last = Validate();
+                if (last.IsBest) { best = last; if (RunDirectory is not null) bestCkpt = SaveCheckpoint(Path.Combine(RunDirectory, "best.safetensors")); }
+                Validated?.Invoke(last);
+                if (_o.EarlyStoppingPatience > 0 && _badValidations >= _o.EarlyStoppingPatience) { reason = StopReason.EarlyStopping; break; }
+            }
+            if (RunDirectory is not null && _o.CheckpointEvery > 0 && _step % _o.CheckpointEvery == 0) lastCkpt = SaveRotating();
+        }
+        if (RunDirectory is not null) lastCkpt = SaveRotating();
+        return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
+    }
+
+    /// <summary>Loss of one batch (mean over target tokens) with scheduled sampling applied.</summary>
+    private (Tensor Loss, int Tokens, int Replaced, int Eligible) BatchLoss(Batch batch, double goldProbability)
+    {
+        var src = new IndexTensor(batch.Src, batch.B, batch.S);
+        int[] tgtIn = batch.TgtIn;
+        int replaced = 0, eligible = 0;
+        if (goldProbability < 1.0)
+        {
+            int[] predicted;
+            using (GradMode.NoGrad())
+            {
+                var (l0, _) = _model.Forward(src, batch.SrcLengths, new IndexTensor(batch.TgtIn, batch.B, batch.T));
+                predicted = l0.ArgMax(-1).Data;                                    // (B, T)
+            }
+            (tgtIn, replaced, eligible) = ScheduledSamplingOptions.Mix(batch.TgtIn, predicted, batch.B, batch.T, 0, goldProbability, _samplingRng);
+        }
+        var (logits, _) = _model.Forward(src, batch.SrcLengths, new IndexTensor(tgtIn, batch.B, batch.T)); // (B, T, V)
+        var target = new IndexTensor(batch.TgtOut, batch.B * batch.T);
+        var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), target, ignoreIndex: 0, labelSmoothing: _o.LabelSmoothing);
+        int n = batch.TgtLengths.Sum() + batch.B;   // target tokens + EOS
+        n = Math.Min(n, batch.TgtOut.Count(t => t != 0));
+        return (loss, n, replaced, eligible);
+    }
+
+    /// <summary>Validation loss (no label smoothing), perplexity, and optionally BLEU / exact match of greedy outputs.</summary>
+    public ValidationInfo Validate()
+    {
+        if (_validBatcher is null || _valid is null) throw new InvalidOperationException("no validation set");
+        _module.Eval();
+        double nll = 0; long count = 0;
+        using (GradMode.NoGrad())
+        {
+            foreach (var batch in _validBatcher.Epoch(0))
+            {
+                using var scope = TensorScope.Begin();
+                var (logits, _) = _model.Forward(new IndexTensor(batch.Src, batch.B, batch.S), batch.SrcLengths, new IndexTensor(batch.TgtIn, batch.B, batch.T));
+                var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T), ignoreIndex: 0, reduction: Reduction.Sum);
+                nll += loss.Item();
+                count += batch.TgtOut.Count(t => t != 0);
+            }
+        }
+        double meanLoss = nll / Math.Max(count, 1);
+        double? bleu = null, exact = null;
+        if (_o.ValidDecode && ValidationDecoder is not null && ValidationScorer is not null)
+        {
+            var subset = _valid.Take(_o.ValidDecodeLimit).ToList();
+            var outputs = ValidationDecoder(subset.Select(e => e.Src).ToList());
+            var detok = DetokenizeTarget ?? (ids => string.Join(' ', ids));
+            var hyps = outputs.Select(detok).ToList();
+            var refs = subset.Select(e => detok(e.Tgt)).ToList();
+            (double b, double e) = ValidationScorer(hyps, refs);
+            bleu = b; exact = e;
+        }
+        _module.Train();
+        double metric = _o.BestMetric switch
+        {
+            ValidationMetric.Bleu => -(bleu ?? 0),
+            ValidationMetric.ExactMatch => -(exact ?? 0),
+            _ => meanLoss,
+        };
+        bool isBest = _best is null || metric < _best.Value;
+        if (isBest) { _best = metric; _badValidations = 0; } else _badValidations++;
+        return new ValidationInfo(_step, meanLoss, Math.Exp(Math.Min(meanLoss, 50)), bleu, exact, isBest);
+    }
+
+    // ------------------------------------------------------------------ checkpoints and resume
+
+    private string SaveRotating()
+    {
+        var dir = Path.Combine(RunDirectory!, "checkpoints");
+        var path = Path.Combine(dir, $"step_{_step:D8}.safetensors");
+        SaveCheckpoint(path);
+        var all = Directory.GetFiles(dir, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).ToList();
+        for (int i = 0; i < all.Count - Math.Max(_o.KeepLastCheckpoints, 1); i++) File.Delete(all[i]);
+        return path;
+    }
+
+    /// <summary>Writes a full training checkpoint (atomic).</summary>
+    public string SaveCheckpoint(string path)
+    {
+        var extra = new Dictionary<string, string>
+        {
+            ["epoch"] = _epoch.ToString(CultureInfo.InvariantCulture),
+            ["batch_in_epoch"] = _batchInEpoch.ToString(CultureInfo.InvariantCulture),
+            ["best"] = _best?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+            ["bad_validations"] = _badValidations.ToString(CultureInfo.InvariantCulture),
+            ["skipped"] = _skipped.ToString(CultureInfo.InvariantCulture),
+            ["losses"] = JsonSerializer.Serialize(_losses),
+        };
+        var snapshot = new TrainingSnapshot(_module.StateDict(), _optimizer.StateDict(), _step,
+            new Dictionary<string, RngState> { ["global"] = Rng.Global.GetState(), ["sampling"] = _samplingRng.GetState() },
+            extra, ConfigJson, Vocabularies);
+        (CheckpointStore ?? throw new InvalidOperationException("no checkpoint store configured")).Save(path, snapshot);
+        return path;
+    }
+
+    /// <summary>Restores weights, optimizer state, step, random generators and the data position from a checkpoint.</summary>
+    public void Resume(string path)
+    {
+        var ckpt = (CheckpointStore ?? throw new InvalidOperationException("no checkpoint store configured")).Load(path);
+        _module.LoadStateDict(ckpt.Model);
+        if (ckpt.Optimizer is not null) _optimizer.LoadStateDict(ckpt.Optimizer);
+        _step = ckpt.Step;
+        if (ckpt.RngStates.TryGetValue("global", out var g)) Rng.Global.SetState(g);
+        if (ckpt.RngStates.TryGetValue("sampling", out var s)) _samplingRng.SetState(s);
+        int Int(string k) => ckpt.Extra.TryGetValue(k, out var v) && v.Length > 0 ? int.Parse(v, CultureInfo.InvariantCulture) : 0;
+        _epoch = Int("epoch"); _batchInEpoch = Int("batch_in_epoch"); _badValidations = Int("bad_validations"); _skipped = Int("skipped");
+        _best = ckpt.Extra.TryGetValue("best", out var b) && b.Length > 0 ? double.Parse(b, CultureInfo.InvariantCulture) : null;
+        _losses.Clear();
+        if (ckpt.Extra.TryGetValue("losses", out var ls)) _losses.AddRange(JsonSerializer.Deserialize<List<double>>(ls) ?? new());
+    }
+}

@@ -1,0 +1,51 @@
+using EncDec.Optim;
+
+namespace EncDec.Training;
+
+/// <summary>Which validation number decides "best" and early stopping.</summary>
+public enum ValidationMetric { Loss, Bleu, ExactMatch }
+
+/// <summary>Everything that controls a training run (immutable; stored in the run folder).</summary>
+public sealed record TrainerOptions
+{
+    public long MaxSteps { get; init; } = 1000;
+    /// <summary>Stop after this much wall time (checked between steps); null = no limit.</summary>
+    public double? MaxMinutes { get; init; }
+    public OptimizerOptions Optimizer { get; init; } = new(OptimizerKind.Adam, 1e-3, Beta2: 0.98);
+    public LrScheduleConfig Schedule { get; init; } = new(LrScheduleKind.Constant, 1e-3);
+    /// <summary>Batches whose gradients are summed before one optimizer step.</summary>
+    public int GradAccumulation { get; init; } = 1;
+    /// <summary>Global-norm gradient clipping; 0 disables.</summary>
+    public double ClipNorm { get; init; } = 1.0;
+    public float LabelSmoothing { get; init; } = 0.1f;
+    public ScheduledSamplingOptions ScheduledSampling { get; init; } = new();
+    /// <summary>Validate every N optimizer steps (0 = only at the end).</summary>
+    public int ValidEvery { get; init; } = 200;
+    /// <summary>Also decode the validation set (greedy) for BLEU and exact match.</summary>
+    public bool ValidDecode { get; init; } = true;
+    /// <summary>At most this many validation examples are decoded.</summary>
+    public int ValidDecodeLimit { get; init; } = 500;
+    public int ValidMaxLength { get; init; } = 128;
+    public ValidationMetric BestMetric { get; init; } = ValidationMetric.Loss;
+    /// <summary>Stop when the best metric has not improved for this many validations (0 = never).</summary>
+    public int EarlyStoppingPatience { get; init; }
+    /// <summary>Save a checkpoint every N steps (0 = only at the end and on best).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+    public int KeepLastCheckpoints { get; init; } = 3;
+    public int LogEvery { get; init; } = 50;
+    public ulong Seed { get; init; } = 1234;
+}
+
+/// <summary>One optimizer step's numbers, reported to progress callbacks and the metrics log.</summary>
+public sealed record StepInfo(long Step, double Loss, double Lr, double GradNorm, double TokensPerSecond, int TargetTokens,
+                              double GoldProbability, double FedPredictionFraction, bool Skipped, double ElapsedSeconds);
+
+/// <summary>One validation's numbers.</summary>
+public sealed record ValidationInfo(long Step, double Loss, double Perplexity, double? Bleu, double? ExactMatch, bool IsBest);
+
+/// <summary>How a run ended.</summary>
+public enum StopReason { MaxSteps, MaxMinutes, EarlyStopping, Cancelled }
+
+/// <summary>Summary of a finished run.</summary>
+public sealed record TrainResult(long Steps, StopReason Reason, IReadOnlyList<double> Losses, ValidationInfo? LastValidation,
+                                 ValidationInfo? BestValidation, int SkippedSteps, string? LastCheckpoint, string? BestCheckpoint);

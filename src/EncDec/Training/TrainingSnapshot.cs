@@ -1,0 +1,21 @@
+using EncDec.Optim;
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>Everything needed to resume training exactly: weights, optimizer state, step, generators, data position.</summary>
+public sealed record TrainingSnapshot(
+    IReadOnlyDictionary<string, Tensor> Model,
+    OptimizerStateDict? Optimizer,
+    long Step,
+    IReadOnlyDictionary<string, RngState> RngStates,
+    IReadOnlyDictionary<string, string> Extra,
+    string? ConfigJson,
+    IReadOnlyDictionary<string, string> Vocabularies);
+
+/// <summary>Persists training snapshots (implemented by the IO layer's safetensors checkpoints).</summary>
+public interface ICheckpointStore
+{
+    void Save(string path, TrainingSnapshot snapshot);
+    TrainingSnapshot Load(string path);
+}
