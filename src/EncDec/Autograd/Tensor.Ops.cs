@@ -322,7 +322,7 @@ public sealed partial class Tensor
         return r.WithGrad("Squeeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)));
     }
 
-    /// <summary>Broadcast view to <paramref name="shape"/> (no copy); the gradient is summed back.</summary>
+    /// <summary>Broadcast view to <paramref name="shape"/> (no copy; -1 keeps a dimension's size); the gradient is summed back.</summary>
     public Tensor Expand(params int[] shape)
     {
         var r = ExpandRaw(shape);
@@ -353,9 +353,10 @@ public sealed partial class Tensor
 
     public Tensor Mean() => Sum().MulScalar(1f / Math.Max(Numel, 1));
 
-    /// <summary>Sum over the given dimensions.</summary>
+    /// <summary>Sum over the given dimensions (an empty list sums over all of them, as PyTorch).</summary>
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
+        if (dims.Length == 0) dims = Enumerable.Range(0, Rank).ToArray();
         var ds = dims.Select(d => ShapeUtil.NormalizeDim(d, Rank)).Distinct().OrderByDescending(d => d).ToArray();
         Tensor r = this.ContiguousRaw();
         foreach (var d in ds) r = Kernels.SumDim(r, d, keepDim: true);
@@ -375,6 +376,7 @@ public sealed partial class Tensor
 
     public Tensor Mean(int[] dims, bool keepDim = false)
     {
+        if (dims.Length == 0) dims = Enumerable.Range(0, Rank).ToArray();
         int n = 1;
         foreach (var d in dims.Select(d => ShapeUtil.NormalizeDim(d, Rank)).Distinct()) n *= _shape[d];
         return Sum(dims, keepDim).MulScalar(1f / Math.Max(n, 1));
