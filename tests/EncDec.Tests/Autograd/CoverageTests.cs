@@ -186,6 +186,33 @@ public class CoverageTests
         Assert.Equal(new[] { 1, 0 }, Tensor.FromArray(new float[] { 0, 5, 5, 9, 9, 1 }, 2, 3).ArgMax(-1).Data);
     }
 
+    [Fact]
+    public void MaxPropagatesNaNAndTreatsSignedZerosAsTies()
+    {
+        var x = Tensor.FromArray(new float[] { -0f, 0f, -1f, 1f, float.NaN, 2f }, 2, 3);
+        var (v, i) = x.Max(1);
+        Assert.Equal(new[] { 0, 1 }, i.Data);
+        Assert.True(float.IsNaN(v.ToArray()[1]));
+        var (v0, i0) = x.Max(0);                                                         // strided path
+        Assert.Equal(new[] { 1, 1, 1 }, i0.Data);
+        Assert.True(float.IsNaN(v0.ToArray()[1]));
+        Assert.Equal(new[] { 0 }, Tensor.FromArray(new float[] { 2, 2, 2 }, 3).ArgMax().Data);
+    }
+
+    [Fact]
+    public void BackwardLeavesTheCallersGradientUntouched()
+    {
+        var x = R(81, 2, 3).RequiresGrad_();
+        var h = x * 2f;
+        var y = h.AddScalar(1f) + h.T.T + x.Transpose(0, 1).Transpose(0, 1).Reshape(2, 3);
+        var r = R(82, 2, 3);
+        var before = r.ToArray();
+        y.Backward(r);
+        Assert.Equal(before, r.ToArray());
+        var rs = r.ToArray(); var g = x.Grad!.ToArray();
+        for (int k = 0; k < g.Length; k++) Assert.Equal(5f * rs[k], g[k], 5);
+    }
+
     // ------------------------------------------------------------------ softmax, masking
 
     [Fact] public void SoftmaxAlongNonLastDim()
