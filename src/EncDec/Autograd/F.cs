@@ -40,7 +40,7 @@ public static class F
             {
                 var dx = Tensor.Empty(x.Shape);
                 MatMulKernel.Gemm2D(g2, false, weight, false, dx.ViewRaw(new[] { rows, inF }), 0f); // (N,out)·(out,in)
-                x.AccumulateGrad(dx);
+                x.AccumulateGrad(dx, owned: true);
             }
             if (weight.RequiresGrad)
             {
@@ -140,7 +140,7 @@ public static class F
                 float rs = rstd[r];
                 for (int j = 0; j < n; j++) dr[j] = rs * (dxhat[j] - m1 - hr[j] * m2);
             }
-            if (dx is not null) x.AccumulateGrad(dx);
+            if (dx is not null) x.AccumulateGrad(dx, owned: true);
         });
     }
 
@@ -208,7 +208,7 @@ public static class F
                 dr[t] -= 1 - eps;
                 TensorPrimitives.Multiply(dr, s, dr);
             }
-            logits.AccumulateGrad(dl);
+            logits.AccumulateGrad(dl, owned: true);
         });
     }
 
@@ -384,13 +384,13 @@ public static class F
             {
                 var ga = Tensor.Empty(shape); var s = ga.Span;
                 for (int i = 0; i < s.Length; i++) s[i] = cv[i] != 0 ? gs[i] : 0f;
-                a.AccumulateGrad(ga);
+                a.AccumulateGrad(ga, owned: true);
             }
             if (b.RequiresGrad)
             {
                 var gb = Tensor.Empty(shape); var s = gb.Span;
                 for (int i = 0; i < s.Length; i++) s[i] = cv[i] != 0 ? 0f : gs[i];
-                b.AccumulateGrad(gb);
+                b.AccumulateGrad(gb, owned: true);
             }
         });
     }

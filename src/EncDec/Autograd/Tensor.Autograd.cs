@@ -75,11 +75,20 @@ public sealed partial class Tensor
         return _pendingGrad ??= Zeros(_shape);
     }
 
-    /// <summary>Adds <paramref name="g"/> (this tensor's shape, or broadcastable to it after reduction) to this tensor's gradient.</summary>
-    internal void AccumulateGrad(Tensor g)
+    /// <summary>
+    /// Adds <paramref name="g"/> (this tensor's shape, or broadcastable to it after reduction) to this tensor's gradient.
+    /// <paramref name="owned"/>: the caller just allocated <paramref name="g"/> and will not touch it again, so an
+    /// intermediate with no pending gradient yet adopts it as its buffer instead of zero-filling one and adding.
+    /// </summary>
+    internal void AccumulateGrad(Tensor g, bool owned = false)
     {
         if (!_requiresGrad) return;
-        if (!ShapeUtil.SameShape(g.Shape, _shape)) g = Kernels.SumToShape(g, _shape);
+        if (!ShapeUtil.SameShape(g.Shape, _shape)) { g = Kernels.SumToShape(g, _shape); owned = true; }
+        if (owned && !IsLeaf && _pendingGrad is null && g.IsContiguous && g.Offset == 0)
+        {
+            _pendingGrad = g;
+            return;
+        }
         var sink = GradSink();
         var src = g.ContiguousRaw().Span;
         TensorPrimitives.Add(sink.Span, src, sink.Span);

@@ -24,7 +24,7 @@ public sealed partial class Tensor
         return r.WithGrad("Sub", new[] { a, b }, g =>
         {
             a.AccumulateGrad(g);
-            if (b.RequiresGrad) b.AccumulateGrad(g.NegRaw());
+            if (b.RequiresGrad) b.AccumulateGrad(g.NegRaw(), owned: true);
         });
     }
 
@@ -35,8 +35,8 @@ public sealed partial class Tensor
         var a = this; var b = other;
         return r.WithGrad("Mul", new[] { a, b }, g =>
         {
-            if (a.RequiresGrad) a.AccumulateGrad(Kernels.Binary<MulOp>(g, b));
-            if (b.RequiresGrad) b.AccumulateGrad(Kernels.Binary<MulOp>(g, a));
+            if (a.RequiresGrad) a.AccumulateGrad(Kernels.Binary<MulOp>(g, b), owned: true);
+            if (b.RequiresGrad) b.AccumulateGrad(Kernels.Binary<MulOp>(g, a), owned: true);
         });
     }
 
@@ -47,12 +47,12 @@ public sealed partial class Tensor
         var a = this; var b = other;
         return r.WithGrad("Div", new[] { a, b }, g =>
         {
-            if (a.RequiresGrad) a.AccumulateGrad(Kernels.Binary<DivOp>(g, b));
+            if (a.RequiresGrad) a.AccumulateGrad(Kernels.Binary<DivOp>(g, b), owned: true);
             if (b.RequiresGrad)
             {
                 // d(a/b)/db = -a/b^2 = -r/b
                 var t = Kernels.Binary<DivOp>(Kernels.Binary<MulOp>(g, r), b);
-                b.AccumulateGrad(t.NegRaw());
+                b.AccumulateGrad(t.NegRaw(), owned: true);
             }
         });
     }
@@ -89,7 +89,7 @@ public sealed partial class Tensor
         var r = NegRaw();
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Neg", new[] { a }, g => a.AccumulateGrad(g.NegRaw()));
+        return r.WithGrad("Neg", new[] { a }, g => a.AccumulateGrad(g.NegRaw(), owned: true));
     }
 
     public Tensor AddScalar(float s)
@@ -105,7 +105,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("MulScalar", new[] { a }, g => a.AccumulateGrad(g.MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y))));
+        return r.WithGrad("MulScalar", new[] { a }, g => a.AccumulateGrad(g.MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y)), owned: true));
     }
 
     public Tensor Exp()
@@ -113,7 +113,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Exp(x, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Exp", new[] { a }, g => a.AccumulateGrad(Kernels.Binary<MulOp>(g, r)));
+        return r.WithGrad("Exp", new[] { a }, g => a.AccumulateGrad(Kernels.Binary<MulOp>(g, r), owned: true));
     }
 
     public Tensor Log()
@@ -121,7 +121,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Log(x, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Log", new[] { a }, g => a.AccumulateGrad(Kernels.Binary<DivOp>(g, a)));
+        return r.WithGrad("Log", new[] { a }, g => a.AccumulateGrad(Kernels.Binary<DivOp>(g, a), owned: true));
     }
 
     public Tensor Sqrt()
@@ -132,7 +132,7 @@ public sealed partial class Tensor
         return r.WithGrad("Sqrt", new[] { a }, g =>
         {
             var t = Kernels.Binary<DivOp>(g, r);
-            a.AccumulateGrad(t.MapRaw((x, y) => TensorPrimitives.Multiply(x, 0.5f, y)));
+            a.AccumulateGrad(t.MapRaw((x, y) => TensorPrimitives.Multiply(x, 0.5f, y)), owned: true);
         });
     }
 
@@ -145,7 +145,7 @@ public sealed partial class Tensor
         return r.WithGrad("Pow", new[] { a }, g =>
         {
             var d = a.MapRaw((x, y) => { TensorPrimitives.Pow(x, p - 1, y); TensorPrimitives.Multiply(y, p, y); });
-            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d));
+            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d), owned: true);
         });
     }
 
@@ -158,7 +158,7 @@ public sealed partial class Tensor
         {
             // (1 - y^2) * g
             var d = r.MapRaw((y, o) => { TensorPrimitives.Multiply(y, y, o); TensorPrimitives.Subtract(1f, o, o); });
-            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d));
+            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d), owned: true);
         });
     }
 
@@ -170,7 +170,7 @@ public sealed partial class Tensor
         return r.WithGrad("Sigmoid", new[] { a }, g =>
         {
             var d = r.MapRaw((y, o) => { TensorPrimitives.Subtract(1f, y, o); TensorPrimitives.Multiply(o, y, o); });
-            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d));
+            a.AccumulateGrad(Kernels.Binary<MulOp>(g, d), owned: true);
         });
     }
 
@@ -181,10 +181,9 @@ public sealed partial class Tensor
         var a = this;
         return r.WithGrad("Relu", new[] { a }, g =>
         {
-            var gs = g.Span; var ys = r.Span;
-            var d = Empty(a._shape); var ds = d.Span;
-            for (int i = 0; i < ds.Length; i++) ds[i] = ys[i] > 0 ? gs[i] : 0f;
-            a.AccumulateGrad(d);
+            var d = Empty(a._shape);
+            Kernels.PassWherePositive(r.Span, g.Span, d.Span);                          // g where y > 0
+            a.AccumulateGrad(d, owned: true);
         });
     }
 
@@ -218,7 +217,7 @@ public sealed partial class Tensor
                 }
                 ds[i] = (float)(gs[i] * dv);
             }
-            a.AccumulateGrad(d);
+            a.AccumulateGrad(d, owned: true);
         });
     }
 
@@ -263,7 +262,7 @@ public sealed partial class Tensor
         var r = TransposeRaw(dim0, dim1);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Transpose", new[] { a }, g => a.AccumulateGrad(g.TransposeRaw(dim0, dim1).ContiguousRaw()));
+        return r.WithGrad("Transpose", new[] { a }, g => AccumulateCopy(a, g.TransposeRaw(dim0, dim1)));
     }
 
     /// <summary>Transpose of the last two dimensions.</summary>
@@ -276,7 +275,7 @@ public sealed partial class Tensor
         var a = this;
         var inv = new int[dims.Length];
         for (int i = 0; i < dims.Length; i++) inv[ShapeUtil.NormalizeDim(dims[i], Rank)] = i;
-        return r.WithGrad("Permute", new[] { a }, g => a.AccumulateGrad(g.PermuteRaw(inv).ContiguousRaw()));
+        return r.WithGrad("Permute", new[] { a }, g => AccumulateCopy(a, g.PermuteRaw(inv)));
     }
 
     /// <summary>Slice <paramref name="length"/> elements of <paramref name="dim"/> starting at <paramref name="start"/> (a view).</summary>
@@ -322,22 +321,27 @@ public sealed partial class Tensor
         return r.WithGrad("Squeeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)));
     }
 
-    /// <summary>Broadcast view to <paramref name="shape"/> (no copy); the gradient is summed back.</summary>
+    /// <summary>Broadcast view to <paramref name="shape"/> (no copy; -1 keeps a dimension's size); the gradient is summed back.</summary>
     public Tensor Expand(params int[] shape)
     {
         var r = ExpandRaw(shape);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Expand", new[] { a }, g => a.AccumulateGrad(Kernels.SumToShape(g, a._shape)));
+        return r.WithGrad("Expand", new[] { a }, g => a.AccumulateGrad(Kernels.SumToShape(g, a._shape), owned: !ShapeUtil.SameShape(g.Shape, a._shape)));
     }
 
     /// <summary>dst += src elementwise, for any (possibly strided) dst view of the same shape.</summary>
     internal static void AddInto(Tensor dst, Tensor src)
     {
         if (dst.IsContiguous) { var d = dst.Span; TensorPrimitives.Add(d, src.ContiguousRaw().Span, d); return; }
-        var s = src.ContiguousRaw().Span.ToArray();
-        int i = 0; var arr = dst.Storage.Array;
-        dst.ForEachOffset(o => arr[o] += s[i++]);
+        Kernels.StridedAdd(dst.Storage.Array, dst.Offset, dst._shape, dst._strides, src.ContiguousRaw().Span);
+    }
+
+    /// <summary>Accumulates a view of an output gradient into <paramref name="a"/>, adopting the copy when one was made.</summary>
+    private static void AccumulateCopy(Tensor a, Tensor view)
+    {
+        var c = view.ContiguousRaw();
+        a.AccumulateGrad(c, owned: !ReferenceEquals(c, view));
     }
 
     // ------------------------------------------------------------ reductions
@@ -348,14 +352,15 @@ public sealed partial class Tensor
         var r = Scalar(TensorPrimitives.Sum(ContiguousRaw().Span));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Sum", new[] { a }, g => a.AccumulateGrad(Full(g.Item(), a._shape)));
+        return r.WithGrad("Sum", new[] { a }, g => a.AccumulateGrad(Full(g.Item(), a._shape), owned: true));
     }
 
     public Tensor Mean() => Sum().MulScalar(1f / Math.Max(Numel, 1));
 
-    /// <summary>Sum over the given dimensions.</summary>
+    /// <summary>Sum over the given dimensions (an empty list sums over all of them, as PyTorch).</summary>
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
+        if (dims.Length == 0) dims = Enumerable.Range(0, Rank).ToArray();
         var ds = dims.Select(d => ShapeUtil.NormalizeDim(d, Rank)).Distinct().OrderByDescending(d => d).ToArray();
         Tensor r = this.ContiguousRaw();
         foreach (var d in ds) r = Kernels.SumDim(r, d, keepDim: true);
@@ -368,13 +373,14 @@ public sealed partial class Tensor
         }
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("SumDims", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(keptShape).ExpandRaw(a._shape).ContiguousRaw()));
+        return r.WithGrad("SumDims", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(keptShape).ExpandRaw(a._shape).ContiguousRaw(), owned: g.Numel != a.Numel));
     }
 
     public Tensor Sum(int dim, bool keepDim = false) => Sum(new[] { dim }, keepDim);
 
     public Tensor Mean(int[] dims, bool keepDim = false)
     {
+        if (dims.Length == 0) dims = Enumerable.Range(0, Rank).ToArray();
         int n = 1;
         foreach (var d in dims.Select(d => ShapeUtil.NormalizeDim(d, Rank)).Distinct()) n *= _shape[d];
         return Sum(dims, keepDim).MulScalar(1f / Math.Max(n, 1));
@@ -392,17 +398,35 @@ public sealed partial class Tensor
         var r = Empty(outShape);
         var idx = new int[outer * inner];
         var xs = x.Span; var rs = r.Span;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
+        if (n == 0) throw new ArgumentException($"max over an empty dimension {d} of {ShapeUtil.Format(_shape)}");
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
             {
-                int best = 0; float bv = xs[o * n * inner + i];
+                var row = xs.Slice(o * n, n);
+                int best = FirstMaxIndex(row);
+                rs[o] = row[best]; idx[o] = best;
+            }
+        }
+        else
+        {
+            // walk rows of `inner` contiguous values; the first maximum (or first NaN) wins
+            for (int o = 0; o < outer; o++)
+            {
+                var rv = rs.Slice(o * inner, inner); var ri = idx.AsSpan(o * inner, inner);
+                xs.Slice(o * n * inner, inner).CopyTo(rv);
+                ri.Clear();
                 for (int j = 1; j < n; j++)
                 {
-                    float v = xs[(o * n + j) * inner + i];
-                    if (v > bv || float.IsNaN(v)) { bv = v; best = j; if (float.IsNaN(v)) break; }
+                    var xr = xs.Slice((o * n + j) * inner, inner);
+                    for (int i = 0; i < inner; i++)
+                    {
+                        float v = xr[i];
+                        if (v > rv[i] || (float.IsNaN(v) && !float.IsNaN(rv[i]))) { rv[i] = v; ri[i] = j; }
+                    }
                 }
-                rs[o * inner + i] = bv; idx[o * inner + i] = best;
             }
+        }
         var indices = new IndexTensor(idx, outShape.Length == 0 ? new[] { 1 } : outShape);
         if (!NeedsGrad(this)) return (r, indices);
         var a = this;
@@ -414,6 +438,16 @@ public sealed partial class Tensor
                     sink[(o * n + idx[o * inner + i]) * inner + i] += gs[o * inner + i];
         });
         return (r, indices);
+    }
+
+    /// <summary>Index of the first maximum of <paramref name="row"/> (the first NaN if any), vectorised.</summary>
+    private static int FirstMaxIndex(ReadOnlySpan<float> row)
+    {
+        int best = TensorPrimitives.IndexOfMax(row);
+        // IndexOfMax ranks +0 above -0; ties here are by value (first of equal values wins)
+        float bv = row[best];
+        if (bv == 0f && !float.IsNaN(bv)) for (int j = 0; j < best; j++) if (row[j] == 0f) return j;
+        return best;
     }
 
     /// <summary>Indices of the maximum along <paramref name="dim"/> (no gradient).</summary>
@@ -445,7 +479,7 @@ public sealed partial class Tensor
                 TensorPrimitives.Subtract(gr, dot, dr);
                 TensorPrimitives.Multiply(dr, yr, dr);
             }
-            a.AccumulateGrad(dx);
+            a.AccumulateGrad(dx, owned: true);
         });
     }
 
@@ -471,7 +505,7 @@ public sealed partial class Tensor
                 TensorPrimitives.Multiply(dr, -s, dr);
                 TensorPrimitives.Add(dr, gr, dr);
             }
-            a.AccumulateGrad(dx);
+            a.AccumulateGrad(dx, owned: true);
         });
     }
 
@@ -519,19 +553,23 @@ public sealed partial class Tensor
     /// <summary>Sets positions where <paramref name="mask"/> (broadcastable, nonzero = true) is set to <paramref name="value"/>.</summary>
     public Tensor MaskedFill(Tensor mask, float value)
     {
-        var m = mask.ExpandRaw(ShapeUtil.Broadcast(mask.Shape, _shape)).ContiguousRaw();
-        if (!ShapeUtil.SameShape(m.Shape, _shape)) throw new ArgumentException($"mask {ShapeUtil.Format(mask.Shape)} does not broadcast to {ShapeUtil.Format(_shape)}");
+        if (!ShapeUtil.SameShape(ShapeUtil.Broadcast(mask.Shape, _shape), _shape))
+            throw new ArgumentException($"mask {ShapeUtil.Format(mask.Shape)} does not broadcast to {ShapeUtil.Format(_shape)}");
+        // a mask equal to the trailing dims (e.g. a (T, T) causal mask over (B, T, T)) repeats without a copy
+        var m = Kernels.BroadcastPeriodic(mask, _shape);
         var x = ContiguousRaw();
         var r = Empty(_shape);
-        var xs = x.Span; var ms = m.Span; var rs = r.Span;
-        for (int i = 0; i < rs.Length; i++) rs[i] = ms[i] != 0 ? value : xs[i];
+        var xs = x.Span; var ms = m.Span; var rs = r.Span; int period = ms.Length;
+        for (int p = 0; p < rs.Length; p += period)
+            Kernels.FillWhereNonZero(ms, xs.Slice(p, period), value, rs.Slice(p, period));
         if (!NeedsGrad(this)) return r;
         var a = this;
         return r.WithGrad("MaskedFill", new[] { a }, g =>
         {
             var gs = g.Span; var d = Empty(a._shape); var ds = d.Span; var mv = m.Span;
-            for (int i = 0; i < ds.Length; i++) ds[i] = mv[i] != 0 ? 0f : gs[i];
-            a.AccumulateGrad(d);
+            for (int p = 0; p < ds.Length; p += period)
+                Kernels.FillWhereNonZero(mv, gs.Slice(p, period), 0f, ds.Slice(p, period));
+            a.AccumulateGrad(d, owned: true);
         });
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace EncDec.Tensors;
@@ -163,6 +164,73 @@ public static class Kernels
             }
         }
         return res;
+    }
+
+    /// <summary>dst = mask != 0 ? value : x, elementwise (vectorised).</summary>
+    internal static void FillWhereNonZero(ReadOnlySpan<float> mask, ReadOnlySpan<float> x, float value, Span<float> dst)
+    {
+        int i = 0, n = dst.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var fill = new Vector<float>(value);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var keep = Vector.Equals<float>(new Vector<float>(mask.Slice(i)), Vector<float>.Zero);
+                Vector.ConditionalSelect(keep, new Vector<float>(x.Slice(i)), fill).CopyTo(dst.Slice(i));
+            }
+        }
+        for (; i < n; i++) dst[i] = mask[i] != 0 ? value : x[i];
+    }
+
+    /// <summary>dst = y > 0 ? g : 0, elementwise (the ReLU backward; vectorised).</summary>
+    internal static void PassWherePositive(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dst)
+    {
+        int i = 0, n = dst.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var pos = Vector.GreaterThan<float>(new Vector<float>(y.Slice(i)), Vector<float>.Zero);
+                Vector.ConditionalSelect(pos, new Vector<float>(g.Slice(i)), Vector<float>.Zero).CopyTo(dst.Slice(i));
+            }
+        }
+        for (; i < n; i++) dst[i] = y[i] > 0 ? g[i] : 0f;
+    }
+
+    /// <summary>
+    /// A contiguous tensor whose values, repeated, give <paramref name="t"/> broadcast to <paramref name="shape"/>:
+    /// <paramref name="t"/> itself when it is contiguous and matches the trailing dims (no copy), else the
+    /// expanded copy.
+    /// </summary>
+    internal static Tensor BroadcastPeriodic(Tensor t, int[] shape)
+    {
+        if (t.IsContiguous && t.Numel > 0 && t.Rank <= shape.Length && IsSuffixBroadcast(t.Shape, shape)) return t;
+        return t.ExpandRaw(shape).ContiguousRaw();
+    }
+
+    /// <summary>dst[view] += src (row-major) for a strided view (offset, shape, strides) of <paramref name="dst"/>.</summary>
+    internal static void StridedAdd(float[] dst, int offset, int[] shape, int[] strides, ReadOnlySpan<float> src)
+    {
+        int rank = shape.Length;
+        if (rank == 0) { dst[offset] += src[0]; return; }
+        if (ShapeUtil.Numel(shape) == 0) return;
+        int inner = shape[rank - 1], innerStride = strides[rank - 1];
+        Span<int> idx = stackalloc int[rank];
+        int o = offset, r = 0;
+        while (true)
+        {
+            if (innerStride == 1) { var d = dst.AsSpan(o, inner); TensorPrimitives.Add(d, src.Slice(r, inner), d); }
+            else { int p = o; for (int j = 0; j < inner; j++, p += innerStride) dst[p] += src[r + j]; }
+            r += inner;
+            int k = rank - 2;
+            for (; k >= 0; k--)
+            {
+                idx[k]++; o += strides[k];
+                if (idx[k] < shape[k]) break;
+                o -= idx[k] * strides[k]; idx[k] = 0;
+            }
+            if (k < 0) break;
+        }
     }
 
     /// <summary>Sizes (outer, n, inner) of a contiguous shape split around <paramref name="dim"/>.</summary>

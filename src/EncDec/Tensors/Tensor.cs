@@ -261,16 +261,24 @@ public sealed partial class Tensor
         return new Tensor(Storage, sh.ToArray(), st.ToArray(), Offset);
     }
 
+    /// <summary>Broadcast view to <paramref name="shape"/>; -1 keeps the size of an existing dimension (as PyTorch).</summary>
     internal Tensor ExpandRaw(int[] shape)
     {
-        var st = ShapeUtil.BroadcastStrides(_shape, _strides, shape);
-        for (int i = 0; i < shape.Length; i++)
+        int off = shape.Length - Rank;
+        if (off < 0) throw new ArgumentException($"cannot expand {ShapeUtil.Format(_shape)} to fewer dimensions {ShapeUtil.Format(shape)}");
+        var target = (int[])shape.Clone();
+        for (int i = 0; i < target.Length; i++)
         {
-            int off = shape.Length - Rank;
-            if (i >= off && _shape[i - off] != 1 && _shape[i - off] != shape[i])
+            if (target[i] == -1)
+            {
+                if (i < off) throw new ArgumentException($"expand: -1 is not allowed for the new leading dimension {i} in {ShapeUtil.Format(shape)}");
+                target[i] = _shape[i - off];
+            }
+            if (target[i] < 0 || (i >= off && _shape[i - off] != 1 && _shape[i - off] != target[i]))
                 throw new ArgumentException($"cannot expand {ShapeUtil.Format(_shape)} to {ShapeUtil.Format(shape)}");
         }
-        return new Tensor(Storage, (int[])shape.Clone(), st, Offset);
+        var st = ShapeUtil.BroadcastStrides(_shape, _strides, target);
+        return new Tensor(Storage, target, st, Offset);
     }
 
     /// <summary>A contiguous copy (or this tensor when already contiguous); no autograd.</summary>
