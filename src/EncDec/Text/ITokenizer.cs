@@ -16,5 +16,8 @@ public interface ITokenizer
     TokenizerKind Kind { get; }
 
     /// <summary>Writes the tokenizer as one JSON file (atomically).</summary>
+    /// <summary>The same JSON that <see cref="Save"/> writes, as a string (checkpoints embed it).</summary>
+    string ToJson();
+
     void Save(string path);
 }

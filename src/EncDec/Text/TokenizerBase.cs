@@ -86,9 +86,18 @@ public abstract class TokenizerBase : ITokenizer
     }
 
     /// <inheritdoc/>
-    public void Save(string path)
+    public void Save(string path) => AtomicFile.Write(path, WriteJson);
+
+    /// <inheritdoc/>
+    public string ToJson()
     {
-        AtomicFile.Write(path, stream =>
+        using var ms = new MemoryStream();
+        WriteJson(ms);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private void WriteJson(Stream stream)
+    {
         {
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             w.WriteStartObject();
@@ -101,7 +110,7 @@ public abstract class TokenizerBase : ITokenizer
             w.WriteEndArray();
             WriteExtra(w);
             w.WriteEndObject();
-        });
+        }
     }
 
     /// <summary>Writes algorithm-specific properties.</summary>
@@ -119,6 +128,22 @@ public static class Tokenizer
         try
         {
             using var stream = File.OpenRead(path);
+            return Parse(stream, path);
+        }
+        catch (IOException e)
+        {
+            throw new UserInputException(path, null, $"cannot read tokenizer file: {e.Message}");
+        }
+    }
+
+    /// <summary>Reads a tokenizer from its JSON text (as embedded in a checkpoint); <paramref name="source"/> names it in errors.</summary>
+    public static ITokenizer FromJson(string json, string source = "tokenizer")
+        => Parse(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), source);
+
+    private static ITokenizer Parse(Stream stream, string path)
+    {
+        try
+        {
             using var doc = JsonDocument.Parse(stream);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != TokenizerBase.FormatName)
@@ -146,10 +171,6 @@ public static class Tokenizer
                                   or KeyNotFoundException or ArgumentException or IndexOutOfRangeException)
         {
             throw new UserInputException(path, null, $"corrupt tokenizer file: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            throw new UserInputException(path, null, $"cannot read tokenizer file: {e.Message}");
         }
     }
 
