@@ -98,18 +98,38 @@ public class LogitsWarperTests
         Assert.Equal(new[] { 0, 1, 2, 4 }, Kept(l));
     }
 
-    [Fact]
-    public void TypicalAndTopPSamplingStayInsideTheKeptSet()
+    [Theory]
+    [InlineData(0.6f, 1f, 0f)]
+    [InlineData(1f, 0.5f, 0f)]
+    [InlineData(1f, 1f, 0.3f)]
+    public void SamplingStaysInsideTheKeptSetAndReachesAllOfIt(float topP, float typical, float minP)
     {
         var m = new TableModel(8, 4, 17, scale: 1f);
-        var res = SequenceGenerator.Generate(m, new[] { new[] { 3 } }, new GenerationOptions { Strategy = DecodingStrategy.Sample, MaxLength = 1, NBest = 200, TopP = 0.6f, Seed = 5 });
+        var res = SequenceGenerator.Generate(m, new[] { new[] { 3 } },
+            new GenerationOptions { Strategy = DecodingStrategy.Sample, MaxLength = 1, NBest = 300, TopP = topP, TypicalP = typical, MinP = minP, Seed = 5 });
         var row = m.Row(1, 0);
-        row[0] = row[1] = float.NegativeInfinity;
-        var lse = Math.Log(row.Where(float.IsFinite).Sum(x => Math.Exp(x)));
-        var lp = row.Select(x => (float)(x - lse)).ToArray();       // the generator's (unrenormalised) log-probs
-        LogitsWarpers.TopP(lp, 0.6f);
+        var lse = Math.Log(row.Sum(x => Math.Exp(x)));
+        var lp = row.Select(x => (float)(x - lse)).ToArray();       // the generator's log-probs (PAD/BOS masked, not renormalised)
+        lp[0] = lp[1] = float.NegativeInfinity;
+        LogitsWarpers.TopP(lp, topP); LogitsWarpers.Typical(lp, typical); LogitsWarpers.MinP(lp, minP);
         var allowed = Kept(lp);
+        Assert.True(allowed.Length > 1 && allowed.Length < 6);
         Assert.All(res[0].Hypotheses, h => Assert.Contains(h.Tokens.Length == 0 ? 2 : h.Tokens[0], allowed));
         Assert.True(res[0].Hypotheses.Select(h => h.Tokens.Length == 0 ? 2 : h.Tokens[0]).Distinct().Count() == allowed.Length);
+    }
+
+    [Fact]
+    public void DrawsFollowTheDistribution()
+    {
+        var s = LogOf(0.1, 0.6, 0.0001, 0.3);
+        s[2] = float.NegativeInfinity;
+        var rng = new Tensors.Rng(123);
+        var counts = new int[4];
+        const int n = 40000;
+        for (int i = 0; i < n; i++) counts[SequenceGenerator.SampleIndex(s, rng)]++;
+        Assert.Equal(0, counts[2]);
+        Assert.InRange(counts[0] / (double)n, 0.09, 0.11);
+        Assert.InRange(counts[1] / (double)n, 0.59, 0.61);
+        Assert.InRange(counts[3] / (double)n, 0.29, 0.31);
     }
 }

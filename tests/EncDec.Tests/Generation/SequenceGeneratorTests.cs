@@ -129,6 +129,22 @@ public class SequenceGeneratorTests
     }
 
     [Fact]
+    public void TemperatureScalesTheLogitsBeforeTheSoftmax()
+    {
+        var m = new TableModel(6, 6, 13);
+        var h = SequenceGenerator.Generate(m, new[] { new[] { 3 } }, Opts(DecodingStrategy.Greedy, 3) with { Temperature = 2f, ReturnTokenLogProbs = true })[0].Best;
+        int prev = 1;
+        for (int t = 0; t <= h.Tokens.Length; t++)
+        {
+            int tok = t < h.Tokens.Length ? h.Tokens[t] : Eos;
+            var row = m.Row(prev, t).Select(x => x / 2.0).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            Assert.Equal(row[tok] - lse, h.TokenLogProbs![t], 4);
+            prev = tok;
+        }
+    }
+
+    [Fact]
     public void AttentionAndTokenLogProbsHaveTheRightShapes()
     {
         var m = new TinyAttentionModel(12, 8, 5);
