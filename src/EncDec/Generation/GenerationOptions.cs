@@ -98,7 +98,7 @@ public sealed record GenerationOptions
         foreach (var id in new[] { BosId, EosId, PadId })
             if ((uint)id >= (uint)vocabSize) throw new ArgumentException($"special id {id} outside the vocabulary of {vocabSize}");
         foreach (var t in ForcedPrefix)
-            if ((uint)t >= (uint)vocabSize || t == EosId) throw new ArgumentException($"invalid forced prefix token {t}");
+            if ((uint)t >= (uint)vocabSize || t == EosId || t == PadId || t == BosId) throw new ArgumentException($"invalid forced prefix token {t}");
         foreach (var s in BannedSequences)
             if (s is null || s.Length == 0 || s.Any(t => (uint)t >= (uint)vocabSize)) throw new ArgumentException("banned sequences must be non-empty and in the vocabulary");
         foreach (var p in RequiredPhrases)
