@@ -1,11 +1,473 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace EncDec.Tensors.Gemm;
 
-/// <summary>Placeholder managed GEMM (naive); replaced by the blocked SIMD kernel.</summary>
+/// <summary>Which register-blocked micro-kernel the managed GEMM uses.</summary>
+internal enum ManagedKernel
+{
+    /// <summary>Portable scalar kernel (4 x 8 tile).</summary>
+    Scalar,
+    /// <summary>AVX2 + FMA kernel with <see cref="Vector256{T}"/> (6 x 16 tile).</summary>
+    Avx2,
+    /// <summary>AVX-512F kernel with <see cref="Vector512{T}"/> (12 x 32 tile).</summary>
+    Avx512,
+}
+
+/// <summary>
+/// Cache-blocked single-precision GEMM in managed code (Goto/BLIS scheme): panels of op(A) and op(B) are
+/// packed into aligned thread-local buffers (packing absorbs transposition) and a register-blocked SIMD
+/// micro-kernel (AVX-512, AVX2+FMA or scalar) computes MR x NR tiles of C. Large products are split over
+/// the cores with <see cref="Parallel.For(int, int, Action{int})"/>; small ones run on the calling thread.
+/// </summary>
 public sealed unsafe class ManagedGemm : IGemmProvider
 {
-    public static readonly ManagedGemm Instance = new();
+    /// <summary>The instance using the best kernel this CPU supports.</summary>
+    public static readonly ManagedGemm Instance = new(BestKernel());
+
+    // Products below this many flops run on the calling thread.
+    private const double ParallelFlops = 2e6;
+    private const int KC = 256;
+
+    private readonly ManagedKernel _kernel;
+    private readonly int _mr, _nr, _mc, _nc;
+
+    internal ManagedGemm(ManagedKernel kernel)
+    {
+        if (kernel == ManagedKernel.Avx512 && !Avx512F.IsSupported) throw new PlatformNotSupportedException("AVX-512F is not supported.");
+        if (kernel == ManagedKernel.Avx2 && !(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("AVX2/FMA is not supported.");
+        _kernel = kernel;
+        (_mr, _nr) = kernel switch
+        {
+            ManagedKernel.Avx512 => (12, 32),
+            ManagedKernel.Avx2 => (6, 16),
+            _ => (4, 8),
+        };
+        _mc = _mr * (kernel == ManagedKernel.Avx512 ? 16 : 32); // 192 rows for AVX-512
+        _nc = 4096;
+        MaxThreads = Environment.ProcessorCount;
+    }
+
+    internal static ManagedKernel BestKernel() =>
+        Avx512F.IsSupported ? ManagedKernel.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? ManagedKernel.Avx2
+        : ManagedKernel.Scalar;
+
+    internal ManagedKernel KernelKind => _kernel;
+
+    /// <summary>Upper bound on worker threads used for one product (defaults to the processor count).</summary>
+    public int MaxThreads { get; set; }
+
     public GemmProviderKind Kind => GemmProviderKind.Managed;
     public string Name => "managed";
-    public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
-        => NaiveGemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    public void Sgemm(bool transA, bool transB, int m, int n, int k,
+                      float alpha, float* a, int lda, float* b, int ldb,
+                      float beta, float* c, int ldc)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        double flops = 2.0 * m * n * k;
+        int threads = flops >= ParallelFlops ? Math.Max(1, MaxThreads) : 1;
+        if (threads == 1)
+        {
+            Blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+
+        // Split the larger of M and N into tile-aligned chunks; each chunk is an independent blocked GEMM.
+        bool splitM = m >= n;
+        int dim = splitM ? m : n;
+        int unit = splitM ? _mr : _nr;
+        int units = (dim + unit - 1) / unit;
+        int chunks = Math.Min(threads, units);
+        if (chunks <= 1)
+        {
+            Blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        int perChunk = (units + chunks - 1) / chunks * unit;
+        chunks = (dim + perChunk - 1) / perChunk;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int s = t * perChunk;
+            int len = Math.Min(perChunk, dim - s);
+            if (splitM)
+            {
+                float* aa = transA ? a + s : a + (long)s * lda;
+                Blocked(transA, transB, len, n, k, alpha, aa, lda, b, ldb, beta, c + (long)s * ldc, ldc);
+            }
+            else
+            {
+                float* bb = transB ? b + (long)s * ldb : b + s;
+                Blocked(transA, transB, m, len, k, alpha, a, lda, bb, ldb, beta, c + s, ldc);
+            }
+        });
+    }
+
+    public void SgemmBatched(bool transA, bool transB, int m, int n, int k,
+                             float alpha, float* a, int lda, long strideA, float* b, int ldb, long strideB,
+                             float beta, float* c, int ldc, long strideC, int batch)
+    {
+        if (batch <= 0) return;
+        double flops = 2.0 * m * n * k;
+        int threads = Math.Max(1, MaxThreads);
+        if (batch == 1 || threads == 1 || flops >= ParallelFlops || flops * batch < ParallelFlops / 4)
+        {
+            for (int i = 0; i < batch; i++)
+                Sgemm(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, c + i * strideC, ldc);
+            return;
+        }
+        // Small matrices: parallelise over the batch, each worker runs whole products serially.
+        int chunks = Math.Min(batch, threads * 4);
+        int per = (batch + chunks - 1) / chunks;
+        chunks = (batch + per - 1) / per;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int end = Math.Min(batch, (t + 1) * per);
+            for (int i = t * per; i < end; i++)
+            {
+                float* ci = c + i * strideC;
+                if (m <= 0 || n <= 0) continue;
+                if (k <= 0 || alpha == 0f) { ScaleC(m, n, beta, ci, ldc); continue; }
+                Blocked(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, ci, ldc);
+            }
+        });
+    }
+
+    private static void ScaleC(int m, int n, float beta, float* c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f)
+                for (int j = 0; j < n; j++) row[j] *= beta;
+        }
+    }
+
+    // ---------------------------------------------------------------- workspace
+
+    private sealed class Workspace
+    {
+        private float[]? _a, _b;
+        public float* A, B;
+
+        public void Ensure(long needA, long needB)
+        {
+            if (_a == null || _a.Length < needA + 16) A = Alloc(ref _a, needA);
+            if (_b == null || _b.Length < needB + 16) B = Alloc(ref _b, needB);
+        }
+
+        private static float* Alloc(ref float[]? arr, long need)
+        {
+            arr = GC.AllocateUninitializedArray<float>(checked((int)(need + 16)), pinned: true);
+            // Pinned-object-heap arrays never move: align the base to 64 bytes.
+            nint p = (nint)Unsafe.AsPointer(ref arr[0]);
+            return (float*)((p + 63) & ~(nint)63);
+        }
+    }
+
+    [ThreadStatic] private static Workspace? t_ws;
+
+    // ---------------------------------------------------------------- blocked driver
+
+    private void Blocked(bool transA, bool transB, int m, int n, int k,
+                         float alpha, float* a, long lda, float* b, long ldb,
+                         float beta, float* c, long ldc)
+    {
+        int mr = _mr, nr = _nr;
+        int mcMax = Math.Min(_mc, RoundUp(m, mr));
+        int ncMax = Math.Min(_nc, RoundUp(n, nr));
+        int kcMax = Math.Min(KC, k);
+        var ws = t_ws ??= new Workspace();
+        ws.Ensure((long)mcMax * kcMax, (long)ncMax * kcMax);
+        float* pa = ws.A, pb = ws.B;
+        float* tmp = stackalloc float[12 * 32];
+
+        for (int jc = 0; jc < n; jc += _nc)
+        {
+            int nc = Math.Min(_nc, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                float betaEff = pc == 0 ? beta : 1f;
+                PackB(transB, b, ldb, pc, jc, kc, nc, nr, pb);
+                for (int ic = 0; ic < m; ic += _mc)
+                {
+                    int mc = Math.Min(_mc, m - ic);
+                    PackA(transA, a, lda, ic, pc, mc, kc, mr, pa);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nrr = Math.Min(nr, nc - jr);
+                        float* pbPanel = pb + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int mrr = Math.Min(mr, mc - ir);
+                            float* paPanel = pa + (long)ir * kc;
+                            float* cTile = c + (ic + ir) * ldc + jc + jr;
+                            if (mrr == mr && nrr == nr)
+                            {
+                                RunKernel(kc, paPanel, pbPanel, cTile, ldc, alpha, betaEff);
+                            }
+                            else
+                            {
+                                RunKernel(kc, paPanel, pbPanel, tmp, nr, alpha, 0f);
+                                for (int i = 0; i < mrr; i++)
+                                {
+                                    float* crow = cTile + i * ldc;
+                                    float* trow = tmp + i * nr;
+                                    if (betaEff == 0f)
+                                        for (int j = 0; j < nrr; j++) crow[j] = trow[j];
+                                    else
+                                        for (int j = 0; j < nrr; j++) crow[j] = trow[j] + betaEff * crow[j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int r) => (x + r - 1) / r * r;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RunKernel(int kc, float* pa, float* pb, float* c, long ldc, float alpha, float beta)
+    {
+        switch (_kernel)
+        {
+            case ManagedKernel.Avx512: Kernel512(kc, pa, pb, c, ldc, alpha, beta); break;
+            case ManagedKernel.Avx2: Kernel256(kc, pa, pb, c, ldc, alpha, beta); break;
+            default: KernelScalar(kc, pa, pb, c, ldc, alpha, beta, _mr, _nr); break;
+        }
+    }
+
+    // ---------------------------------------------------------------- packing
+
+    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into row panels of <paramref name="mr"/> rows:
+    /// panel r holds, for each p, the mr values op(A)[r*mr + 0..mr, p] (zero padded).</summary>
+    private static void PackA(bool transA, float* a, long lda, int ic, int pc, int mc, int kc, int mr, float* dst)
+    {
+        for (int r0 = 0; r0 < mc; r0 += mr)
+        {
+            int rows = Math.Min(mr, mc - r0);
+            float* d = dst + (long)r0 * kc;
+            if (transA)
+            {
+                // Stored A is (k, m): op(A)[i, p] = a[p*lda + i]; each p is a contiguous run of rows.
+                float* s = a + (long)pc * lda + ic + r0;
+                if (rows == mr)
+                {
+                    for (int p = 0; p < kc; p++, s += lda, d += mr)
+                        CopyShort(s, d, mr);
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, s += lda, d += mr)
+                    {
+                        int i = 0;
+                        for (; i < rows; i++) d[i] = s[i];
+                        for (; i < mr; i++) d[i] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // op(A)[i, p] = a[i*lda + p]: read each row contiguously, scatter with stride mr.
+                for (int i = 0; i < rows; i++)
+                {
+                    float* s = a + (long)(ic + r0 + i) * lda + pc;
+                    float* dd = d + i;
+                    int p = 0;
+                    for (; p + 4 <= kc; p += 4)
+                    {
+                        dd[(p + 0) * mr] = s[p + 0];
+                        dd[(p + 1) * mr] = s[p + 1];
+                        dd[(p + 2) * mr] = s[p + 2];
+                        dd[(p + 3) * mr] = s[p + 3];
+                    }
+                    for (; p < kc; p++) dd[p * mr] = s[p];
+                }
+                for (int i = rows; i < mr; i++)
+                    for (int p = 0; p < kc; p++) d[p * mr + i] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into column panels of <paramref name="nr"/> columns:
+    /// panel j holds, for each p, the nr values op(B)[p, j*nr + 0..nr] (zero padded).</summary>
+    private static void PackB(bool transB, float* b, long ldb, int pc, int jc, int kc, int nc, int nr, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* d = dst + (long)j0 * kc;
+            if (!transB)
+            {
+                float* s = b + (long)pc * ldb + jc + j0;
+                if (cols == nr)
+                {
+                    for (int p = 0; p < kc; p++, s += ldb, d += nr)
+                        CopyShort(s, d, nr);
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, s += ldb, d += nr)
+                    {
+                        int j = 0;
+                        for (; j < cols; j++) d[j] = s[j];
+                        for (; j < nr; j++) d[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // Stored B is (n, k): op(B)[p, j] = b[j*ldb + p]; read each stored row, scatter with stride nr.
+                for (int j = 0; j < cols; j++)
+                {
+                    float* s = b + (long)(jc + j0 + j) * ldb + pc;
+                    float* dd = d + j;
+                    int p = 0;
+                    for (; p + 4 <= kc; p += 4)
+                    {
+                        dd[(p + 0) * nr] = s[p + 0];
+                        dd[(p + 1) * nr] = s[p + 1];
+                        dd[(p + 2) * nr] = s[p + 2];
+                        dd[(p + 3) * nr] = s[p + 3];
+                    }
+                    for (; p < kc; p++) dd[p * nr] = s[p];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int p = 0; p < kc; p++) d[p * nr + j] = 0f;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(float* s, float* d, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(s + i), d + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(s + i), d + i);
+        for (; i < count; i++) d[i] = s[i];
+    }
+
+    // ---------------------------------------------------------------- micro-kernels
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(float* c, Vector512<float> x, Vector512<float> va, float beta)
+    {
+        if (beta == 0f) Vector512.Store(x * va, c);
+        else if (beta == 1f) Vector512.Store(Avx512F.FusedMultiplyAdd(x, va, Vector512.Load(c)), c);
+        else Vector512.Store(Avx512F.FusedMultiplyAdd(x, va, Vector512.Load(c) * Vector512.Create(beta)), c);
+    }
+
+    /// <summary>12 x 32 tile: 24 zmm accumulators, B row loaded as 2 vectors, A values broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(int kc, float* pa, float* pb, float* c, long ldc, float alpha, float beta)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> av;
+            av = Vector512.Create(pa[0]); c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(pa[1]); c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(pa[2]); c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(pa[3]); c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(pa[4]); c40 = Avx512F.FusedMultiplyAdd(av, b0, c40); c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(pa[5]); c50 = Avx512F.FusedMultiplyAdd(av, b0, c50); c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
+            av = Vector512.Create(pa[6]); c60 = Avx512F.FusedMultiplyAdd(av, b0, c60); c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(pa[7]); c70 = Avx512F.FusedMultiplyAdd(av, b0, c70); c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
+            av = Vector512.Create(pa[8]); c80 = Avx512F.FusedMultiplyAdd(av, b0, c80); c81 = Avx512F.FusedMultiplyAdd(av, b1, c81);
+            av = Vector512.Create(pa[9]); c90 = Avx512F.FusedMultiplyAdd(av, b0, c90); c91 = Avx512F.FusedMultiplyAdd(av, b1, c91);
+            av = Vector512.Create(pa[10]); ca0 = Avx512F.FusedMultiplyAdd(av, b0, ca0); ca1 = Avx512F.FusedMultiplyAdd(av, b1, ca1);
+            av = Vector512.Create(pa[11]); cb0 = Avx512F.FusedMultiplyAdd(av, b0, cb0); cb1 = Avx512F.FusedMultiplyAdd(av, b1, cb1);
+            pa += 12;
+            pb += 32;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        Store512(c, c00, va, beta); Store512(c + 16, c01, va, beta); c += ldc;
+        Store512(c, c10, va, beta); Store512(c + 16, c11, va, beta); c += ldc;
+        Store512(c, c20, va, beta); Store512(c + 16, c21, va, beta); c += ldc;
+        Store512(c, c30, va, beta); Store512(c + 16, c31, va, beta); c += ldc;
+        Store512(c, c40, va, beta); Store512(c + 16, c41, va, beta); c += ldc;
+        Store512(c, c50, va, beta); Store512(c + 16, c51, va, beta); c += ldc;
+        Store512(c, c60, va, beta); Store512(c + 16, c61, va, beta); c += ldc;
+        Store512(c, c70, va, beta); Store512(c + 16, c71, va, beta); c += ldc;
+        Store512(c, c80, va, beta); Store512(c + 16, c81, va, beta); c += ldc;
+        Store512(c, c90, va, beta); Store512(c + 16, c91, va, beta); c += ldc;
+        Store512(c, ca0, va, beta); Store512(c + 16, ca1, va, beta); c += ldc;
+        Store512(c, cb0, va, beta); Store512(c + 16, cb1, va, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* c, Vector256<float> x, Vector256<float> va, float beta)
+    {
+        if (beta == 0f) Vector256.Store(x * va, c);
+        else if (beta == 1f) Vector256.Store(Fma.MultiplyAdd(x, va, Vector256.Load(c)), c);
+        else Vector256.Store(Fma.MultiplyAdd(x, va, Vector256.Load(c) * Vector256.Create(beta)), c);
+    }
+
+    /// <summary>6 x 16 tile: 12 ymm accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(int kc, float* pa, float* pb, float* c, long ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(pb);
+            Vector256<float> b1 = Vector256.Load(pb + 8);
+            Vector256<float> av;
+            av = Vector256.Create(pa[0]); c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(pa[1]); c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(pa[2]); c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(pa[3]); c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Vector256.Create(pa[4]); c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Vector256.Create(pa[5]); c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
+            pa += 6;
+            pb += 16;
+        }
+        Vector256<float> va = Vector256.Create(alpha);
+        Store256(c, c00, va, beta); Store256(c + 8, c01, va, beta); c += ldc;
+        Store256(c, c10, va, beta); Store256(c + 8, c11, va, beta); c += ldc;
+        Store256(c, c20, va, beta); Store256(c + 8, c21, va, beta); c += ldc;
+        Store256(c, c30, va, beta); Store256(c + 8, c31, va, beta); c += ldc;
+        Store256(c, c40, va, beta); Store256(c + 8, c41, va, beta); c += ldc;
+        Store256(c, c50, va, beta); Store256(c + 8, c51, va, beta);
+    }
+
+    /// <summary>Portable fallback: any mr x nr tile (at most 12 x 32) with scalar accumulation.</summary>
+    private static void KernelScalar(int kc, float* pa, float* pb, float* c, long ldc, float alpha, float beta, int mr, int nr)
+    {
+        float* acc = stackalloc float[12 * 32];
+        new Span<float>(acc, mr * nr).Clear();
+        for (int p = 0; p < kc; p++, pa += mr, pb += nr)
+            for (int i = 0; i < mr; i++)
+            {
+                float av = pa[i];
+                float* row = acc + i * nr;
+                for (int j = 0; j < nr; j++) row[j] += av * pb[j];
+            }
+        for (int i = 0; i < mr; i++)
+        {
+            float* crow = c + i * ldc;
+            float* row = acc + i * nr;
+            for (int j = 0; j < nr; j++)
+                crow[j] = beta == 0f ? alpha * row[j] : alpha * row[j] + beta * crow[j];
+        }
+    }
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using EncDec.Tensors.Gemm;
+
+namespace EncDec.Bench;
+
+/// <summary>
+/// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
+/// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
+/// <c>--provider managed|openblas</c> (only that one).
+/// </summary>
+internal static unsafe class GemmBench
+{
+    private readonly record struct Shape(int M, int K, int N, string Trans);
+
+    public static void Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        int pi = Array.IndexOf(args, "--provider");
+        string? only = pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : null;
+
+        Shape[] shapes = quick
+            ?
+            [
+                new(512, 512, 512, "NN"), new(1024, 1024, 1024, "NN"),
+                new(2048, 256, 1024, "NN"), new(1024, 2048, 256, "TN"),
+            ]
+            :
+            [
+                new(512, 512, 512, "NN"), new(1024, 1024, 1024, "NN"), new(2048, 2048, 2048, "NN"),
+                new(2048, 256, 256, "NN"), new(2048, 256, 1024, "NN"), new(2048, 1024, 256, "NN"), new(2048, 256, 8000, "NN"),
+                new(256, 2048, 256, "TN"), new(1024, 2048, 256, "TN"), new(8000, 2048, 256, "TN"),
+            ];
+
+        OpenBlasGemm? blas = OpenBlasGemm.Instance;
+        if (blas == null) Console.Error.WriteLine("# " + OpenBlasGemm.LoadError);
+        else Console.Error.WriteLine($"# openblas: {blas.LibraryPath}, core={blas.CoreName}, threads={blas.Threads}");
+        Console.Error.WriteLine($"# managed: kernel={ManagedGemm.Instance.KernelKind}, threads={ManagedGemm.Instance.MaxThreads}");
+
+        foreach (var s in shapes)
+        {
+            bool tA = s.Trans[0] == 'T', tB = s.Trans[1] == 'T';
+            int m = s.M, k = s.K, n = s.N;
+            float[] a = Fill(m * k, 1), b = Fill(k * n, 2), c = new float[m * n];
+            int lda = tA ? m : k, ldb = tB ? k : n, ldc = n;
+            double flops = 2.0 * m * n * k;
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                float* A = pa, B = pb, C = pc;
+                var runs = new List<(string, Action)>();
+                if (only is null or "managed")
+                    runs.Add(("managed", () => ManagedGemm.Instance.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                if (blas != null && only is null or "openblas")
+                {
+                    runs.Add(("openblas", () => blas.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                    var raw = blas.RawSgemm;
+                    runs.Add(("openblas-direct", () => raw(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                }
+                foreach (var (name, act) in runs)
+                {
+                    double sec = Measure(act, flops, quick);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{{\"bench\":\"gemm\",\"provider\":\"{name}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",\"gflops\":{flops / sec / 1e9:F1}}}"));
+                    // OpenBLAS worker threads spin for a while after a call; let them go idle before the next run.
+                    if (name != "managed") Thread.Sleep(100);
+                }
+            }
+        }
+    }
+
+    /// <summary>Warm up, then time repetitions (each ~>= 20 ms of work) and return the median seconds per call.</summary>
+    private static double Measure(Action act, double flops, bool quick)
+    {
+        act();
+        var sw = Stopwatch.StartNew();
+        act();
+        double one = Math.Max(sw.Elapsed.TotalSeconds, 1e-6);
+        int inner = Math.Max(1, (int)(0.02 / one));
+        int reps = quick ? 5 : 9;
+        var times = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            sw.Restart();
+            for (int i = 0; i < inner; i++) act();
+            times[r] = sw.Elapsed.TotalSeconds / inner;
+        }
+        Array.Sort(times);
+        return times[reps / 2];
+    }
+
+    private static float[] Fill(int len, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
