@@ -7,7 +7,7 @@ namespace EncDec.Bench;
 /// <summary>
 /// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
 /// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
-/// <c>--provider managed|openblas</c> (only that one).
+/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap).
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -18,6 +18,8 @@ internal static unsafe class GemmBench
         bool quick = args.Contains("--quick");
         int pi = Array.IndexOf(args, "--provider");
         string? only = pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : null;
+        int ti = Array.IndexOf(args, "--threads");
+        if (ti >= 0 && ti + 1 < args.Length) ManagedGemm.Instance.MaxThreads = int.Parse(args[ti + 1], CultureInfo.InvariantCulture);
 
         Shape[] shapes = quick
             ?
@@ -56,37 +58,40 @@ internal static unsafe class GemmBench
                     var raw = blas.RawSgemm;
                     runs.Add(("openblas-direct", () => raw(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
                 }
-                foreach (var (name, act) in runs)
+                // Interleave the providers round by round so that load from other processes hits them alike.
+                int reps = quick ? 5 : 9;
+                var inner = new int[runs.Count];
+                var times = new double[runs.Count][];
+                for (int i = 0; i < runs.Count; i++)
                 {
-                    double sec = Measure(act, flops, quick);
+                    runs[i].Item2(); // warm-up (JIT, buffers, OpenBLAS threads)
+                    var sw = Stopwatch.StartNew();
+                    runs[i].Item2();
+                    inner[i] = Math.Max(1, (int)(0.02 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));
+                    times[i] = new double[reps];
+                }
+                for (int r = 0; r < reps; r++)
+                    for (int i = 0; i < runs.Count; i++)
+                    {
+                        if (runs[i].Item1 == "managed" && runs.Count > 1) SettleOpenBlas();
+                        var sw = Stopwatch.StartNew();
+                        for (int j = 0; j < inner[i]; j++) runs[i].Item2();
+                        times[i][r] = sw.Elapsed.TotalSeconds / inner[i];
+                    }
+                for (int i = 0; i < runs.Count; i++)
+                {
+                    Array.Sort(times[i]);
+                    double sec = times[i][reps / 2];
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{{\"bench\":\"gemm\",\"provider\":\"{name}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",\"gflops\":{flops / sec / 1e9:F1}}}"));
-                    // OpenBLAS worker threads spin for a while after a call; let them go idle before the next run.
-                    if (name != "managed") Thread.Sleep(100);
+                        $"{{\"bench\":\"gemm\",\"provider\":\"{runs[i].Item1}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",\"gflops\":{flops / sec / 1e9:F1}}}"));
                 }
             }
         }
     }
 
-    /// <summary>Warm up, then time repetitions (each ~>= 20 ms of work) and return the median seconds per call.</summary>
-    private static double Measure(Action act, double flops, bool quick)
-    {
-        act();
-        var sw = Stopwatch.StartNew();
-        act();
-        double one = Math.Max(sw.Elapsed.TotalSeconds, 1e-6);
-        int inner = Math.Max(1, (int)(0.02 / one));
-        int reps = quick ? 5 : 9;
-        var times = new double[reps];
-        for (int r = 0; r < reps; r++)
-        {
-            sw.Restart();
-            for (int i = 0; i < inner; i++) act();
-            times[r] = sw.Elapsed.TotalSeconds / inner;
-        }
-        Array.Sort(times);
-        return times[reps / 2];
-    }
+    /// <summary>OpenBLAS worker threads keep spinning (about 2^28 cycles by default) after a call; let them
+    /// go to sleep so they do not steal a core from the next managed measurement.</summary>
+    private static void SettleOpenBlas() => Thread.Sleep(200);
 
     private static float[] Fill(int len, int seed)
     {

@@ -80,33 +80,28 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             return;
         }
 
-        // Split the larger of M and N into tile-aligned chunks; each chunk is an independent blocked GEMM.
-        bool splitM = m >= n;
-        int dim = splitM ? m : n;
-        int unit = splitM ? _mr : _nr;
-        int units = (dim + unit - 1) / unit;
+        if (m >= n && m >= 2 * _mr)
+        {
+            // Tall: one shared packed B panel (packed cooperatively), rows of C split over the threads.
+            BlockedSharedB(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+
+        // Wide: split N into tile-aligned chunks; each chunk is an independent blocked GEMM (A is small, so
+        // packing it once per chunk is cheap).
+        int units = (n + _nr - 1) / _nr;
         int chunks = Math.Min(threads, units);
         if (chunks <= 1)
         {
             Blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        int perChunk = (units + chunks - 1) / chunks * unit;
-        chunks = (dim + perChunk - 1) / perChunk;
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            int s = t * perChunk;
-            int len = Math.Min(perChunk, dim - s);
-            if (splitM)
-            {
-                float* aa = transA ? a + s : a + (long)s * lda;
-                Blocked(transA, transB, len, n, k, alpha, aa, lda, b, ldb, beta, c + (long)s * ldc, ldc);
-            }
-            else
-            {
-                float* bb = transB ? b + (long)s * ldb : b + s;
-                Blocked(transA, transB, m, len, k, alpha, a, lda, bb, ldb, beta, c + s, ldc);
-            }
+            int s = (int)((long)units * t / chunks) * _nr;
+            int e = Math.Min(n, (int)((long)units * (t + 1) / chunks) * _nr);
+            float* bb = transB ? b + (long)s * ldb : b + s;
+            Blocked(transA, transB, m, e - s, k, alpha, a, lda, bb, ldb, beta, c + s, ldc);
         });
     }
 
@@ -158,10 +153,16 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         private float[]? _a, _b;
         public float* A, B;
 
-        public void Ensure(long needA, long needB)
+        public float* EnsureA(long need)
         {
-            if (_a == null || _a.Length < needA + 16) A = Alloc(ref _a, needA);
-            if (_b == null || _b.Length < needB + 16) B = Alloc(ref _b, needB);
+            if (_a == null || _a.Length < need + 16) A = Alloc(ref _a, need);
+            return A;
+        }
+
+        public float* EnsureB(long need)
+        {
+            if (_b == null || _b.Length < need + 16) B = Alloc(ref _b, need);
+            return B;
         }
 
         private static float* Alloc(ref float[]? arr, long need)
@@ -177,57 +178,104 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     // ---------------------------------------------------------------- blocked driver
 
+    /// <summary>Single-threaded blocked GEMM (k &gt; 0, m, n &gt; 0).</summary>
     private void Blocked(bool transA, bool transB, int m, int n, int k,
                          float alpha, float* a, long lda, float* b, long ldb,
                          float beta, float* c, long ldc)
     {
-        int mr = _mr, nr = _nr;
-        int mcMax = Math.Min(_mc, RoundUp(m, mr));
-        int ncMax = Math.Min(_nc, RoundUp(n, nr));
-        int kcMax = Math.Min(KC, k);
+        int nr = _nr;
         var ws = t_ws ??= new Workspace();
-        ws.Ensure((long)mcMax * kcMax, (long)ncMax * kcMax);
-        float* pa = ws.A, pb = ws.B;
-        float* tmp = stackalloc float[12 * 32];
-
+        float* pb = ws.EnsureB((long)Math.Min(_nc, RoundUp(n, nr)) * Math.Min(KC, k));
         for (int jc = 0; jc < n; jc += _nc)
         {
             int nc = Math.Min(_nc, n - jc);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
-                float betaEff = pc == 0 ? beta : 1f;
                 PackB(transB, b, ldb, pc, jc, kc, nc, nr, pb);
-                for (int ic = 0; ic < m; ic += _mc)
-                {
-                    int mc = Math.Min(_mc, m - ic);
-                    PackA(transA, a, lda, ic, pc, mc, kc, mr, pa);
-                    for (int jr = 0; jr < nc; jr += nr)
+                MacroRows(transA, a, lda, 0, m, pc, kc, jc, nc, pb, alpha, pc == 0 ? beta : 1f, c, ldc);
+            }
+        }
+    }
+
+    /// <summary>Multi-threaded blocked GEMM for tall products: per (jc, pc) block the threads pack
+    /// disjoint panels of one shared B buffer, then each computes its own tile-aligned range of rows.</summary>
+    private void BlockedSharedB(int threads, bool transA, bool transB, int m, int n, int k,
+                                float alpha, float* a, long lda, float* b, long ldb,
+                                float beta, float* c, long ldc)
+    {
+        int nr = _nr, mr = _mr;
+        var ws = t_ws ??= new Workspace();
+        float* pb = ws.EnsureB((long)Math.Min(_nc, RoundUp(n, nr)) * Math.Min(KC, k));
+        int rowUnits = (m + mr - 1) / mr;
+        threads = Math.Min(threads, rowUnits);
+        int rowChunks = Math.Clamp(rowUnits / 4, threads, threads * 4);
+        var opts = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        for (int jc = 0; jc < n; jc += _nc)
+        {
+            int nc = Math.Min(_nc, n - jc);
+            int panels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                float betaEff = pc == 0 ? beta : 1f;
+                int jcc = jc, pcc = pc;
+                int packers = Math.Min(threads, panels);
+                if (packers > 1 && (long)kc * nc >= 64 * 1024)
+                    Parallel.For(0, packers, opts, t =>
                     {
-                        int nrr = Math.Min(nr, nc - jr);
-                        float* pbPanel = pb + (long)jr * kc;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        int p0 = (int)((long)panels * t / packers) * nr, p1 = Math.Min(nc, (int)((long)panels * (t + 1) / packers) * nr);
+                        PackB(transB, b, ldb, pcc, jcc + p0, kc, p1 - p0, nr, pb + (long)p0 * kc);
+                    });
+                else
+                    PackB(transB, b, ldb, pc, jc, kc, nc, nr, pb);
+                // Several row chunks per thread, handed out dynamically: a core slowed by other load just takes fewer.
+                Parallel.For(0, rowChunks, opts, t =>
+                {
+                    int r0 = (int)((long)rowUnits * t / rowChunks) * mr, r1 = Math.Min(m, (int)((long)rowUnits * (t + 1) / rowChunks) * mr);
+                    MacroRows(transA, a, lda, r0, r1, pcc, kc, jcc, nc, pb, alpha, betaEff, c, ldc);
+                });
+            }
+        }
+    }
+
+    /// <summary>Rows [rowStart, rowEnd) of the C block (jc.., nc wide) against the packed B block:
+    /// packs A in mc x kc blocks into this thread's buffer and runs the micro-kernel over all tiles.</summary>
+    private void MacroRows(bool transA, float* a, long lda, int rowStart, int rowEnd, int pc, int kc, int jc, int nc,
+                           float* pb, float alpha, float betaEff, float* c, long ldc)
+    {
+        int mr = _mr, nr = _nr;
+        var ws = t_ws ??= new Workspace();
+        float* pa = ws.EnsureA((long)Math.Min(_mc, RoundUp(rowEnd - rowStart, mr)) * kc);
+        float* tmp = stackalloc float[12 * 32];
+        for (int ic = rowStart; ic < rowEnd; ic += _mc)
+        {
+            int mc = Math.Min(_mc, rowEnd - ic);
+            PackA(transA, a, lda, ic, pc, mc, kc, mr, pa);
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int nrr = Math.Min(nr, nc - jr);
+                float* pbPanel = pb + (long)jr * kc;
+                for (int ir = 0; ir < mc; ir += mr)
+                {
+                    int mrr = Math.Min(mr, mc - ir);
+                    float* paPanel = pa + (long)ir * kc;
+                    float* cTile = c + (ic + ir) * ldc + jc + jr;
+                    if (mrr == mr && nrr == nr)
+                    {
+                        RunKernel(kc, paPanel, pbPanel, cTile, ldc, alpha, betaEff);
+                    }
+                    else
+                    {
+                        RunKernel(kc, paPanel, pbPanel, tmp, nr, alpha, 0f);
+                        for (int i = 0; i < mrr; i++)
                         {
-                            int mrr = Math.Min(mr, mc - ir);
-                            float* paPanel = pa + (long)ir * kc;
-                            float* cTile = c + (ic + ir) * ldc + jc + jr;
-                            if (mrr == mr && nrr == nr)
-                            {
-                                RunKernel(kc, paPanel, pbPanel, cTile, ldc, alpha, betaEff);
-                            }
+                            float* crow = cTile + i * ldc;
+                            float* trow = tmp + i * nr;
+                            if (betaEff == 0f)
+                                for (int j = 0; j < nrr; j++) crow[j] = trow[j];
                             else
-                            {
-                                RunKernel(kc, paPanel, pbPanel, tmp, nr, alpha, 0f);
-                                for (int i = 0; i < mrr; i++)
-                                {
-                                    float* crow = cTile + i * ldc;
-                                    float* trow = tmp + i * nr;
-                                    if (betaEff == 0f)
-                                        for (int j = 0; j < nrr; j++) crow[j] = trow[j];
-                                    else
-                                        for (int j = 0; j < nrr; j++) crow[j] = trow[j] + betaEff * crow[j];
-                                }
-                            }
+                                for (int j = 0; j < nrr; j++) crow[j] = trow[j] + betaEff * crow[j];
                         }
                     }
                 }
