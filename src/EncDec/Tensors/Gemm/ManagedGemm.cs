@@ -90,7 +90,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         // Wide: split N into tile-aligned chunks; each chunk is an independent blocked GEMM (A is small, so
         // packing it once per chunk is cheap).
         int units = (n + _nr - 1) / _nr;
-        int chunks = Math.Min(threads, units);
+        // Two chunks per thread when they stay wide, so a core slowed by other load takes fewer.
+        int chunks = Math.Min(units, n >= threads * 2 * 512 ? threads * 2 : threads);
         if (chunks <= 1)
         {
             Blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -327,23 +328,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             }
             else
             {
-                // op(A)[i, p] = a[i*lda + p]: read each row contiguously, scatter with stride mr.
-                for (int i = 0; i < rows; i++)
-                {
-                    float* s = a + (long)(ic + r0 + i) * lda + pc;
-                    float* dd = d + i;
-                    int p = 0;
-                    for (; p + 4 <= kc; p += 4)
-                    {
-                        dd[(p + 0) * mr] = s[p + 0];
-                        dd[(p + 1) * mr] = s[p + 1];
-                        dd[(p + 2) * mr] = s[p + 2];
-                        dd[(p + 3) * mr] = s[p + 3];
-                    }
-                    for (; p < kc; p++) dd[p * mr] = s[p];
-                }
-                for (int i = rows; i < mr; i++)
-                    for (int p = 0; p < kc; p++) d[p * mr + i] = 0f;
+                // op(A)[i, p] = a[i*lda + p]: a transpose of the stored rows.
+                PackTransposed(a + (long)(ic + r0) * lda + pc, lda, rows, kc, mr, d);
             }
         }
     }
@@ -376,25 +362,50 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             }
             else
             {
-                // Stored B is (n, k): op(B)[p, j] = b[j*ldb + p]; read each stored row, scatter with stride nr.
-                for (int j = 0; j < cols; j++)
-                {
-                    float* s = b + (long)(jc + j0 + j) * ldb + pc;
-                    float* dd = d + j;
-                    int p = 0;
-                    for (; p + 4 <= kc; p += 4)
-                    {
-                        dd[(p + 0) * nr] = s[p + 0];
-                        dd[(p + 1) * nr] = s[p + 1];
-                        dd[(p + 2) * nr] = s[p + 2];
-                        dd[(p + 3) * nr] = s[p + 3];
-                    }
-                    for (; p < kc; p++) dd[p * nr] = s[p];
-                }
-                for (int j = cols; j < nr; j++)
-                    for (int p = 0; p < kc; p++) d[p * nr + j] = 0f;
+                // Stored B is (n, k): op(B)[p, j] = b[j*ldb + p]: a transpose of the stored rows.
+                PackTransposed(b + (long)(jc + j0) * ldb + pc, ldb, cols, kc, nr, d);
             }
         }
+    }
+
+    /// <summary>dst[p*w + r] = src[r*ld + p] for r &lt; rows, p &lt; kc; columns rows..w of dst are zeroed.
+    /// Uses 4 x 4 SSE transposes (4 loads, 8 shuffles, 4 stores per 16 values) where available.</summary>
+    private static void PackTransposed(float* src, long ld, int rows, int kc, int w, float* dst)
+    {
+        int r = 0;
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* s0 = src + r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = dst + r;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4)
+                {
+                    Vector128<float> v0 = Sse.LoadVector128(s0 + p), v1 = Sse.LoadVector128(s1 + p);
+                    Vector128<float> v2 = Sse.LoadVector128(s2 + p), v3 = Sse.LoadVector128(s3 + p);
+                    Vector128<float> t0 = Sse.UnpackLow(v0, v1), t1 = Sse.UnpackLow(v2, v3);
+                    Vector128<float> t2 = Sse.UnpackHigh(v0, v1), t3 = Sse.UnpackHigh(v2, v3);
+                    float* dp = d + (long)p * w;
+                    Sse.Store(dp, Sse.MoveLowToHigh(t0, t1));
+                    Sse.Store(dp + w, Sse.MoveHighToLow(t1, t0));
+                    Sse.Store(dp + 2 * w, Sse.MoveLowToHigh(t2, t3));
+                    Sse.Store(dp + 3 * w, Sse.MoveHighToLow(t3, t2));
+                }
+                for (; p < kc; p++)
+                {
+                    float* dp = d + (long)p * w;
+                    dp[0] = s0[p]; dp[1] = s1[p]; dp[2] = s2[p]; dp[3] = s3[p];
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            float* s = src + r * ld;
+            for (int p = 0; p < kc; p++) dst[(long)p * w + r] = s[p];
+        }
+        for (; r < w; r++)
+            for (int p = 0; p < kc; p++) dst[(long)p * w + r] = 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
