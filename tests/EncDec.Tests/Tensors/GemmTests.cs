@@ -9,10 +9,11 @@ public unsafe class GemmTests
 {
     public static IEnumerable<IGemmProvider> Providers()
     {
+        // The default managed instance uses the best kernel; also run the weaker fallbacks this CPU can execute.
         yield return GemmProviders.Managed;
-        yield return new ManagedGemm(ManagedKernel.Scalar);
-        if (Avx2.IsSupported && Fma.IsSupported) yield return new ManagedGemm(ManagedKernel.Avx2);
-        if (Avx512F.IsSupported) yield return new ManagedGemm(ManagedKernel.Avx512);
+        var best = ManagedGemm.BestKernel();
+        if (best != ManagedKernel.Avx2 && Avx2.IsSupported && Fma.IsSupported) yield return new ManagedGemm(ManagedKernel.Avx2);
+        if (best != ManagedKernel.Scalar) yield return new ManagedGemm(ManagedKernel.Scalar);
         // OpenBLAS is optional: when it is not installed only the managed kernels are checked.
         if (GemmProviders.TryGetOpenBlas(out var blas)) yield return blas!;
     }
@@ -64,7 +65,7 @@ public unsafe class GemmTests
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 1, 1, 1 }, { 7, 13, 5 }, { 1000, 3, 1 }, { 3, 1000, 2 }, { 65, 129, 67 }, { 300, 257, 190 },
-        { 12, 32, 256 }, { 13, 33, 257 }, { 200, 100, 600 }, { 3, 5, 4200 },
+        { 12, 32, 256 }, { 13, 33, 257 }, { 3, 5, 4200 },
     };
 
     [Theory]
