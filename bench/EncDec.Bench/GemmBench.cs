@@ -7,7 +7,7 @@ namespace EncDec.Bench;
 /// <summary>
 /// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
 /// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
-/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap).
+/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT]</c> (one shape).
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -16,6 +16,10 @@ internal static unsafe class GemmBench
     public static void Run(string[] args)
     {
         bool quick = args.Contains("--quick");
+        // --cputime: time by process CPU time instead of wall clock (only meaningful single-threaded, e.g.
+        // with --threads 1 and OPENBLAS_NUM_THREADS=1; robust against other load on the machine).
+        bool cpuTime = args.Contains("--cputime");
+        using var proc = Process.GetCurrentProcess();
         int pi = Array.IndexOf(args, "--provider");
         string? only = pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : null;
         int ti = Array.IndexOf(args, "--threads");
@@ -33,6 +37,15 @@ internal static unsafe class GemmBench
                 new(2048, 256, 256, "NN"), new(2048, 256, 1024, "NN"), new(2048, 1024, 256, "NN"), new(2048, 256, 8000, "NN"),
                 new(256, 2048, 256, "TN"), new(1024, 2048, 256, "TN"), new(8000, 2048, 256, "TN"),
             ];
+
+        int si = Array.IndexOf(args, "--shape");
+        if (si >= 0 && si + 1 < args.Length)
+        {
+            // --shape MxKxN[:TT], e.g. 512x512x512 or 1024x2048x256:TN
+            string[] parts = args[si + 1].Split(':');
+            int[] d = parts[0].Split('x').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            shapes = [new(d[0], d[1], d[2], parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN")];
+        }
 
         OpenBlasGemm? blas = OpenBlasGemm.Instance;
         if (blas == null) Console.Error.WriteLine("# " + OpenBlasGemm.LoadError);
@@ -75,8 +88,11 @@ internal static unsafe class GemmBench
                     {
                         if (runs[i].Item1 == "managed" && runs.Count > 1) SettleOpenBlas();
                         var sw = Stopwatch.StartNew();
+                        var cpu0 = proc.TotalProcessorTime;
                         for (int j = 0; j < inner[i]; j++) runs[i].Item2();
-                        times[i][r] = sw.Elapsed.TotalSeconds / inner[i];
+                        double wall = sw.Elapsed.TotalSeconds;
+                        if (cpuTime) { proc.Refresh(); wall = (proc.TotalProcessorTime - cpu0).TotalSeconds; }
+                        times[i][r] = wall / inner[i];
                     }
                 for (int i = 0; i < runs.Count; i++)
                 {
