@@ -7,11 +7,11 @@ namespace EncDec.Bench;
 /// <summary>
 /// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
 /// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
-/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT]</c> (one shape).
+/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT[:BATCH]]</c> (one shape).
 /// </summary>
 internal static unsafe class GemmBench
 {
-    private readonly record struct Shape(int M, int K, int N, string Trans);
+    private readonly record struct Shape(int M, int K, int N, string Trans, int Batch = 1);
 
     public static void Run(string[] args)
     {
@@ -36,15 +36,18 @@ internal static unsafe class GemmBench
                 new(512, 512, 512, "NN"), new(1024, 1024, 1024, "NN"), new(2048, 2048, 2048, "NN"),
                 new(2048, 256, 256, "NN"), new(2048, 256, 1024, "NN"), new(2048, 1024, 256, "NN"), new(2048, 256, 8000, "NN"),
                 new(256, 2048, 256, "TN"), new(1024, 2048, 256, "TN"), new(8000, 2048, 256, "TN"),
+                // attention scores Q·Kᵀ per (batch*head): T=20, d=64
+                new(20, 64, 20, "NT", 256),
             ];
 
         int si = Array.IndexOf(args, "--shape");
         if (si >= 0 && si + 1 < args.Length)
         {
-            // --shape MxKxN[:TT], e.g. 512x512x512 or 1024x2048x256:TN
+            // --shape MxKxN[:TT[:BATCH]], e.g. 512x512x512, 1024x2048x256:TN or 20x64x20:NT:256
             string[] parts = args[si + 1].Split(':');
             int[] d = parts[0].Split('x').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            shapes = [new(d[0], d[1], d[2], parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN")];
+            shapes = [new(d[0], d[1], d[2], parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN",
+                          parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : 1)];
         }
 
         OpenBlasGemm? blas = OpenBlasGemm.Instance;
@@ -56,20 +59,32 @@ internal static unsafe class GemmBench
         {
             bool tA = s.Trans[0] == 'T', tB = s.Trans[1] == 'T';
             int m = s.M, k = s.K, n = s.N;
-            float[] a = Fill(m * k, 1), b = Fill(k * n, 2), c = new float[m * n];
+            int batch = s.Batch;
+            long sa = (long)m * k, sb = (long)k * n, sc = (long)m * n;
+            float[] a = Fill((int)(sa * batch), 1), b = Fill((int)(sb * batch), 2), c = new float[sc * batch];
             int lda = tA ? m : k, ldb = tB ? k : n, ldc = n;
-            double flops = 2.0 * m * n * k;
+            double flops = 2.0 * m * n * k * batch;
             fixed (float* pa = a, pb = b, pc = c)
             {
                 float* A = pa, B = pb, C = pc;
                 var runs = new List<(string, Action)>();
+                IGemmProvider managed = ManagedGemm.Instance;
                 if (only is null or "managed")
-                    runs.Add(("managed", () => ManagedGemm.Instance.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                    runs.Add(("managed", batch == 1
+                        ? () => managed.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)
+                        : () => managed.SgemmBatched(tA, tB, m, n, k, 1f, A, lda, sa, B, ldb, sb, 0f, C, ldc, sc, batch)));
                 if (blas != null && only is null or "openblas")
                 {
-                    runs.Add(("openblas", () => blas.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                    IGemmProvider bp = blas;
+                    runs.Add(("openblas", batch == 1
+                        ? () => bp.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)
+                        : () => bp.SgemmBatched(tA, tB, m, n, k, 1f, A, lda, sa, B, ldb, sb, 0f, C, ldc, sc, batch)));
                     var raw = blas.RawSgemm;
-                    runs.Add(("openblas-direct", () => raw(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)));
+                    runs.Add(("openblas-direct", () =>
+                    {
+                        for (int i = 0; i < batch; i++)
+                            raw(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, A + i * sa, lda, B + i * sb, ldb, 0f, C + i * sc, ldc);
+                    }));
                 }
                 // Interleave the providers round by round so that load from other processes hits them alike.
                 int reps = quick ? 5 : 9;
@@ -99,7 +114,7 @@ internal static unsafe class GemmBench
                     Array.Sort(times[i]);
                     double sec = times[i][reps / 2];
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{{\"bench\":\"gemm\",\"provider\":\"{runs[i].Item1}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",\"gflops\":{flops / sec / 1e9:F1}}}"));
+                        $"{{\"bench\":\"gemm\",\"provider\":\"{runs[i].Item1}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",{(batch > 1 ? $"\"batch\":{batch}," : "")}\"gflops\":{flops / sec / 1e9:F1}}}"));
                 }
             }
         }

@@ -100,6 +100,19 @@ public unsafe class GemmTests
     }
 
     [Fact]
+    public void SmallMatrices_AlphaBetaAndNaN()
+    {
+        // Attention-sized products take the managed small-matrix path.
+        foreach (bool tA in new[] { false, true })
+            foreach (bool tB in new[] { false, true })
+            {
+                Check(tA, tB, 20, 20, 64, 0.125f, 0f, nanC: true);
+                Check(tA, tB, 21, 64, 19, -1f, 0.5f, padA: 1, padB: 2, padC: 3);
+                Check(tA, tB, 5, 40, 3, 1f, 1f);
+            }
+    }
+
+    [Fact]
     public void BetaOne_Accumulates_AndGeneralBeta()
     {
         {

@@ -184,6 +184,11 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                          float alpha, float* a, long lda, float* b, long ldb,
                          float beta, float* c, long ldc)
     {
+        if (_kernel == ManagedKernel.Avx512 && (long)m * n * k <= SmallFlopsCube && (long)k * RoundUp(n, 32) <= 1 << 16)
+        {
+            Small512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         int nr = _nr;
         var ws = t_ws ??= new Workspace();
         float* pb = ws.EnsureB((long)Math.Min(_nc, RoundUp(n, nr)) * Math.Min(KC, k));
@@ -284,6 +289,87 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         }
     }
 
+    // Products with m*n*k up to this use the unpacked small-matrix path (attention-sized matrices).
+    private const long SmallFlopsCube = 64L * 64 * 64;
+
+    /// <summary>Small products (e.g. per-head attention, T x T x d): no A packing and no MR padding. op(B) is
+    /// copied once into a zero-padded k x roundup(n, 32) buffer; 4 x 32 tiles of C are computed with A values
+    /// broadcast straight from memory (missing rows of an edge tile just repeat the last row).</summary>
+    private static void Small512(bool transA, bool transB, int m, int n, int k,
+                                 float alpha, float* a, long lda, float* b, long ldb,
+                                 float beta, float* c, long ldc)
+    {
+        int w = RoundUp(n, 32);
+        var ws = t_ws ??= new Workspace();
+        float* pb = ws.EnsureB((long)k * w);
+        if (transB)
+            PackTransposed(b, ldb, n, k, w, pb);
+        else
+            for (int p = 0; p < k; p++)
+            {
+                float* d = pb + (long)p * w;
+                CopyShort(b + p * ldb, d, n);
+                for (int j = n; j < w; j++) d[j] = 0f;
+            }
+
+        long si = transA ? 1 : lda; // step between rows of op(A)
+        long sp = transA ? lda : 1; // step along k
+        float* tile = stackalloc float[4 * 32];
+        Vector512<float> va = Vector512.Create(alpha);
+        for (int j0 = 0; j0 < n; j0 += 32)
+        {
+            int cols = Math.Min(32, n - j0);
+            for (int i0 = 0; i0 < m; i0 += 4)
+            {
+                int rows = Math.Min(4, m - i0);
+                float* a0 = a + i0 * si;
+                float* a1 = a0 + Math.Min(1, rows - 1) * si;
+                float* a2 = a0 + Math.Min(2, rows - 1) * si;
+                float* a3 = a0 + Math.Min(3, rows - 1) * si;
+                float* bp = pb + j0;
+                Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+                Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+                for (int p = 0; p < k; p++, bp += w)
+                {
+                    Vector512<float> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + 16);
+                    long o = p * sp;
+                    Vector512<float> x = Vector512.Create(a0[o]);
+                    c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+                    x = Vector512.Create(a1[o]);
+                    c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+                    x = Vector512.Create(a2[o]);
+                    c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+                    x = Vector512.Create(a3[o]);
+                    c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+                }
+                float* ct = c + i0 * ldc + j0;
+                if (cols == 32)
+                {
+                    Store512(ct, c00, va, beta); Store512(ct + 16, c01, va, beta);
+                    if (rows > 1) { ct += ldc; Store512(ct, c10, va, beta); Store512(ct + 16, c11, va, beta); }
+                    if (rows > 2) { ct += ldc; Store512(ct, c20, va, beta); Store512(ct + 16, c21, va, beta); }
+                    if (rows > 3) { ct += ldc; Store512(ct, c30, va, beta); Store512(ct + 16, c31, va, beta); }
+                }
+                else
+                {
+                    Vector512.Store(c00 * va, tile); Vector512.Store(c01 * va, tile + 16);
+                    Vector512.Store(c10 * va, tile + 32); Vector512.Store(c11 * va, tile + 48);
+                    Vector512.Store(c20 * va, tile + 64); Vector512.Store(c21 * va, tile + 80);
+                    Vector512.Store(c30 * va, tile + 96); Vector512.Store(c31 * va, tile + 112);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* crow = ct + r * ldc;
+                        float* trow = tile + r * 32;
+                        if (beta == 0f)
+                            for (int j = 0; j < cols; j++) crow[j] = trow[j];
+                        else
+                            for (int j = 0; j < cols; j++) crow[j] = trow[j] + beta * crow[j];
+                    }
+                }
+            }
+        }
+    }
+
     private static int RoundUp(int x, int r) => (x + r - 1) / r * r;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -372,6 +458,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// Uses 4 x 4 SSE transposes (4 loads, 8 shuffles, 4 stores per 16 values) where available.</summary>
     private static void PackTransposed(float* src, long ld, int rows, int kc, int w, float* dst)
     {
+        // Zero padding columns up front with contiguous (vector) clears instead of strided scalar stores.
+        if (rows < w) new Span<float>(dst, checked(kc * w)).Clear();
         int r = 0;
         if (Sse.IsSupported)
         {
@@ -404,8 +492,6 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             float* s = src + r * ld;
             for (int p = 0; p < kc; p++) dst[(long)p * w + r] = s[p];
         }
-        for (; r < w; r++)
-            for (int p = 0; p < kc; p++) dst[(long)p * w + r] = 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
