@@ -136,6 +136,7 @@ public unsafe class GemmTests
         // The scalar kernel is slow here and would cover no new code.
         Check(false, false, 200, 130, 150, 1f, 0f, includeScalar: false); // splits M
         Check(true, true, 90, 260, 100, 1f, 0.5f, includeScalar: false);  // splits N
+        Check(true, false, 150, 40, 600, 1f, 0.5f, includeScalar: false); // splits M, several K blocks
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     // Products below this many flops run on the calling thread.
     private const double ParallelFlops = 2e6;
     private const int KC = 256;
+    private const long WholeKFloats = 4L << 20;
 
     private readonly ManagedKernel _kernel;
     private readonly int _mr, _nr, _mc, _nc;
@@ -212,7 +213,11 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     {
         int nr = _nr, mr = _mr;
         var ws = t_ws ??= new Workspace();
-        float* pb = ws.EnsureB((long)Math.Min(_nc, RoundUp(n, nr)) * Math.Min(KC, k));
+        int ncMaxR = RoundUp(Math.Min(_nc, n), nr);
+        // When op(B)'s whole column block fits (<= 16 MB) pack all of K at once: two dispatches per jc block
+        // instead of two per (jc, pc), and each row chunk keeps its C rows cache-hot across the K blocks.
+        bool wholeK = (long)ncMaxR * k <= WholeKFloats;
+        float* pb = ws.EnsureB(wholeK ? (long)ncMaxR * k : (long)ncMaxR * Math.Min(KC, k));
         int rowUnits = (m + mr - 1) / mr;
         threads = Math.Min(threads, rowUnits);
         int rowChunks = Math.Clamp(rowUnits / 4, threads, threads * 4);
@@ -221,6 +226,28 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         {
             int nc = Math.Min(_nc, n - jc);
             int panels = (nc + nr - 1) / nr;
+            if (wholeK)
+            {
+                int jcc = jc;
+                long ncR = RoundUp(nc, nr);
+                int packers = (long)k * nc >= 64 * 1024 ? Math.Min(threads, panels) : 1;
+                Parallel.For(0, packers, opts, t =>
+                {
+                    int p0 = (int)((long)panels * t / packers) * nr, p1 = Math.Min(nc, (int)((long)panels * (t + 1) / packers) * nr);
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        PackB(transB, b, ldb, pc, jcc + p0, kc, p1 - p0, nr, pb + pc * ncR + (long)p0 * kc);
+                    }
+                });
+                Parallel.For(0, rowChunks, opts, t =>
+                {
+                    int r0 = (int)((long)rowUnits * t / rowChunks) * mr, r1 = Math.Min(m, (int)((long)rowUnits * (t + 1) / rowChunks) * mr);
+                    for (int pc = 0; pc < k; pc += KC)
+                        MacroRows(transA, a, lda, r0, r1, pc, Math.Min(KC, k - pc), jcc, nc, pb + pc * ncR, alpha, pc == 0 ? beta : 1f, c, ldc);
+                });
+                continue;
+            }
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
