@@ -6,6 +6,9 @@ namespace EncDec.Tensors.Gemm;
 /// </summary>
 public static class GemmProviders
 {
+    /// <summary>Environment variable that forces a provider (<c>managed</c> or <c>openblas</c>).</summary>
+    public const string EnvVar = "ENCDEC_GEMM";
+
     private static IGemmProvider? _current;
 
     /// <summary>The provider all tensor ops use.</summary>
@@ -15,9 +18,34 @@ public static class GemmProviders
         set => _current = value;
     }
 
-    private static IGemmProvider Select()
+    /// <summary>The managed SIMD provider (always available).</summary>
+    public static IGemmProvider Managed => ManagedGemm.Instance;
+
+    /// <summary>Gets the OpenBLAS provider if the native library can be loaded.</summary>
+    public static bool TryGetOpenBlas(out IGemmProvider? provider)
     {
-        // Filled in by the GEMM implementation (managed kernel + OpenBLAS loader).
-        return ManagedGemm.Instance;
+        provider = OpenBlasGemm.Instance;
+        return provider != null;
+    }
+
+    /// <summary>Applies <c>ENCDEC_GEMM</c>, else prefers OpenBLAS and falls back to the managed kernel.</summary>
+    public static IGemmProvider Select() => Select(Environment.GetEnvironmentVariable(EnvVar));
+
+    internal static IGemmProvider Select(string? request)
+    {
+        switch (request?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "auto":
+                return TryGetOpenBlas(out var auto) ? auto! : Managed;
+            case "managed":
+                return Managed;
+            case "openblas":
+                if (TryGetOpenBlas(out var blas)) return blas!;
+                throw new InvalidOperationException(
+                    $"{EnvVar}=openblas was requested but OpenBLAS could not be loaded ({OpenBlasGemm.LoadError}). " +
+                    "Install it (e.g. apt-get install libopenblas0-pthread) or set " + EnvVar + "=managed.");
+            default:
+                throw new InvalidOperationException($"Unknown {EnvVar} value '{request}'; expected 'managed' or 'openblas'.");
+        }
     }
 }

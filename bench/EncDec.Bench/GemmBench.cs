@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using EncDec.Tensors.Gemm;
+
+namespace EncDec.Bench;
+
+/// <summary>
+/// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
+/// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
+/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT[:BATCH]]</c> (one shape).
+/// </summary>
+internal static unsafe class GemmBench
+{
+    private readonly record struct Shape(int M, int K, int N, string Trans, int Batch = 1);
+
+    public static void Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        // --cputime: time by process CPU time instead of wall clock (only meaningful single-threaded, e.g.
+        // with --threads 1 and OPENBLAS_NUM_THREADS=1; robust against other load on the machine).
+        bool cpuTime = args.Contains("--cputime");
+        using var proc = Process.GetCurrentProcess();
+        int pi = Array.IndexOf(args, "--provider");
+        string? only = pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : null;
+        int ti = Array.IndexOf(args, "--threads");
+        if (ti >= 0 && ti + 1 < args.Length) ManagedGemm.Instance.MaxThreads = int.Parse(args[ti + 1], CultureInfo.InvariantCulture);
+
+        Shape[] shapes = quick
+            ?
+            [
+                new(512, 512, 512, "NN"), new(1024, 1024, 1024, "NN"),
+                new(2048, 256, 1024, "NN"), new(1024, 2048, 256, "TN"),
+            ]
+            :
+            [
+                new(512, 512, 512, "NN"), new(1024, 1024, 1024, "NN"), new(2048, 2048, 2048, "NN"),
+                new(2048, 256, 256, "NN"), new(2048, 256, 1024, "NN"), new(2048, 1024, 256, "NN"), new(2048, 256, 8000, "NN"),
+                new(256, 2048, 256, "TN"), new(1024, 2048, 256, "TN"), new(8000, 2048, 256, "TN"),
+                // attention scores Q·Kᵀ per (batch*head): T=20, d=64
+                new(20, 64, 20, "NT", 256),
+            ];
+
+        int si = Array.IndexOf(args, "--shape");
+        if (si >= 0 && si + 1 < args.Length)
+        {
+            // --shape MxKxN[:TT[:BATCH]], e.g. 512x512x512, 1024x2048x256:TN or 20x64x20:NT:256
+            string[] parts = args[si + 1].Split(':');
+            int[] d = parts[0].Split('x').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            shapes = [new(d[0], d[1], d[2], parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN",
+                          parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : 1)];
+        }
+
+        OpenBlasGemm? blas = OpenBlasGemm.Instance;
+        if (blas == null) Console.Error.WriteLine("# " + OpenBlasGemm.LoadError);
+        else Console.Error.WriteLine($"# openblas: {blas.LibraryPath}, core={blas.CoreName}, threads={blas.Threads}");
+        Console.Error.WriteLine($"# managed: kernel={ManagedGemm.Instance.KernelKind}, threads={ManagedGemm.Instance.MaxThreads}");
+
+        foreach (var s in shapes)
+        {
+            bool tA = s.Trans[0] == 'T', tB = s.Trans[1] == 'T';
+            int m = s.M, k = s.K, n = s.N;
+            int batch = s.Batch;
+            long sa = (long)m * k, sb = (long)k * n, sc = (long)m * n;
+            float[] a = Fill((int)(sa * batch), 1), b = Fill((int)(sb * batch), 2), c = new float[sc * batch];
+            int lda = tA ? m : k, ldb = tB ? k : n, ldc = n;
+            double flops = 2.0 * m * n * k * batch;
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                float* A = pa, B = pb, C = pc;
+                var runs = new List<(string, Action)>();
+                IGemmProvider managed = ManagedGemm.Instance;
+                if (only is null or "managed")
+                    runs.Add(("managed", batch == 1
+                        ? () => managed.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)
+                        : () => managed.SgemmBatched(tA, tB, m, n, k, 1f, A, lda, sa, B, ldb, sb, 0f, C, ldc, sc, batch)));
+                if (blas != null && only is null or "openblas")
+                {
+                    IGemmProvider bp = blas;
+                    runs.Add(("openblas", batch == 1
+                        ? () => bp.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)
+                        : () => bp.SgemmBatched(tA, tB, m, n, k, 1f, A, lda, sa, B, ldb, sb, 0f, C, ldc, sc, batch)));
+                    var raw = blas.RawSgemm;
+                    runs.Add(("openblas-direct", () =>
+                    {
+                        for (int i = 0; i < batch; i++)
+                            raw(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, A + i * sa, lda, B + i * sb, ldb, 0f, C + i * sc, ldc);
+                    }));
+                }
+                // Interleave the providers round by round so that load from other processes hits them alike.
+                int reps = quick ? 5 : 9;
+                var inner = new int[runs.Count];
+                var times = new double[runs.Count][];
+                for (int i = 0; i < runs.Count; i++)
+                {
+                    runs[i].Item2(); // warm-up (JIT, buffers, OpenBLAS threads)
+                    var sw = Stopwatch.StartNew();
+                    runs[i].Item2();
+                    inner[i] = Math.Max(1, (int)(0.02 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));
+                    times[i] = new double[reps];
+                }
+                for (int r = 0; r < reps; r++)
+                    for (int i = 0; i < runs.Count; i++)
+                    {
+                        if (runs[i].Item1 == "managed" && runs.Count > 1) SettleOpenBlas();
+                        var sw = Stopwatch.StartNew();
+                        var cpu0 = proc.TotalProcessorTime;
+                        for (int j = 0; j < inner[i]; j++) runs[i].Item2();
+                        double wall = sw.Elapsed.TotalSeconds;
+                        if (cpuTime) { proc.Refresh(); wall = (proc.TotalProcessorTime - cpu0).TotalSeconds; }
+                        times[i][r] = wall / inner[i];
+                    }
+                for (int i = 0; i < runs.Count; i++)
+                {
+                    Array.Sort(times[i]);
+                    double sec = times[i][reps / 2];
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{{\"bench\":\"gemm\",\"provider\":\"{runs[i].Item1}\",\"m\":{m},\"k\":{k},\"n\":{n},\"trans\":\"{s.Trans}\",{(batch > 1 ? $"\"batch\":{batch}," : "")}\"gflops\":{flops / sec / 1e9:F1}}}"));
+                }
+            }
+        }
+    }
+
+    /// <summary>OpenBLAS worker threads keep spinning (about 2^28 cycles by default) after a call; let them
+    /// go to sleep so they do not steal a core from the next managed measurement.</summary>
+    private static void SettleOpenBlas() => Thread.Sleep(200);
+
+    private static float[] Fill(int len, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}

@@ -1,0 +1,23 @@
+namespace EncDec.Bench;
+
+/// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm");
+            return 2;
+        }
+        switch (args[0])
+        {
+            case "gemm":
+                GemmBench.Run(args[1..]);
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm");
+                return 2;
+        }
+    }
+}
