@@ -92,11 +92,6 @@ public sealed class MultiheadAttention : Module
         return Attend(q, k, v, mask, isCausal, needWeights);
     }
 
-    /// <summary>Self-attention forward: <c>Forward(x, x, x, …)</c>.</summary>
-    public (Tensor Output, Tensor? Weights) Forward(Tensor x, Tensor? keyPaddingMask = null, Tensor? attnMask = null,
-                                                   bool isCausal = false, bool needWeights = false)
-        => Forward(x, x, x, keyPaddingMask, attnMask, isCausal, needWeights);
-
     /// <summary>
     /// One step of causal self-attention: the step's keys and values are appended to <paramref name="cache"/>
     /// (null at the first step) and the step's query attends to all cached positions.

@@ -143,18 +143,21 @@ public sealed class TransformerDecoderLayer : Module
         var x = tgt;
         if (Options.Norm == NormPosition.Pre)
         {
-            x = x + Dropout1.Forward(SelfAttn.Forward(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
+            x = x + Dropout1.Forward(SelfAttnBlock(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
             x = x + Dropout2.Forward(MultiheadAttn.Forward(Norm2.Forward(x), memory, memory, memoryKeyPaddingMask, memoryMask).Output);
             x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
         }
         else
         {
-            x = Norm1.Forward(x + Dropout1.Forward(SelfAttn.Forward(x, tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output));
+            x = Norm1.Forward(x + Dropout1.Forward(SelfAttnBlock(x, tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output));
             x = Norm2.Forward(x + Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, memoryKeyPaddingMask, memoryMask).Output));
             x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
         }
         return x;
     }
+
+    private (Tensor Output, Tensor? Weights) SelfAttnBlock(Tensor x, Tensor? kpm, Tensor? mask, bool causal)
+        => SelfAttn.Forward(x, x, x, kpm, mask, causal);
 
     /// <summary>Cross-attention keys and values of <paramref name="memory"/> (B, Ts, d), computed once per source.</summary>
     public AttentionCache PrecomputeMemory(Tensor memory) => MultiheadAttn.PrecomputeKeyValue(memory);
