@@ -1,0 +1,253 @@
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>Activation of a feed-forward block.</summary>
+public enum Activation { Relu, Gelu }
+
+/// <summary>Where layer normalisation sits: after each residual sum (PyTorch <c>norm_first=False</c>) or before each sublayer (<c>norm_first=True</c>).</summary>
+public enum NormPosition { Post, Pre }
+
+/// <summary>Hyper-parameters of one Transformer encoder or decoder layer (PyTorch's defaults).</summary>
+public sealed record TransformerLayerOptions(int DModel, int NHeads, int DimFeedForward = 2048, float Dropout = 0.1f,
+                                             Activation Activation = Activation.Relu, NormPosition Norm = NormPosition.Post,
+                                             float LayerNormEps = 1e-5f);
+
+/// <summary>
+/// Linear → ReLU|GELU → dropout → Linear, with PyTorch's names <c>linear1</c>, <c>linear2</c>. Transformer layers
+/// build one over their own <c>linear1</c>/<c>dropout</c>/<c>linear2</c> so the parameters keep PyTorch's flat names.
+/// </summary>
+public sealed class PositionwiseFeedForward : Module
+{
+    public Linear Linear1 { get; }
+    public Dropout Dropout { get; }
+    public Linear Linear2 { get; }
+    public Activation Activation { get; }
+
+    public PositionwiseFeedForward(int dModel, int dimFeedForward, Activation activation = Activation.Relu, float dropout = 0f, Rng? rng = null)
+        : this(new Linear(dModel, dimFeedForward, rng: rng), new Dropout(dropout, rng), new Linear(dimFeedForward, dModel, rng: rng), activation) { }
+
+    /// <summary>Wraps existing modules (shared, not copied).</summary>
+    public PositionwiseFeedForward(Linear linear1, Dropout dropout, Linear linear2, Activation activation)
+    {
+        Linear1 = linear1; Dropout = dropout; Linear2 = linear2; Activation = activation;
+    }
+
+    /// <summary>(…, d) → (…, d).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        var h = Linear1.Forward(x);                                          // (…, F)
+        h = Activation == Activation.Gelu ? h.Gelu() : h.Relu();
+        return Linear2.Forward(Dropout.Forward(h));                          // (…, d)
+    }
+}
+
+/// <summary>
+/// PyTorch's <c>nn.TransformerEncoderLayer</c> (batch_first): self-attention and feed-forward sublayers with
+/// residuals, post- or pre-norm. State names: <c>self_attn.{q,k,v,out}_proj</c>, <c>linear1</c>, <c>linear2</c>,
+/// <c>norm1</c>, <c>norm2</c>.
+/// </summary>
+public sealed class TransformerEncoderLayer : Module
+{
+    public MultiheadAttention SelfAttn { get; }
+    public Linear Linear1 { get; }
+    public Dropout Dropout { get; }
+    public Linear Linear2 { get; }
+    public LayerNorm Norm1 { get; }
+    public LayerNorm Norm2 { get; }
+    public Dropout Dropout1 { get; }
+    public Dropout Dropout2 { get; }
+    [NotState] public PositionwiseFeedForward FeedForward { get; }
+    public TransformerLayerOptions Options { get; }
+
+    public TransformerEncoderLayer(TransformerLayerOptions options, Rng? rng = null)
+    {
+        Options = options;
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
+        Dropout = new Dropout(options.Dropout, rng);
+        Linear2 = new Linear(options.DimFeedForward, options.DModel, rng: rng);
+        Norm1 = new LayerNorm(options.DModel, options.LayerNormEps);
+        Norm2 = new LayerNorm(options.DModel, options.LayerNormEps);
+        Dropout1 = new Dropout(options.Dropout, rng);
+        Dropout2 = new Dropout(options.Dropout, rng);
+        FeedForward = new PositionwiseFeedForward(Linear1, Dropout, Linear2, options.Activation);
+    }
+
+    /// <summary>src (B, T, d) → (B, T, d). <paramref name="srcKeyPaddingMask"/> (B, T) nonzero = pad; <paramref name="srcMask"/> additive (T, T).</summary>
+    public Tensor Forward(Tensor src, Tensor? srcKeyPaddingMask = null, Tensor? srcMask = null, bool isCausal = false)
+    {
+        var x = src;
+        if (Options.Norm == NormPosition.Pre)
+        {
+            x = x + SelfAttention(Norm1.Forward(x), srcKeyPaddingMask, srcMask, isCausal);
+            x = x + Dropout2.Forward(FeedForward.Forward(Norm2.Forward(x)));
+        }
+        else
+        {
+            x = Norm1.Forward(x + SelfAttention(x, srcKeyPaddingMask, srcMask, isCausal));
+            x = Norm2.Forward(x + Dropout2.Forward(FeedForward.Forward(x)));
+        }
+        return x;
+    }
+
+    private Tensor SelfAttention(Tensor x, Tensor? kpm, Tensor? mask, bool causal)
+        => Dropout1.Forward(SelfAttn.Forward(x, x, x, kpm, mask, causal).Output);
+}
+
+/// <summary>
+/// PyTorch's <c>nn.TransformerDecoderLayer</c> (batch_first): causal self-attention, cross-attention over the
+/// memory and feed-forward, post- or pre-norm. State names: <c>self_attn</c>, <c>multihead_attn</c>,
+/// <c>linear1</c>, <c>linear2</c>, <c>norm1</c>, <c>norm2</c>, <c>norm3</c>.
+/// </summary>
+public sealed class TransformerDecoderLayer : Module
+{
+    public MultiheadAttention SelfAttn { get; }
+    public MultiheadAttention MultiheadAttn { get; }
+    public Linear Linear1 { get; }
+    public Dropout Dropout { get; }
+    public Linear Linear2 { get; }
+    public LayerNorm Norm1 { get; }
+    public LayerNorm Norm2 { get; }
+    public LayerNorm Norm3 { get; }
+    public Dropout Dropout1 { get; }
+    public Dropout Dropout2 { get; }
+    public Dropout Dropout3 { get; }
+    [NotState] public PositionwiseFeedForward FeedForward { get; }
+    public TransformerLayerOptions Options { get; }
+
+    public TransformerDecoderLayer(TransformerLayerOptions options, Rng? rng = null)
+    {
+        Options = options;
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        MultiheadAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
+        Dropout = new Dropout(options.Dropout, rng);
+        Linear2 = new Linear(options.DimFeedForward, options.DModel, rng: rng);
+        Norm1 = new LayerNorm(options.DModel, options.LayerNormEps);
+        Norm2 = new LayerNorm(options.DModel, options.LayerNormEps);
+        Norm3 = new LayerNorm(options.DModel, options.LayerNormEps);
+        Dropout1 = new Dropout(options.Dropout, rng);
+        Dropout2 = new Dropout(options.Dropout, rng);
+        Dropout3 = new Dropout(options.Dropout, rng);
+        FeedForward = new PositionwiseFeedForward(Linear1, Dropout, Linear2, options.Activation);
+    }
+
+    /// <summary>
+    /// tgt (B, Tt, d), memory (B, Ts, d) → (B, Tt, d). <paramref name="tgtMask"/> additive (Tt, Tt) and/or
+    /// <paramref name="tgtIsCausal"/>; key padding masks (B, Tt) / (B, Ts), nonzero = pad.
+    /// </summary>
+    public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? tgtKeyPaddingMask = null,
+                          Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false, Tensor? memoryMask = null)
+    {
+        var x = tgt;
+        if (Options.Norm == NormPosition.Pre)
+        {
+            x = x + Dropout1.Forward(SelfAttnBlock(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
+            x = x + Dropout2.Forward(MultiheadAttn.Forward(Norm2.Forward(x), memory, memory, memoryKeyPaddingMask, memoryMask).Output);
+            x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
+        }
+        else
+        {
+            x = Norm1.Forward(x + Dropout1.Forward(SelfAttnBlock(x, tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output));
+            x = Norm2.Forward(x + Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, memoryKeyPaddingMask, memoryMask).Output));
+            x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
+        }
+        return x;
+    }
+
+    private (Tensor Output, Tensor? Weights) SelfAttnBlock(Tensor x, Tensor? kpm, Tensor? mask, bool causal)
+        => SelfAttn.Forward(x, x, x, kpm, mask, causal);
+
+    /// <summary>Cross-attention keys and values of <paramref name="memory"/> (B, Ts, d), computed once per source.</summary>
+    public AttentionCache PrecomputeMemory(Tensor memory) => MultiheadAttn.PrecomputeKeyValue(memory);
+
+    /// <summary>
+    /// One decoding step: xStep (B, 1, d) with the cached memory keys/values and this layer's self-attention
+    /// cache (null at the first step) → (y (B, 1, d), the new self-attention cache). Equals the matching rows of
+    /// <see cref="Forward"/> with a causal target mask.
+    /// </summary>
+    public (Tensor Output, AttentionCache SelfCache) ForwardIncremental(Tensor xStep, AttentionCache memoryCache, AttentionCache? selfCache,
+                                                                       Tensor? memoryKeyPaddingMask = null)
+    {
+        var x = xStep;
+        AttentionCache next;
+        if (Options.Norm == NormPosition.Pre)
+        {
+            var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache);
+            next = c;
+            x = x + Dropout1.Forward(sa);
+            x = x + Dropout2.Forward(MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask).Output);
+            x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
+        }
+        else
+        {
+            var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache);
+            next = c;
+            x = Norm1.Forward(x + Dropout1.Forward(sa));
+            x = Norm2.Forward(x + Dropout2.Forward(MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask).Output));
+            x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
+        }
+        return (x, next);
+    }
+}
+
+/// <summary>A stack of encoder layers (<c>layers.N</c>) with an optional final <c>norm</c> (used with pre-norm), like <c>nn.TransformerEncoder</c>.</summary>
+public sealed class TransformerEncoder : Module
+{
+    public ModuleList<TransformerEncoderLayer> Layers { get; }
+    public LayerNorm? Norm { get; }
+
+    public TransformerEncoder(TransformerLayerOptions options, int numLayers, bool finalNorm = false, Rng? rng = null)
+    {
+        Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, numLayers).Select(_ => new TransformerEncoderLayer(options, rng)));
+        Norm = finalNorm ? new LayerNorm(options.DModel, options.LayerNormEps) : null;
+    }
+
+    /// <summary>src (B, T, d) → (B, T, d).</summary>
+    public Tensor Forward(Tensor src, Tensor? srcKeyPaddingMask = null, Tensor? srcMask = null)
+    {
+        var x = src;
+        foreach (var layer in Layers) x = layer.Forward(x, srcKeyPaddingMask, srcMask);
+        return Norm is null ? x : Norm.Forward(x);
+    }
+}
+
+/// <summary>A stack of decoder layers (<c>layers.N</c>) with an optional final <c>norm</c>, like <c>nn.TransformerDecoder</c>.</summary>
+public sealed class TransformerDecoder : Module
+{
+    public ModuleList<TransformerDecoderLayer> Layers { get; }
+    public LayerNorm? Norm { get; }
+
+    public TransformerDecoder(TransformerLayerOptions options, int numLayers, bool finalNorm = false, Rng? rng = null)
+    {
+        Layers = new ModuleList<TransformerDecoderLayer>(Enumerable.Range(0, numLayers).Select(_ => new TransformerDecoderLayer(options, rng)));
+        Norm = finalNorm ? new LayerNorm(options.DModel, options.LayerNormEps) : null;
+    }
+
+    /// <summary>tgt (B, Tt, d), memory (B, Ts, d) → (B, Tt, d).</summary>
+    public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? tgtKeyPaddingMask = null,
+                          Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false)
+    {
+        var x = tgt;
+        foreach (var layer in Layers) x = layer.Forward(x, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal);
+        return Norm is null ? x : Norm.Forward(x);
+    }
+
+    /// <summary>Per-layer cross-attention caches for <paramref name="memory"/> (B, Ts, d).</summary>
+    public IReadOnlyList<AttentionCache> PrecomputeMemory(Tensor memory) => Layers.Select(l => l.PrecomputeMemory(memory)).ToArray();
+
+    /// <summary>
+    /// One decoding step through every layer: xStep (B, 1, d) → (y (B, 1, d), new per-layer self caches).
+    /// <paramref name="selfCaches"/> is null at the first step.
+    /// </summary>
+    public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches) ForwardIncremental(Tensor xStep, IReadOnlyList<AttentionCache> memoryCaches,
+        IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask = null)
+    {
+        var x = xStep;
+        var next = new AttentionCache[Layers.Count];
+        for (int i = 0; i < Layers.Count; i++)
+            (x, next[i]) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask);
+        return (Norm is null ? x : Norm.Forward(x), next);
+    }
+}
