@@ -78,7 +78,15 @@ public abstract class Module
     {
         foreach (var mem in Members(GetType()))
             if (mem.Kind == kind && mem.Get(this) is Tensor t) yield return (mem.Name, t);
+        if (kind == Kind.Parameter)
+            foreach (var p in DynamicParameters()) yield return p;
     }
+
+    /// <summary>
+    /// Parameters whose number depends on constructor arguments (e.g. a recurrent layer's
+    /// <c>weight_ih_l{k}</c> per layer and direction), listed after the reflected fields in this order.
+    /// </summary>
+    protected virtual IEnumerable<(string Name, Tensor Param)> DynamicParameters() => [];
 
     /// <summary>All trainable parameters with dotted names; tied tensors appear once.</summary>
     public IEnumerable<(string Name, Tensor Param)> NamedParameters()
