@@ -38,6 +38,10 @@ public static class Program
         var root = new RootCommand("EncDec: build, train, decode and evaluate encoder-decoder (seq2seq) models in .NET.");
         root.Add(EvalCli.Build(stdout, stderr));
         root.Add(TokenizerCli.Build(stdout, stderr));
+        root.Add(DemoCommand.Build(stdout, stderr));
+        root.Add(TrainCommand.Build(stdout, stderr));
+        root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
+        root.Add(InfoCommand.Build(stdout, stderr));
         return root;
     }
 }

@@ -123,7 +123,7 @@ public class LogitsWarperTests
     {
         var s = LogOf(0.1, 0.6, 0.0001, 0.3);
         s[2] = float.NegativeInfinity;
-        var rng = new Tensors.Rng(123);
+        var rng = new global::EncDec.Tensors.Rng(123);
         var counts = new int[4];
         const int n = 40000;
         for (int i = 0; i < n; i++) counts[SequenceGenerator.SampleIndex(s, rng)]++;

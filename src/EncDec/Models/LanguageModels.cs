@@ -1,0 +1,184 @@
+using EncDec.Autograd;
+using EncDec.Nn;
+using EncDec.Tensors;
+
+namespace EncDec.Models;
+
+/// <summary>
+/// BERT-style encoder-only model: the same source embedding and Transformer encoder an
+/// <see cref="EncoderDecoder"/> has (same state names: <c>src_embed.*</c>, <c>encoder.*</c>), a masked-language-model
+/// head, and an optional classification head over the first position. Its encoder loads into an encoder-decoder
+/// with <see cref="EncoderState"/>.
+/// </summary>
+public sealed class EncoderOnlyModel : Module
+{
+    public TransformerEmbedding SrcEmbed { get; }
+    public TransformerEncoderPart Encoder { get; }
+    public Linear MlmTransform { get; }
+    public LayerNorm MlmNorm { get; }
+    public Linear MlmOutput { get; }
+    public Linear? Pooler { get; }
+    public Linear? Classifier { get; }
+
+    public EncoderOnlyModel(ModelConfig c, Rng rng)
+    {
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        var tok = new Embedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
+        var s = tok.Weight.Span;
+        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(c.DModel);
+        s.Slice(c.PadId * c.DModel, c.DModel).Clear();
+        SrcEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        Encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, c.Norm == NormPosition.Pre, rng));
+        MlmTransform = new Linear(c.DModel, c.DModel, true, rng);
+        MlmNorm = new LayerNorm(c.DModel);
+        MlmOutput = new Linear(tok.Weight, Init.Constant(0f, c.SrcVocabSize));   // tied to the token embedding
+        if (c.NumClasses > 0)
+        {
+            Pooler = new Linear(c.DModel, c.DModel, true, rng);
+            Classifier = new Linear(c.DModel, c.NumClasses, true, rng);
+        }
+    }
+
+    /// <summary>ids (B, S) with lengths → hidden states (B, S, d).</summary>
+    public EncoderOutput Encode(IndexTensor ids, int[] lengths) => Encoder.Forward(SrcEmbed.Forward(ids), lengths);
+
+    /// <summary>MLM logits (B, S, V).</summary>
+    public Tensor MlmLogits(EncoderOutput enc)
+        => MlmOutput.Forward(MlmNorm.Forward(MlmTransform.Forward(enc.Memory).Gelu()));
+
+    /// <summary>Mean cross-entropy over the masked positions (targets −100 elsewhere).</summary>
+    public Tensor MlmLoss(IndexTensor maskedIds, int[] lengths, int[] targets)
+    {
+        var logits = MlmLogits(Encode(maskedIds, lengths));                                   // (B, S, V)
+        int b = maskedIds.Shape[0], s = maskedIds.Shape[1];
+        return F.CrossEntropy(logits.Reshape(b * s, -1), new IndexTensor(targets, b * s), ignoreIndex: -100);
+    }
+
+    /// <summary>Class logits (B, C) from the first position's state.</summary>
+    public Tensor ClassLogits(IndexTensor ids, int[] lengths)
+    {
+        if (Classifier is null) throw new InvalidOperationException("this model has no classification head (num_classes = 0)");
+        var first = Encode(ids, lengths).Memory.Select(1, 0);                                 // (B, d)
+        return Classifier.Forward(Pooler!.Forward(first).Tanh());
+    }
+
+    /// <summary>The <c>src_embed.*</c> and <c>encoder.*</c> tensors, named as in an <see cref="EncoderDecoder"/>.</summary>
+    public Dictionary<string, Tensor> EncoderState()
+        => StateDict().Where(kv => kv.Key.StartsWith("src_embed.", StringComparison.Ordinal) || kv.Key.StartsWith("encoder.", StringComparison.Ordinal))
+                      .ToDictionary(kv => kv.Key, kv => kv.Value);
+}
+
+/// <summary>BERT's masking: 15% of maskable tokens are predicted; of those 80% become MASK, 10% a random token, 10% stay.</summary>
+public static class MlmMasking
+{
+    /// <summary>
+    /// Masks a padded batch (B, S). Tokens with id below <paramref name="firstOrdinaryId"/> (PAD, BOS, EOS, UNK, MASK and
+    /// control tokens) are never chosen. Returns the model input and the targets (original id where chosen, −100 elsewhere).
+    /// </summary>
+    public static (int[] Input, int[] Targets) Apply(int[] ids, Rng rng, int vocabSize, int firstOrdinaryId,
+                                                     double maskProbability = 0.15, int maskId = 4)
+    {
+        var input = (int[])ids.Clone();
+        var targets = new int[ids.Length];
+        Array.Fill(targets, -100);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (ids[i] < firstOrdinaryId) continue;
+            if (rng.NextDouble() >= maskProbability) continue;
+            targets[i] = ids[i];
+            double r = rng.NextDouble();
+            if (r < 0.8) input[i] = maskId;
+            else if (r < 0.9) input[i] = firstOrdinaryId + rng.NextInt(vocabSize - firstOrdinaryId);
+        }
+        return (input, targets);
+    }
+}
+
+/// <summary>
+/// GPT-style decoder-only causal language model. The "source" is a prefix (control codes as in CTRL, or a prompt)
+/// and the target continues it: the model sees [prefix; target inputs] and is trained on the target positions only.
+/// Generation re-runs the prefix and the tokens so far at each step (no key/value cache for this family).
+/// </summary>
+public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
+{
+    public TransformerEmbedding TgtEmbed { get; }
+    public ModuleList<TransformerEncoderLayer> Layers { get; }
+    public LayerNorm Norm { get; }
+    public Linear Generator { get; }
+
+    public DecoderOnlyLm(ModelConfig c, Rng rng)
+    {
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, NormPosition.Pre);
+        var tok = new Embedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
+        var s = tok.Weight.Span;
+        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(c.DModel);
+        s.Slice(c.PadId * c.DModel, c.DModel).Clear();
+        TgtEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, c.DecoderLayers).Select(_ => new TransformerEncoderLayer(layer, rng)));
+        Norm = new LayerNorm(c.DModel);
+        Generator = c.TieOutput ? new Linear(tok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+    }
+
+    public int TargetVocabSize => Generator.OutFeatures;
+
+    /// <summary>Causal hidden states (B, L, d) of left-aligned sequences (B, L) (right padding cannot affect earlier positions).</summary>
+    private Tensor Hidden(IndexTensor ids)
+    {
+        var x = TgtEmbed.Forward(ids);                                                          // (B, L, d)
+        foreach (var l in Layers) x = l.Forward(x, null, null, isCausal: true);
+        return Norm.Forward(x);
+    }
+
+    /// <summary>Logits (B, T, V) for the target positions of [prefix; targetInputs].</summary>
+    public (Tensor Logits, Tensor? Attention) Forward(IndexTensor source, int[] sourceLengths, IndexTensor targetInputs)
+    {
+        int b = targetInputs.Shape[0], t = targetInputs.Shape[1], s = source.Shape[1];
+        int l = sourceLengths.Max() + t;
+        var seq = new int[b * l];
+        var rows = new int[b * t];
+        for (int i = 0; i < b; i++)
+        {
+            int n = sourceLengths[i];
+            Array.Copy(source.Data, i * s, seq, i * l, n);
+            Array.Copy(targetInputs.Data, i * t, seq, i * l + n, t);
+            for (int j = 0; j < t; j++) rows[i * t + j] = i * l + n + j;
+        }
+        var h = Hidden(new IndexTensor(seq, b, l)).Reshape(b * l, -1);                         // (B·L, d)
+        var picked = F.IndexSelect(h, 0, new IndexTensor(rows, b * t));                        // (B·T, d)
+        return (Generator.Forward(picked).Reshape(b, t, -1), null);                           // (B, T, V)
+    }
+
+    /// <summary>Generation state: every row's tokens so far (prefix then generated).</summary>
+    private sealed class LmState(int[][] tokens) : IDecoderState
+    {
+        public int[][] Tokens { get; } = tokens;
+        public IDecoderState Select(int[] rows) => new LmState(rows.Select(r => Tokens[r]).ToArray());
+    }
+
+    public EncoderOutput Encode(IndexTensor source, int[] lengths)
+    {
+        int b = source.Shape[0], s = source.Shape[1];
+        var ids = Tensor.FromArray(source.Data.Select(v => (float)v).ToArray(), b, s);
+        return new EncoderOutput(Tensor.Zeros(b, s, 1), EncoderOutput.MaskFromLengths(lengths, s), lengths, new[] { ids }, new[] { 0 });
+    }
+
+    public IDecoderState InitialState(EncoderOutput encoder)
+    {
+        var ids = encoder.Extras[0].ToArray();
+        int b = encoder.BatchSize, s = encoder.SourceLength;
+        return new LmState(Enumerable.Range(0, b).Select(i => ids.Skip(i * s).Take(encoder.Lengths[i]).Select(v => (int)v).ToArray()).ToArray());
+    }
+
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+    {
+        var st = (LmState)state;
+        var next = st.Tokens.Select((row, i) => row.Append(tokens[i]).ToArray()).ToArray();
+        int b = next.Length, l = next.Max(r => r.Length);
+        var seq = new int[b * l];
+        var last = new int[b];
+        for (int i = 0; i < b; i++) { Array.Copy(next[i], 0, seq, i * l, next[i].Length); last[i] = i * l + next[i].Length - 1; }
+        var h = Hidden(new IndexTensor(seq, b, l)).Reshape(b * l, -1);                         // (B·L, d)
+        var logits = Generator.Forward(F.IndexSelect(h, 0, new IndexTensor(last, b)));          // (B, V)
+        return new StepResult(logits, null, new LmState(next));
+    }
+}

@@ -1,0 +1,65 @@
+using EncDec.Nn;
+using EncDec.Tensors;
+
+namespace EncDec.Models;
+
+/// <summary>Builds every model from one <see cref="ModelConfig"/>; parameter initialisation is seeded by the config.</summary>
+public static class ModelFactory
+{
+    public static Module Build(ModelConfig config)
+    {
+        config.Validate();
+        var rng = new Rng(config.Seed);
+        return config.Family switch
+        {
+            ModelFamily.Transformer => BuildTransformer(config, rng),
+            ModelFamily.Rnn => BuildRnn(config, rng),
+            ModelFamily.EncoderOnly => new EncoderOnlyModel(config, rng),
+            ModelFamily.DecoderOnly => new DecoderOnlyLm(config, rng),
+            _ => throw new ArgumentOutOfRangeException(nameof(config)),
+        };
+    }
+
+    /// <summary>The Transformer of "Attention Is All You Need" (post-norm by default; pre-norm adds final norms).</summary>
+    public static EncoderDecoder BuildTransformer(ModelConfig c, Rng rng)
+    {
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        var srcTok = new Embedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
+        NormalInit(srcTok, c.DModel);
+        var tgtTok = c.ShareEmbeddings ? srcTok : new Embedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
+        if (!c.ShareEmbeddings) NormalInit(tgtTok, c.DModel);
+        var srcEmbed = new TransformerEmbedding(srcTok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        bool finalNorm = c.Norm == NormPosition.Pre;
+        var encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, finalNorm, rng));
+        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
+        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+        return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
+    }
+
+    /// <summary>Embeddings N(0, d^-1/2) as in common Transformer implementations (the √d input scale then gives unit variance).</summary>
+    private static void NormalInit(Embedding e, int d)
+    {
+        var s = e.Weight.Span;
+        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(d);
+        if (e.PaddingIdx is { } p) s.Slice(p * d, d).Clear();
+    }
+
+    /// <summary>RNN encoder-decoder: (bi)RNN/LSTM/GRU encoder, stacked-cell decoder with attention or a fixed context.</summary>
+    public static EncoderDecoder BuildRnn(ModelConfig c, Rng rng)
+    {
+        int dirs = c.Bidirectional ? 2 : 1;
+        int memoryDim = c.HiddenSize * dirs;
+        if (c.Attention == AttentionKind.LuongDot && memoryDim != c.HiddenSize)
+            throw new UserInputException("luong-dot attention needs encoder states of the decoder's size: use a unidirectional encoder or another attention");
+        var srcTok = new Embedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
+        var tgtTok = c.ShareEmbeddings ? srcTok : new Embedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
+        var srcEmbed = new RnnEmbedding(srcTok, c.Dropout, rng);
+        var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new RnnEmbedding(tgtTok, c.Dropout, rng);
+        var encoder = new RnnEncoderPart(c.Cell, c.DModel, c.HiddenSize, c.EncoderLayers, c.Bidirectional, c.Dropout, rng);
+        var decoder = new RnnDecoderPart(c.Cell, c.DModel, c.HiddenSize, c.DecoderLayers, memoryDim, c.EncoderLayers, dirs,
+                                         c.Attention, c.Context, c.InputFeeding, c.Dropout, rng);
+        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.HiddenSize, c.TgtVocabSize, true, rng);
+        return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
+    }
+}
