@@ -121,6 +121,19 @@ public class AttentionTests
     }
 
     [Fact]
+    public void AdditiveCausalMaskAloneEqualsCausalFlag()
+    {
+        var mha = new MultiheadAttention(8, 2, rng: new Rng(5));
+        var x = Rand(1, 2, 4, 8);
+        using var _ = GradMode.NoGrad();
+        var flag = mha.Forward(x, x, x, isCausal: true).Output;
+        var (masked, w) = mha.Forward(x, x, x, null, Attention.GenerateSquareSubsequentMask(4), needWeights: true);
+        Assert.True(masked.AllClose(flag, 1e-5f, 1e-6f));
+        Assert.Equal(0f, w![0, 0, 1]);                                         // future keys get no weight
+        Assert.Equal(1f, w[1, 0, 0], 5);
+    }
+
+    [Fact]
     public void CrossAttentionWithPrecomputedKeyValues()
     {
         var mha = new MultiheadAttention(8, 4, rng: new Rng(6));
