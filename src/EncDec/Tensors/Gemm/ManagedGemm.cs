@@ -274,6 +274,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     /// <summary>Rows [rowStart, rowEnd) of the C block (jc.., nc wide) against the packed B block:
     /// packs A in mc x kc blocks into this thread's buffer and runs the micro-kernel over all tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private void MacroRows(bool transA, float* a, long lda, int rowStart, int rowEnd, int pc, int kc, int jc, int nc,
                            float* pb, float alpha, float betaEff, float* c, long ldc)
     {
@@ -322,6 +323,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Small products (e.g. per-head attention, T x T x d): no A packing and no MR padding. op(B) is
     /// copied once into a zero-padded k x roundup(n, 32) buffer; 4 x 32 tiles of C are computed with A values
     /// broadcast straight from memory (missing rows of an edge tile just repeat the last row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private static void Small512(bool transA, bool transB, int m, int n, int k,
                                  float alpha, float* a, long lda, float* b, long ldb,
                                  float beta, float* c, long ldc)
@@ -414,6 +416,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into row panels of <paramref name="mr"/> rows:
     /// panel r holds, for each p, the mr values op(A)[r*mr + 0..mr, p] (zero padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private static void PackA(bool transA, float* a, long lda, int ic, int pc, int mc, int kc, int mr, float* dst)
     {
         for (int r0 = 0; r0 < mc; r0 += mr)
@@ -449,6 +452,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into column panels of <paramref name="nr"/> columns:
     /// panel j holds, for each p, the nr values op(B)[p, j*nr + 0..nr] (zero padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private static void PackB(bool transB, float* b, long ldb, int pc, int jc, int kc, int nc, int nr, float* dst)
     {
         for (int j0 = 0; j0 < nc; j0 += nr)
@@ -483,6 +487,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     /// <summary>dst[p*w + r] = src[r*ld + p] for r &lt; rows, p &lt; kc; columns rows..w of dst are zeroed.
     /// Uses 4 x 4 SSE transposes (4 loads, 8 shuffles, 4 stores per 16 values) where available.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private static void PackTransposed(float* src, long ld, int rows, int kc, int w, float* dst)
     {
         // Zero padding columns up front with contiguous (vector) clears instead of strided scalar stores.
@@ -629,6 +634,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>Portable fallback: any mr x nr tile (at most 12 x 32) with scalar accumulation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
     private static void KernelScalar(int kc, float* pa, float* pb, float* c, long ldc, float alpha, float beta, int mr, int nr)
     {
         float* acc = stackalloc float[12 * 32];
