@@ -11,7 +11,7 @@ namespace EncDec.Bench;
 /// Prints one JSON line per layer with the median over the timed iterations.
 /// Options: <c>--iters N</c> (default 20, at least 10), <c>--warmup N</c> (default 10; tiered JIT needs several).
 /// </summary>
-public static class LayersBench
+public static partial class LayersBench
 {
     private const int DModel = 256, Heads = 4, FeedForward = 1024, Batch = 64, Length = 20;
 

@@ -7,7 +7,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm");
+            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm, layers, text (and train, accuracy, decode)");
             return 2;
         }
         switch (args[0])
@@ -15,8 +15,14 @@ public static class Program
             case "gemm":
                 GemmBench.Run(args[1..]);
                 return 0;
+            case "layers":
+                LayersBench.RunTransformer(args[1..]);
+                return 0;
+            case "text":
+                TextBench.Run(args[1..]);
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm");
+                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm, layers, text");
                 return 2;
         }
     }
