@@ -207,7 +207,7 @@ internal static class TrainCommand
         s.Validate();
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         var family = DemoCommand.ParseFamily(s.Model);
-        var kind = TokenizerCli.ParseKind(s.Tokenizer);
+        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
         var attention = ParseAttention(s.Attention);
         var cell = ParseCell(s.Cell);
         var decay = ParseDecay(s.ScheduledSampling);
