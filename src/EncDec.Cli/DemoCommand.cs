@@ -98,7 +98,7 @@ internal static class DemoCommand
         var test = unique.Take(testSize).ToList();
         var valid = unique.Skip(testSize).Take(validSize).ToList();
         var train = unique.Skip(testSize + validSize).Take(trainSize).ToList();
-        Directory.CreateDirectory(o.Out);
+        CliPaths.CreateRunFolder(o.Out, "--out");
         SyntheticTasks.WriteFiles(train, Path.Combine(o.Out, "train.src"), Path.Combine(o.Out, "train.tgt"));
         SyntheticTasks.WriteFiles(test, Path.Combine(o.Out, "test.src"), Path.Combine(o.Out, "test.tgt"));
         ui.Line($"task {o.Task.ToString().ToLowerInvariant()}: {train.Count} training, {valid.Count} validation, {test.Count} test examples (seed {o.Seed})");

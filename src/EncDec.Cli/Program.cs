@@ -23,7 +23,7 @@ public static class Program
         }
         catch (UserInputException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }
         catch (OperationCanceledException)
@@ -31,6 +31,27 @@ public static class Program
             stderr.WriteLine("interrupted");
             return 130;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A path the user gave that cannot be read or written (missing, a folder, no permission, disk full):
+            // .NET's message names the path; one line, no stack trace.
+            stderr.WriteLine($"error: {DescribeIoError(e)}");
+            return 1;
+        }
+    }
+
+    /// <summary>One line for a file-system error: "PATH: file not found" where the path is known, else .NET's message.</summary>
+    internal static string DescribeIoError(Exception e) => e switch
+    {
+        FileNotFoundException { FileName: { Length: > 0 } f } => $"{f}: file not found",
+        _ => OneLine(e.Message),
+    };
+
+    /// <summary>The first line of <paramref name="message"/>.</summary>
+    internal static string OneLine(string message)
+    {
+        int nl = message.IndexOfAny(['\r', '\n']);
+        return (nl < 0 ? message : message[..nl]).Trim();
     }
 
     internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)

@@ -33,11 +33,11 @@ internal static class TokenizerCli
         return cmd;
     }
 
-    internal static TokenizerKind ParseKind(string s) => s.ToLowerInvariant() switch
+    internal static TokenizerKind ParseKind(string s, string option = "--kind") => s.ToLowerInvariant() switch
     {
         "bpe" => TokenizerKind.Bpe,
         "word" => TokenizerKind.Word,
         "char" => TokenizerKind.Char,
-        _ => throw new UserInputException($"--kind: unknown tokenizer kind '{s}' (expected bpe, word or char)"),
+        _ => throw new UserInputException($"{option}: unknown tokenizer kind '{s}' (expected bpe, word or char)"),
     };
 }

@@ -54,16 +54,71 @@ public sealed class TrainSpec
 
     public static TrainSpec FromYaml(string path)
     {
+        if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a config file");
         if (!File.Exists(path)) throw new UserInputException(path, null, "config file not found");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException(path, null, $"cannot read config: {Program.OneLine(e.Message)}");
+        }
         try
         {
             var d = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-            return d.Deserialize<TrainSpec>(File.ReadAllText(path)) ?? new TrainSpec();
+            return d.Deserialize<TrainSpec>(text) ?? new TrainSpec();
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new UserInputException(path, e.Start.Line, $"invalid config: {e.InnerException?.Message ?? e.Message}");
+            throw new UserInputException(path, e.Start.Line, $"invalid config: {DescribeYamlError(e)}");
         }
+    }
+
+    /// <summary>YamlDotNet's message for <paramref name="e"/>, without .NET type names or position prefixes.</summary>
+    internal static string DescribeYamlError(YamlDotNet.Core.YamlException e)
+    {
+        string msg = Program.OneLine(e.InnerException?.Message ?? e.Message);
+        var unknown = System.Text.RegularExpressions.Regex.Match(msg, @"^Property '([^']*)' not found on type");
+        if (unknown.Success) return $"unknown setting '{unknown.Groups[1].Value}'";
+        var type = System.Text.RegularExpressions.Regex.Match(msg, @"deserialize the node into type ([\w.`\[\]]+)");
+        if (type.Success)
+        {
+            string name = type.Groups[1].Value;
+            string friendly = name switch
+            {
+                "System.Int32" or "System.Int64" => "an integer",
+                "System.Single" or "System.Double" => "a number",
+                "System.Boolean" => "true or false",
+                "System.String" => "a string",
+                _ => name,
+            };
+            return $"expected {friendly}" + (e.Start.Column > 0 ? $" at column {e.Start.Column}" : "");
+        }
+        return msg;
+    }
+
+    /// <summary>Rejects settings no training run can use, naming the setting.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string what) { if (!ok) throw new UserInputException(what); }
+        Check(MaxSteps >= 1, $"max_steps (--max-steps) must be at least 1, got {MaxSteps}");
+        Check(MaxMinutes is null or > 0, $"max_minutes (--max-minutes) must be positive, got {MaxMinutes}");
+        Check(Lr > 0 && double.IsFinite(Lr), $"lr (--lr) must be a positive number, got {Lr}");
+        Check(Warmup >= 0, $"warmup (--warmup) must not be negative, got {Warmup}");
+        Check(Layers >= 1, $"layers (--layers) must be at least 1, got {Layers}");
+        Check(DModel >= 1, $"d_model (--d-model) must be at least 1, got {DModel}");
+        Check(HiddenSize >= 1, $"hidden_size (--hidden-size) must be at least 1, got {HiddenSize}");
+        Check(Heads >= 1, $"heads (--heads) must be at least 1, got {Heads}");
+        Check(FeedForward >= 1, $"feed_forward (--feed-forward) must be at least 1, got {FeedForward}");
+        Check(VocabSize >= 1, $"vocab_size (--vocab-size) must be at least 1, got {VocabSize}");
+        Check(MaxLength >= 1, $"max_length must be at least 1, got {MaxLength}");
+        Check(BatchTokens >= 1, $"batch_tokens (--batch-tokens) must be at least 1, got {BatchTokens}");
+        Check(ValidEvery >= 0, $"valid_every (--valid-every) must not be negative, got {ValidEvery}");
+        Check(CheckpointEvery >= 0, $"checkpoint_every (--checkpoint-every) must not be negative, got {CheckpointEvery}");
+        Check(KeepCheckpoints >= 1, $"keep_checkpoints must be at least 1, got {KeepCheckpoints}");
+        Check(GradAccumulation >= 1, $"grad_accumulation must be at least 1, got {GradAccumulation}");
+        Check(Patience >= 0, $"patience must not be negative, got {Patience}");
+        Check(LabelSmoothing is >= 0 and < 1, $"label_smoothing must be in [0, 1), got {LabelSmoothing}");
+        Check(!string.IsNullOrWhiteSpace(Out), "out (--out) must not be empty");
     }
 }
 
@@ -149,14 +204,16 @@ internal static class TrainCommand
     {
         var ui = new Ui(stdout);
         if (s.TrainSrc is null || s.TrainTgt is null) throw new UserInputException("--train-src and --train-tgt are required (as flags or in --config)");
+        s.Validate();
+        if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         var family = DemoCommand.ParseFamily(s.Model);
-        var kind = TokenizerCli.ParseKind(s.Tokenizer);
+        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
         var attention = ParseAttention(s.Attention);
         var cell = ParseCell(s.Cell);
         var decay = ParseDecay(s.ScheduledSampling);
+        if (s.ValidSrc is not null ^ s.ValidTgt is not null) throw new UserInputException("give both --valid-src and --valid-tgt, or neither");
         var trainPairs = ParallelCorpus.FromFiles(s.TrainSrc, s.TrainTgt).ToList();
         var validPairs = s.ValidSrc is not null && s.ValidTgt is not null ? ParallelCorpus.FromFiles(s.ValidSrc, s.ValidTgt).ToList() : new List<SentencePair>();
-        if (s.ValidSrc is not null ^ s.ValidTgt is not null) throw new UserInputException("give both --valid-src and --valid-tgt, or neither");
         ui.Line($"corpus: {trainPairs.Count} training pairs, {validPairs.Count} validation pairs");
 
         bool resume = !s.Fresh && TrainRun.LatestCheckpoint(s.Out) is not null;
@@ -179,7 +236,7 @@ internal static class TrainCommand
             src = Tokenizer.Train(kind, trainPairs.Select(p => p.Source), s.VocabSize);
             tgt = Tokenizer.Train(kind, trainPairs.Select(p => p.Target), s.VocabSize);
         }
-        Directory.CreateDirectory(s.Out);
+        CliPaths.CreateRunFolder(s.Out, "--out");
         src.Save(srcPath); tgt.Save(tgtPath);
 
         var filter = new LengthFilter { MaxSrcTokens = s.MaxLength, MaxTgtTokens = s.MaxLength };

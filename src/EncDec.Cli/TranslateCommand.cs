@@ -51,6 +51,7 @@ internal static class TranslateCommand
         if (o.Beam < 1) throw new UserInputException("--beam must be at least 1");
         if (o.NBest < 1) throw new UserInputException("--nbest must be at least 1");
         if (!o.Sample && o.NBest > o.Beam) throw new UserInputException($"--nbest {o.NBest} needs --beam of at least {o.NBest}");
+        if (o.Output is not null) CliPaths.CheckOutputFile(o.Output, "--output");
         var loaded = ModelStore.Load(o.Model);
         if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
         if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
