@@ -95,7 +95,7 @@ public static class F
         var xc = x.ContiguousRaw();
         int rows = xc.Numel / Math.Max(n, 1);
         var y = Tensor.Empty(x.Shape);
-        var xhat = new float[xc.Numel];
+        var xhatT = Tensor.Empty(xc.Shape);                           // normalised input, kept for backward (pooled)
         var rstd = new float[rows];
         var xs = xc.Span; var ys = y.Span;
         var ws = weight is null ? default : weight.ContiguousRaw().Span;
@@ -103,7 +103,7 @@ public static class F
         for (int r = 0; r < rows; r++)
         {
             var xr = xs.Slice(r * n, n);
-            var hr = xhat.AsSpan(r * n, n);
+            var hr = xhatT.Span.Slice(r * n, n);
             double mean = 0; foreach (var v in xr) mean += v; mean /= n;
             double var_ = 0; foreach (var v in xr) { double dv = v - mean; var_ += dv * dv; } var_ /= n;
             float rs = (float)(1.0 / Math.Sqrt(var_ + eps));
@@ -129,7 +129,7 @@ public static class F
             for (int r = 0; r < rows; r++)
             {
                 var gr = gs.Slice(r * n, n);
-                var hr = xhat.AsSpan(r * n, n);
+                var hr = xhatT.Span.Slice(r * n, n);
                 if (dw is not null) { var s = dw.Span; for (int j = 0; j < n; j++) s[j] += gr[j] * hr[j]; }
                 if (db is not null) { var s = db.Span; TensorPrimitives.Add(s, gr, s); }
                 if (dx is null) continue;

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using EncDec.Tensors;
 
 namespace EncDec.Optim;
@@ -40,27 +41,67 @@ public class Adam : Optimizer
         }
         var m = Slot(state, ExpAvg, shape, 0f, out _);
         var v = Slot(state, ExpAvgSq, shape, 0f, out _);
-        TensorPrimitives.Multiply(m, (float)b1, m);
-        TensorPrimitives.MultiplyAdd(grad, (float)(1 - b1), m, m);
-        TensorPrimitives.Multiply(v, (float)b2, v);
-        TensorPrimitives.Multiply(grad, grad, t); // grad may alias t: elementwise, fine
-        TensorPrimitives.MultiplyAdd(t, (float)(1 - b2), v, v);
-
         double step = state.Step;
         double bc1 = 1 - Math.Pow(b1, step), bc2 = 1 - Math.Pow(b2, step);
         double stepSize = lr / bc1, bc2Sqrt = Math.Sqrt(bc2);
-        ReadOnlySpan<float> vv = v;
         if (o.Amsgrad)
         {
+            TensorPrimitives.Multiply(m, (float)b1, m);
+            TensorPrimitives.MultiplyAdd(grad, (float)(1 - b1), m, m);
+            TensorPrimitives.Multiply(v, (float)b2, v);
+            TensorPrimitives.Multiply(grad, grad, t); // grad may alias t: elementwise, fine
+            TensorPrimitives.MultiplyAdd(t, (float)(1 - b2), v, v);
             var vmax = Slot(state, MaxExpAvgSq, shape, 0f, out _);
             TensorPrimitives.Max(vmax, v, vmax);
-            vv = vmax;
+            TensorPrimitives.Sqrt(vmax, t);
+            TensorPrimitives.Divide(t, (float)bc2Sqrt, t);
+            TensorPrimitives.Add(t, (float)o.EpsOrDefault, t);
+            TensorPrimitives.Divide(m, t, t);
+            TensorPrimitives.MultiplyAdd(t, (float)-stepSize, p, p);
+            return;
         }
-        TensorPrimitives.Sqrt(vv, t);
-        TensorPrimitives.Divide(t, (float)bc2Sqrt, t);
-        TensorPrimitives.Add(t, (float)o.EpsOrDefault, t);
-        TensorPrimitives.Divide(m, t, t);
-        TensorPrimitives.MultiplyAdd(t, (float)-stepSize, p, p);
+        FusedStep(p, grad, m, v, (float)b1, (float)b2, (float)bc2Sqrt, (float)o.EpsOrDefault, (float)-stepSize);
+    }
+
+    /// <summary>
+    /// One pass of the Adam update over every element (the same per-element arithmetic as the composed form:
+    /// m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²; p += −stepSize · m / (√v / √bc2 + eps)), vectorised.
+    /// </summary>
+    private static void FusedStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+                                  float b1, float b2, float bc2Sqrt, float eps, float negStep)
+    {
+        int i = 0, n = p.Length;
+        float c1 = 1 - b1, c2 = 1 - b2;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            ref float pr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(p);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float mr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(m);
+            ref float vr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(v);
+            var vb1 = Vector512.Create(b1); var vc1 = Vector512.Create(c1);
+            var vb2 = Vector512.Create(b2); var vc2 = Vector512.Create(c2);
+            var vbc = Vector512.Create(bc2Sqrt); var veps = Vector512.Create(eps);
+            var vstep = Vector512.Create(negStep);
+            for (; i <= n - 16; i += 16)
+            {
+                var gv = Vector512.LoadUnsafe(ref gr, (nuint)i);
+                var mv = Vector512.FusedMultiplyAdd(gv, vc1, Vector512.LoadUnsafe(ref mr, (nuint)i) * vb1);
+                var vv = Vector512.FusedMultiplyAdd(gv * gv, vc2, Vector512.LoadUnsafe(ref vr, (nuint)i) * vb2);
+                mv.StoreUnsafe(ref mr, (nuint)i);
+                vv.StoreUnsafe(ref vr, (nuint)i);
+                var denom = Vector512.Sqrt(vv) / vbc + veps;
+                var pv = Vector512.FusedMultiplyAdd(mv / denom, vstep, Vector512.LoadUnsafe(ref pr, (nuint)i));
+                pv.StoreUnsafe(ref pr, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = g[i];
+            float mi = MathF.FusedMultiplyAdd(gi, c1, m[i] * b1);
+            float vi = MathF.FusedMultiplyAdd(gi * gi, c2, v[i] * b2);
+            m[i] = mi; v[i] = vi;
+            p[i] = MathF.FusedMultiplyAdd(mi / (MathF.Sqrt(vi) / bc2Sqrt + eps), negStep, p[i]);
+        }
     }
 }
 
