@@ -179,10 +179,10 @@ public abstract class RecurrentBase : Module
             {
                 int ix = l * d + dir;
                 var xproj = F.Linear(input, _wIh[ix], _bIh[ix]);
-                var y = RnnF.Recurrence(_kind, xproj, _wHh[ix], _bHh[ix], h0?.Select(0, ix), lstm ? c0?.Select(0, ix) : null, lengths, dir == 1);
-                outs[dir] = y.Narrow(1, 0, T);
-                hs.Add(y.Select(1, T));
-                if (lstm) cs.Add(y.Select(1, T + 1));
+                var (o, h, c) = RnnF.Recurrence(_kind, xproj, _wHh[ix], _bHh[ix], h0?.Select(0, ix), lstm ? c0?.Select(0, ix) : null, lengths, dir == 1);
+                outs[dir] = o;
+                hs.Add(h);
+                if (c is not null) cs.Add(c);
             }
             input = d == 1 ? outs[0] : F.Concat(outs, 2);
             if (l < NumLayers - 1) input = F.Dropout(input, Dropout, Training, _rng);

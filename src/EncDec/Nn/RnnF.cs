@@ -33,9 +33,10 @@ public static class RnnF
         {
             var dG = Tensor.Empty(b, 4 * h); var dC = Tensor.Empty(b, h);
             var gs = g.Span; var a = acts.Span; var cs = cc.Span; var ys = y.Span; var dgs = dG.Span; var dcs = dC.Span;
+            var tmp = new float[h];
             for (int r = 0; r < b; r++)
                 RnnKernels.LstmBackwardRow(a.Slice(r * 4 * h, 4 * h), cs.Slice(r * h, h), ys.Slice(r * 2 * h + h, h),
-                                           gs.Slice(r * 2 * h, h), gs.Slice(r * 2 * h + h, h), dgs.Slice(r * 4 * h, 4 * h), dcs.Slice(r * h, h));
+                                           gs.Slice(r * 2 * h, h), gs.Slice(r * 2 * h + h, h), dgs.Slice(r * 4 * h, 4 * h), dcs.Slice(r * h, h), tmp);
             gates.AccumulateGrad(dG);
             c.AccumulateGrad(dC);
         });
@@ -83,9 +84,33 @@ public static class RnnF
     /// the caller); each step then costs one (B, H)·W_hhᵀ GEMM and the fused gate math. Rows whose length is
     /// reached keep their state and output zeros, so the final state is the one at each sequence's length; in
     /// reverse the recurrence starts at each sequence's own last token (as a packed sequence in PyTorch).
-    /// Returns (B, T + S, H): rows 0…T−1 are the outputs, row T is h_n and, for the LSTM, row T+1 is c_n.
+    /// Returns the outputs (B, T, H), h_n (B, H) and, for the LSTM, c_n (B, H): contiguous views of one
+    /// buffer, so their gradients accumulate without strided copies.
     /// </summary>
-    internal static unsafe Tensor Recurrence(CellKind kind, Tensor xproj, Tensor wHh, Tensor? bHh, Tensor? h0, Tensor? c0,
+    internal static (Tensor Output, Tensor HN, Tensor? CN) Recurrence(CellKind kind, Tensor xproj, Tensor wHh, Tensor? bHh, Tensor? h0, Tensor? c0,
+                                                                      int[]? lengths, bool reverse)
+    {
+        int bsz = xproj.Shape[0], T = xproj.Shape[1], H = wHh.Shape[1];
+        var y = RecurrenceFlat(kind, xproj, wHh, bHh, h0, c0, lengths, reverse);
+        int bth = bsz * T * H, bh = bsz * H;
+        return (FlatView(y, 0, bsz, T, H), FlatView(y, bth, bsz, H), kind == CellKind.Lstm ? FlatView(y, bth + bh, bsz, H) : null);
+    }
+
+    /// <summary>A contiguous view of <paramref name="shape"/> at <paramref name="offset"/> in the 1-D tensor <paramref name="flat"/>.</summary>
+    private static Tensor FlatView(Tensor flat, int offset, params int[] shape)
+    {
+        var v = new Tensor(flat.Storage, shape, ShapeUtil.ContiguousStrides(shape), flat.Offset + offset);
+        if (!Tensor.NeedsGrad(flat)) return v;
+        int n = v.Numel;
+        return v.WithGrad("RecurrenceView", new[] { flat }, g =>
+        {
+            var sink = flat.GradSink().Span.Slice(offset, n);
+            TensorPrimitives.Add(sink, g.Span, sink);
+        });
+    }
+
+    /// <summary>The recurrence into one flat buffer: outputs (B·T·H), then h_n (B·H), then c_n (B·H) for the LSTM.</summary>
+    private static unsafe Tensor RecurrenceFlat(CellKind kind, Tensor xproj, Tensor wHh, Tensor? bHh, Tensor? h0, Tensor? c0,
                                              int[]? lengths, bool reverse)
     {
         int bsz = xproj.Shape[0], T = xproj.Shape[1], gh = xproj.Shape[2];
@@ -110,7 +135,8 @@ public static class RnnF
         var cs = lstm ? Tensor.Empty(T + 1, bsz, H) : null;
         var acts = aw > 0 ? Tensor.Empty(T, bsz, aw) : null;
         var scratch = Tensor.Empty(bsz, gh);
-        var y = Tensor.Zeros(bsz, T + S, H);
+        var y = Tensor.Zeros(bsz * T * H + S * bsz * H);
+        int hnAt = bsz * T * H, cnAt = hnAt + bsz * H;
         if (h0 is null) hs.Span[..(bsz * H)].Clear(); else h0.ContiguousRaw().Span.CopyTo(hs.Span);
         if (cs is not null) { if (c0 is null) cs.Span[..(bsz * H)].Clear(); else c0.ContiguousRaw().Span.CopyTo(cs.Span); }
 
@@ -147,13 +173,13 @@ public static class RnnF
                                                       hNew, csS.Slice(((s + 1) * bsz + b) * H, H));
                         else RnnKernels.RnnForwardRow(relu, row, hNew);
                     }
-                    hNew.CopyTo(ys.Slice((b * (T + S) + t) * H, H));
+                    hNew.CopyTo(ys.Slice((b * T + t) * H, H));
                 }
             }
             for (int b = 0; b < bsz; b++)
             {
-                hsS.Slice((T * bsz + b) * H, H).CopyTo(ys.Slice((b * (T + S) + T) * H, H));
-                if (lstm) csS.Slice((T * bsz + b) * H, H).CopyTo(ys.Slice((b * (T + S) + T + 1) * H, H));
+                hsS.Slice((T * bsz + b) * H, H).CopyTo(ys.Slice(hnAt + b * H, H));
+                if (lstm) csS.Slice((T * bsz + b) * H, H).CopyTo(ys.Slice(cnAt + b * H, H));
             }
         }
 
@@ -172,10 +198,11 @@ public static class RnnF
             var dhS = dh.Span; var dcS = dc is null ? default : dc.Span;
             var dXs = dX.Span; var dGs = dGall.Span; var hsS = hs.Span;
             var csS = cs is null ? default : cs.Span; var aS = acts is null ? default : acts.Span;
+            Span<float> tanhC = lstm ? new float[H] : default;
             for (int b = 0; b < bsz; b++)
             {
-                gS.Slice((b * (T + S) + T) * H, H).CopyTo(dhS.Slice(b * H, H));
-                if (lstm) gS.Slice((b * (T + S) + T + 1) * H, H).CopyTo(dcS.Slice(b * H, H));
+                gS.Slice(hnAt + b * H, H).CopyTo(dhS.Slice(b * H, H));
+                if (lstm) gS.Slice(cnAt + b * H, H).CopyTo(dcS.Slice(b * H, H));
             }
             for (int s = T - 1; s >= 0; s--)
             {
@@ -186,7 +213,7 @@ public static class RnnF
                     var dG = dGs_s.Slice(b * gh, gh);
                     if (t >= len[b]) { dG.Clear(); continue; }        // state carried: dh, dc pass straight through
                     var dhb = dhS.Slice(b * H, H);
-                    TensorPrimitives.Add(dhb, gS.Slice((b * (T + S) + t) * H, H), dhb);
+                    TensorPrimitives.Add(dhb, gS.Slice((b * T + t) * H, H), dhb);
                     var dxrow = dXs.Slice((b * T + t) * gh, gh);
                     int ix = s * bsz + b;
                     if (gru)
@@ -197,7 +224,7 @@ public static class RnnF
                         {
                             var dcb = dcS.Slice(b * H, H);
                             RnnKernels.LstmBackwardRow(aS.Slice(ix * aw, aw), csS.Slice(ix * H, H), csS.Slice((ix + bsz) * H, H),
-                                                       dhb, dcb, dG, dcb);
+                                                       dhb, dcb, dG, dcb, tanhC);
                         }
                         else RnnKernels.RnnBackwardRow(relu, hsS.Slice((ix + bsz) * H, H), dhb, dG);
                         dG.CopyTo(dxrow);

@@ -38,16 +38,17 @@ internal static class RnnKernels
 
     /// <summary>
     /// Gradients of one LSTM row: from dh, dc (of h', c') to dPre (4H) and dcPrev. <paramref name="dcPrev"/> may
-    /// be the same span as <paramref name="dc"/> (updated in place).
+    /// be the same span as <paramref name="dc"/> (updated in place). <paramref name="tanhC"/> is scratch (H).
     /// </summary>
     internal static void LstmBackwardRow(ReadOnlySpan<float> acts, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> cNew,
-                                         ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dPre, Span<float> dcPrev)
+                                         ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dPre, Span<float> dcPrev, Span<float> tanhC)
     {
         int n = cNew.Length;
+        TensorPrimitives.Tanh(cNew, tanhC);
         for (int j = 0; j < n; j++)
         {
             float i = acts[j], f = acts[n + j], g = acts[2 * n + j], o = acts[3 * n + j];
-            float tc = MathF.Tanh(cNew[j]);
+            float tc = tanhC[j];
             float dhj = dh[j];
             float dct = dc[j] + dhj * o * (1f - tc * tc);
             float dO = dhj * tc;
