@@ -17,6 +17,7 @@ public static class Program
                 return 0;
             case "layers":
                 LayersBench.RunTransformer(args[1..]);
+                LayersBench.RunLstm(args[1..]);
                 return 0;
             case "text":
                 TextBench.Run(args[1..]);
