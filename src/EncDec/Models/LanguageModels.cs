@@ -23,10 +23,7 @@ public sealed class EncoderOnlyModel : Module
     public EncoderOnlyModel(ModelConfig c, Rng rng)
     {
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
-        var tok = new Embedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
-        var s = tok.Weight.Span;
-        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(c.DModel);
-        s.Slice(c.PadId * c.DModel, c.DModel).Clear();
+        var tok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
         SrcEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
         Encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, c.Norm == NormPosition.Pre, rng));
         MlmTransform = new Linear(c.DModel, c.DModel, true, rng);
@@ -109,10 +106,7 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
     public DecoderOnlyLm(ModelConfig c, Rng rng)
     {
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, NormPosition.Pre);
-        var tok = new Embedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
-        var s = tok.Weight.Span;
-        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(c.DModel);
-        s.Slice(c.PadId * c.DModel, c.DModel).Clear();
+        var tok = ModelFactory.ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
         TgtEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
         Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, c.DecoderLayers).Select(_ => new TransformerEncoderLayer(layer, rng)));
         Norm = new LayerNorm(c.DModel);

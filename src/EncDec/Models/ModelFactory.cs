@@ -24,10 +24,8 @@ public static class ModelFactory
     public static EncoderDecoder BuildTransformer(ModelConfig c, Rng rng)
     {
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
-        var srcTok = new Embedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
-        NormalInit(srcTok, c.DModel);
-        var tgtTok = c.ShareEmbeddings ? srcTok : new Embedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
-        if (!c.ShareEmbeddings) NormalInit(tgtTok, c.DModel);
+        var srcTok = ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
+        var tgtTok = c.ShareEmbeddings ? srcTok : ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
         var srcEmbed = new TransformerEmbedding(srcTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         bool finalNorm = c.Norm == NormPosition.Pre;
@@ -37,12 +35,13 @@ public static class ModelFactory
         return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
     }
 
-    /// <summary>Embeddings N(0, d^-1/2) as in common Transformer implementations (the √d input scale then gives unit variance).</summary>
-    private static void NormalInit(Embedding e, int d)
+    /// <summary>A token embedding initialised N(0, d^-1/2) as in common Transformer implementations (the √d input
+    /// scale then gives unit variance), with a zero padding row.</summary>
+    internal static Embedding ScaledEmbedding(int vocab, int d, int padId, Rng rng)
     {
-        var s = e.Weight.Span;
-        for (int i = 0; i < s.Length; i++) s[i] /= MathF.Sqrt(d);
-        if (e.PaddingIdx is { } p) s.Slice(p * d, d).Clear();
+        var e = new Embedding(vocab, d, padId, rng);
+        TensorPrimitives.Multiply(e.Weight.Span, 1f / MathF.Sqrt(d), e.Weight.Span);
+        return e;
     }
 
     /// <summary>RNN encoder-decoder: (bi)RNN/LSTM/GRU encoder, stacked-cell decoder with attention or a fixed context.</summary>
