@@ -7,7 +7,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm");
+            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm, decode");
             return 2;
         }
         switch (args[0])
@@ -15,8 +15,11 @@ public static class Program
             case "gemm":
                 GemmBench.Run(args[1..]);
                 return 0;
+            case "decode":
+                DecodeBench.Run(args[1..]);
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm");
+                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm, decode");
                 return 2;
         }
     }
