@@ -23,6 +23,7 @@ public static class DecodeBench
     {
         int sents = IntOption(args, "--sents", 200), batch = IntOption(args, "--batch", 32), reps = Math.Max(1, IntOption(args, "--reps", 1));
         string which = StringOption(args, "--strategy", "both");
+        bool profile = args.Contains("--profile");
         var config = new ModelConfig
         {
             Family = ModelFamily.Transformer, SrcVocabSize = Vocab, TgtVocabSize = Vocab, DModel = 256, Heads = 4,
@@ -60,6 +61,16 @@ public static class DecodeBench
                 outTokens = Decode(model, sources, batch, opts);
                 walls[r] = sw.Elapsed.TotalSeconds;
             }
+            if (profile)
+            {
+                var timed = new TimedModel(model);
+                var sw = Stopwatch.StartNew();
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+                Decode(timed, sources, batch, opts);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"profile {name}: wall {sw.Elapsed.TotalSeconds:F3}s cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3}s encode {timed.Encode_.TotalSeconds:F3}s init {timed.Init.TotalSeconds:F3}s step {timed.Step.TotalSeconds:F3}s select {timed.Select.TotalSeconds:F3}s ({timed.Steps} steps) gc0 {GC.CollectionCount(0) - gc0} gc2 {GC.CollectionCount(2) - gc2}"));
+            }
             Array.Sort(walls);
             double wall = walls[reps / 2];
             if (outTokens != (long)sents * OutLen) throw new InvalidOperationException($"expected {sents * OutLen} output tokens, got {outTokens}");
@@ -69,7 +80,7 @@ public static class DecodeBench
     }
 
     /// <summary>Decodes every source in batches; returns the number of output tokens of the best hypotheses.</summary>
-    private static long Decode(EncoderDecoder model, int[][] sources, int batch, GenerationOptions options)
+    private static long Decode(ISeq2SeqModel model, int[][] sources, int batch, GenerationOptions options)
     {
         long n = 0;
         for (int start = 0; start < sources.Length; start += batch)
@@ -80,6 +91,49 @@ public static class DecodeBench
                 foreach (var r in SequenceGenerator.Generate(model, chunk, options)) n += r.Best.Tokens.Length;
         }
         return n;
+    }
+
+    /// <summary>Times the model's calls, to split decoding time into model work and the generator's host work.</summary>
+    private sealed class TimedModel(ISeq2SeqModel inner) : ISeq2SeqModel
+    {
+        public TimeSpan Encode_, Init, Step, Select;
+        public int Steps;
+        public int TargetVocabSize => inner.TargetVocabSize;
+
+        public EncoderOutput Encode(IndexTensor source, int[] lengths)
+        {
+            var sw = Stopwatch.StartNew();
+            try { return inner.Encode(source, lengths); } finally { Encode_ += sw.Elapsed; }
+        }
+
+        public IDecoderState InitialState(EncoderOutput encoder)
+        {
+            var sw = Stopwatch.StartNew();
+            try { return new TimedState(this, inner.InitialState(encoder)); } finally { Init += sw.Elapsed; }
+        }
+
+        public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+        {
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                var r = inner.DecodeStep(tokens, position, encoder, ((TimedState)state).Inner);
+                return r with { Next = new TimedState(this, r.Next) };
+            }
+            finally { Step += sw.Elapsed; Steps++; }
+        }
+
+        private sealed class TimedState(TimedModel owner, IDecoderState inner) : IDecoderState
+        {
+            public IDecoderState Inner => inner;
+            public IEnumerable<Tensor>? Tensors => inner.Tensors;
+
+            public IDecoderState Select(int[] rows)
+            {
+                var sw = Stopwatch.StartNew();
+                try { return new TimedState(owner, inner.Select(rows)); } finally { owner.Select += sw.Elapsed; }
+            }
+        }
     }
 
     private static string GemmName()
