@@ -42,12 +42,13 @@ public static class DecodeBench
         var greedy = new GenerationOptions { Strategy = DecodingStrategy.Greedy, MinLength = OutLen, MaxLength = OutLen };
         var beam = greedy with { Strategy = DecodingStrategy.Beam, BeamSize = Beam };
 
-        // warm-up (JIT tiers, pools): a small batch, a few tokens, both strategies
-        var warm = sources.Take(8).ToArray();
-        for (int i = 0; i < 3; i++)
+        // warm-up: tiered JIT needs many calls before the hot loops reach their final code, so decode one full
+        // batch with each strategy (not timed)
+        var warm = sources.Take(Math.Min(batch, sents)).ToArray();
+        for (int i = 0; i < 2; i++)
         {
-            Decode(model, warm, batch, greedy with { MinLength = 3, MaxLength = 3 });
-            Decode(model, warm, batch, beam with { MinLength = 3, MaxLength = 3 });
+            Decode(model, warm, batch, greedy);
+            Decode(model, warm, batch, beam);
         }
 
         foreach (var (name, opts) in new[] { ("greedy", greedy), ("beam4", beam) })
