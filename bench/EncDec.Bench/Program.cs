@@ -3,11 +3,13 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
+    private const string Available = "gemm, layers, text, train, accuracy, decode";
+
     public static int Main(string[] args)
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm, layers, text (and train, accuracy, decode)");
+            Console.Error.WriteLine($"usage: EncDec.Bench <bench> [options]   benches: {Available}");
             return 2;
         }
         switch (args[0])
@@ -22,8 +24,11 @@ public static class Program
             case "text":
                 TextBench.Run(args[1..]);
                 return 0;
+            case "decode":
+                DecodeBench.Run(args[1..]);
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm, layers, text");
+                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: {Available}");
                 return 2;
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using EncDec.Autograd;
 using EncDec.Models;
 using EncDec.Tensors;
@@ -29,10 +30,21 @@ public static class SequenceGenerator
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(model.TargetVocabSize);
         if (sources.Count == 0) return Array.Empty<GenerationResult>();
-        using (GradMode.NoGrad())
+        // a model that computes source attention only on request gets asked for it for this call
+        var optional = options.ReturnAttention ? model as IOptionalAttention : null;
+        bool saved = optional?.NeedAttention ?? false;
+        if (optional is not null) optional.NeedAttention = true;
+        try
         {
-            var run = new Run(model, sources, options, onToken);
-            return options.Strategy == DecodingStrategy.Beam ? run.Beam() : run.GreedyOrSample();
+            using (GradMode.NoGrad())
+            {
+                var run = new Run(model, sources, options, onToken);
+                return options.Strategy == DecodingStrategy.Beam ? run.Beam() : run.GreedyOrSample();
+            }
+        }
+        finally
+        {
+            if (optional is not null) optional.NeedAttention = saved;
         }
     }
 
@@ -176,6 +188,29 @@ public static class SequenceGenerator
             return new Hypothesis(tokens, score, normalized, lps, attn);
         }
 
+        /// <summary>
+        /// A scope for one decoding step's temporaries when the model's state lists its tensors (see
+        /// <see cref="IDecoderState.Tensors"/>), else null (nothing is freed until the caller's own scope ends).
+        /// </summary>
+        private static TensorScope? StepScope(IDecoderState state) => state.Tensors is null ? null : TensorScope.Begin();
+
+        /// <summary>Keeps the tensors of the state that survives the step out of the step's scope.</summary>
+        private static IDecoderState Hold(TensorScope? scope, IDecoderState state)
+        {
+            if (scope is null) return state;
+            var held = state.Tensors ?? throw new InvalidOperationException($"{state.GetType().Name} stopped listing its tensors");
+            foreach (var t in held) scope.Keep(t);
+            return state;
+        }
+
+        private static EncoderOutput Hold(TensorScope? scope, EncoderOutput enc)
+        {
+            if (scope is null) return enc;
+            scope.Keep(enc.Memory); scope.Keep(enc.PaddingMask);
+            foreach (var t in enc.Extras) scope.Keep(t);
+            return enc;
+        }
+
         private static bool IsIdentity(int[] parents, int rows)
         {
             if (parents.Length != rows) return false;
@@ -204,6 +239,7 @@ public static class SequenceGenerator
 
             for (int step = 0; rows > 0; step++)
             {
+                using var scope = StepScope(state);
                 if (last.Length != rows) last = new int[rows];
                 for (int r = 0; r < rows; r++) last[r] = step == 0 ? _o.BosId : tokens[r * _stride + step - 1];
                 var res = _model.DecodeStep(last, step, enc, state);
@@ -230,7 +266,7 @@ public static class SequenceGenerator
                     tokens[r * _stride + step] = tok;
                     keep.Add(r);
                 }
-                if (keep.Count == rows) { state = res.Next; continue; }
+                if (keep.Count == rows) { state = Hold(scope, res.Next); continue; }
                 // compact the surviving rows (ascending, so in place is safe)
                 var parents = keep.ToArray();
                 for (int i = 0; i < parents.Length; i++)
@@ -242,8 +278,8 @@ public static class SequenceGenerator
                 }
                 rows = parents.Length;
                 if (rows == 0) break;
-                state = res.Next.Select(parents);
-                enc = enc.Select(parents);
+                state = Hold(scope, res.Next.Select(parents));
+                enc = Hold(scope, enc.Select(parents));
             }
 
             var output = new GenerationResult[_b];
@@ -294,6 +330,7 @@ public static class SequenceGenerator
 
             for (int step = 0; rows > 0; step++)
             {
+                using var scope = StepScope(state);
                 var last = new int[rows];
                 for (int r = 0; r < rows; r++) last[r] = step == 0 ? _o.BosId : tokens[r * _stride + step - 1];
                 var res = _model.DecodeStep(last, step, enc, state);
@@ -308,16 +345,7 @@ public static class SequenceGenerator
 
                     // candidates: the best 2k (row, token) pairs; with constraints also each row's constraint tokens and best token
                     heap.Clear();
-                    for (int r = start; r < end; r++)
-                    {
-                        var row = _scores.AsSpan(r * _v, _v);
-                        for (int t = 0; t < _v; t++)
-                        {
-                            float lp = row[t];
-                            if (float.IsNegativeInfinity(lp)) continue;
-                            heap.Offer(score[r] + lp, r, t);
-                        }
-                    }
+                    for (int r = start; r < end; r++) OfferRow(heap, _scores.AsSpan(r * _v, _v), score[r], r);
                     cands.Clear();
                     for (int i = 0; i < heap.Count; i++) cands.Add(MakeCandidate(heap.Row(i), heap.Token(i), score, cs));
                     if (c is not null)
@@ -371,8 +399,8 @@ public static class SequenceGenerator
                     newTokens[i * _stride + step] = x.Token;
                     if (sameSources && rowSource[i] != src) sameSources = false;
                 }
-                state = IsIdentity(parents, rows) ? res.Next : res.Next.Select(parents);
-                if (!sameSources) enc = enc.Select(parents);   // rows of one source share the same encoder output
+                state = Hold(scope, IsIdentity(parents, rows) ? res.Next : res.Next.Select(parents));
+                if (!sameSources) enc = Hold(scope, enc.Select(parents));   // rows of one source share the same encoder output
                 rows = n; rowSource = newSource; score = newScore; node = newNode; cs = newCs; tokens = newTokens;
             }
 
@@ -380,6 +408,32 @@ public static class SequenceGenerator
             for (int b = 0; b < _b; b++)
                 output[b] = new GenerationResult(b, finished[b].Take(_o.NBest).Select(f => ToHypothesis(f.Node, f.Score, f.Normalized)).ToList());
             return output;
+        }
+
+        /// <summary>
+        /// Offers every finite (score + log-prob, row, token) of a row to the heap, in token order. Once the heap is
+        /// full, SIMD blocks whose every sum is ≤ the heap's worst are skipped (the heap would reject each of them;
+        /// the sums are computed exactly as the scalar path does).
+        /// </summary>
+        private static void OfferRow(CandidateHeap heap, ReadOnlySpan<float> row, float rowScore, int r)
+        {
+            int w = Vector<float>.Count, t = 0;
+            var add = new Vector<float>(rowScore);
+            while (t < row.Length)
+            {
+                if (heap.IsFull && t + w <= row.Length)
+                {
+                    var sums = new Vector<float>(row.Slice(t, w)) + add;
+                    if (!Vector.GreaterThanAny(sums, new Vector<float>(heap.WorstScore))) { t += w; continue; }
+                }
+                int end = Math.Min(t + w, row.Length);
+                for (; t < end; t++)
+                {
+                    float lp = row[t];
+                    if (float.IsNegativeInfinity(lp)) continue;
+                    heap.Offer(rowScore + lp, r, t);
+                }
+            }
         }
 
         private Candidate MakeCandidate(int r, int t, float[] score, ConstraintState[] cs)
@@ -462,6 +516,9 @@ public static class SequenceGenerator
         public int Row(int i) => _r[i];
         public int Token(int i) => _t[i];
         public void Clear() => Count = 0;
+        public bool IsFull => Count == capacity;
+        /// <summary>The score of the worst kept candidate (the root); meaningful when <see cref="IsFull"/>.</summary>
+        public float WorstScore => _s[0];
 
         // a is worse than b
         private bool Worse(int a, int b) => _s[a] < _s[b] || (_s[a] == _s[b] && (_r[a] > _r[b] || (_r[a] == _r[b] && _t[a] > _t[b])));

@@ -63,6 +63,25 @@ public interface IDecoderState
 {
     /// <summary>The state of batch rows <paramref name="rows"/> (for beam search reordering).</summary>
     IDecoderState Select(int[] rows);
+
+    /// <summary>
+    /// Every tensor this state holds, so that a caller freeing per-step temporaries with a <see cref="TensorScope"/>
+    /// can keep them (state kept outside any scope may be listed too). Null (the default) when unknown: the caller
+    /// must then not free anything allocated during a step. A state type that lists its tensors must always do so.
+    /// </summary>
+    IEnumerable<Tensor>? Tensors => null;
+}
+
+/// <summary>
+/// A model (or decoder) whose attention over the source costs extra work and is computed only on request: a
+/// Transformer decoder returns its last layer's cross-attention averaged over heads when <see cref="NeedAttention"/>
+/// is set. Training leaves it off; generation with <c>ReturnAttention</c> turns it on for the call. RNN decoders
+/// compute attention anyway and need not implement this.
+/// </summary>
+public interface IOptionalAttention
+{
+    /// <summary>Whether decoding (teacher-forced and incremental) returns attention over the source.</summary>
+    bool NeedAttention { get; set; }
 }
 
 /// <summary>Decoder output for a span of target positions.</summary>

@@ -8,7 +8,7 @@ namespace EncDec.Models;
 /// source embedding → encoder → memory; target embedding → decoder (attending to memory) → generator → logits.
 /// Both RNN and Transformer models are instances of this class with different parts.
 /// </summary>
-public sealed class EncoderDecoder : Module, ITeacherForcedModel
+public sealed class EncoderDecoder : Module, ITeacherForcedModel, IOptionalAttention
 {
     public Module SrcEmbed { get; }
     public Module Encoder { get; }
@@ -31,6 +31,16 @@ public sealed class EncoderDecoder : Module, ITeacherForcedModel
     private IDecoder Dec => (IDecoder)Decoder;
 
     public int TargetVocabSize => Generator.OutFeatures;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/>, <see cref="Decode"/> and <see cref="DecodeStep"/> return source attention when the
+    /// decoder computes it only on request (<see cref="IOptionalAttention"/>, the Transformer); always true for other decoders.
+    /// </summary>
+    public bool NeedAttention
+    {
+        get => Decoder is not IOptionalAttention d || d.NeedAttention;
+        set { if (Decoder is IOptionalAttention d) d.NeedAttention = value; }
+    }
 
     /// <summary>Source ids (B, S) and lengths → encoder output.</summary>
     public EncoderOutput Encode(IndexTensor source, int[] lengths) => Enc.Forward(Src.Forward(source), lengths);

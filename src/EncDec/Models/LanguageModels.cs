@@ -147,6 +147,7 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
     {
         public int[][] Tokens { get; } = tokens;
         public IDecoderState Select(int[] rows) => new LmState(rows.Select(r => Tokens[r]).ToArray());
+        public IEnumerable<Tensor>? Tensors => Array.Empty<Tensor>();
     }
 
     public EncoderOutput Encode(IndexTensor source, int[] lengths)

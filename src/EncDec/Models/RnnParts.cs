@@ -85,6 +85,9 @@ public sealed class RnnDecoderState : IDecoderState
         return new RnnDecoderState(H.Select(P).ToArray(), C?.Select(P).ToArray(), Feed is null ? null : P(Feed),
                                    ProjectedKeys is null ? null : P(ProjectedKeys), FixedContext is null ? null : P(FixedContext));
     }
+
+    public IEnumerable<Tensor>? Tensors
+        => H.Concat(C ?? Array.Empty<Tensor>()).Concat(new[] { Feed, ProjectedKeys, FixedContext }.OfType<Tensor>());
 }
 
 /// <summary>

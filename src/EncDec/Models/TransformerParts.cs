@@ -52,49 +52,93 @@ public sealed class TransformerEncoderPart : Module, IEncoder
     }
 }
 
-/// <summary>Cached state of a Transformer decoder: per-layer self-attention keys/values and cross-attention keys/values.</summary>
+/// <summary>
+/// Cached state of a Transformer decoder: per-layer self-attention keys/values and cross-attention keys/values.
+/// Selecting rows reorders the self-attention caches; the memory caches are gathered only when the rows stop
+/// showing the same source rows as before (beam search reorders hypotheses of one source among themselves, and
+/// those share identical memory rows), so a beam step copies no cross-attention keys/values.
+/// </summary>
 public sealed class TransformerDecoderState : IDecoderState
 {
     public IReadOnlyList<AttentionCache>? SelfCaches { get; }
     public IReadOnlyList<AttentionCache> MemoryCaches { get; }
+    private readonly IReadOnlyList<AttentionCache> _baseMemory;   // the caches of InitialState
+    private readonly int[] _memoryRows;                            // row i of MemoryCaches equals row _memoryRows[i] of _baseMemory
 
     public TransformerDecoderState(IReadOnlyList<AttentionCache>? self, IReadOnlyList<AttentionCache> memory)
+        : this(self, memory, memory, Enumerable.Range(0, memory.Count > 0 ? memory[0].Key.Shape[0] : 0).ToArray()) { }
+
+    private TransformerDecoderState(IReadOnlyList<AttentionCache>? self, IReadOnlyList<AttentionCache> memory,
+                                    IReadOnlyList<AttentionCache> baseMemory, int[] memoryRows)
     {
-        SelfCaches = self; MemoryCaches = memory;
+        SelfCaches = self; MemoryCaches = memory; _baseMemory = baseMemory; _memoryRows = memoryRows;
     }
+
+    /// <summary>The same memory with new self-attention caches (after a step).</summary>
+    internal TransformerDecoderState WithSelf(IReadOnlyList<AttentionCache> self) => new(self, MemoryCaches, _baseMemory, _memoryRows);
 
     public IDecoderState Select(int[] rows)
     {
         var idx = new IndexTensor(rows, rows.Length);
-        static AttentionCache Pick(AttentionCache c, IndexTensor i) => new(Autograd.F.IndexSelect(c.Key, 0, i), Autograd.F.IndexSelect(c.Value, 0, i));
-        return new TransformerDecoderState(SelfCaches?.Select(c => Pick(c, idx)).ToArray(), MemoryCaches.Select(c => Pick(c, idx)).ToArray());
+        var self = SelfCaches?.Select(c => c.Reorder(idx)).ToArray();
+        if (_baseMemory.Count == 0) return new TransformerDecoderState(self, MemoryCaches, _baseMemory, _memoryRows);
+        var map = new int[rows.Length];
+        for (int i = 0; i < rows.Length; i++) map[i] = _memoryRows[rows[i]];
+        var memory = map.AsSpan().SequenceEqual(_memoryRows) ? MemoryCaches
+            : _baseMemory.Select(c => c.Reorder(new IndexTensor(map, map.Length))).ToArray();
+        return new TransformerDecoderState(self, memory, _baseMemory, map);
+    }
+
+    public IEnumerable<Tensor>? Tensors
+    {
+        get
+        {
+            foreach (var c in (SelfCaches ?? Array.Empty<AttentionCache>()).Concat(MemoryCaches).Concat(_baseMemory))
+            {
+                yield return c.Key;
+                yield return c.Value;
+            }
+        }
     }
 }
 
 /// <summary>
 /// Transformer decoder stack as an <see cref="IDecoder"/>: causal self-attention over the target and attention
-/// over the memory; incremental steps reuse cached keys/values so each step costs O(t).
+/// over the memory; incremental steps reuse cached keys/values so each step costs O(t). With
+/// <see cref="NeedAttention"/>, outputs carry the last layer's cross-attention averaged over heads.
 /// </summary>
-public sealed class TransformerDecoderPart : Module, IDecoder
+public sealed class TransformerDecoderPart : Module, IDecoder, IOptionalAttention
 {
     public TransformerDecoder Stack { get; }
+
+    /// <summary>Return cross-attention (B, T, S) from <see cref="Forward"/> and (B, 1, S) from <see cref="Step"/>; off by default (training does not pay for it).</summary>
+    public bool NeedAttention { get; set; }
 
     public TransformerDecoderPart(TransformerDecoder stack) => Stack = stack;
 
     public DecoderOutput Forward(Tensor embedded, EncoderOutput encoder)
     {
+        if (NeedAttention && Stack.Layers.Count > 0)
+        {
+            var (y, w) = Stack.ForwardWithCrossAttention(embedded, encoder.Memory, tgtMask: null, tgtKeyPaddingMask: null,
+                                                         memoryKeyPaddingMask: encoder.PaddingMask, tgtIsCausal: true);  // (B, T, d), (B, T, S)
+            return new DecoderOutput(y, w);
+        }
         var h = Stack.Forward(embedded, encoder.Memory, tgtMask: null, tgtKeyPaddingMask: null,
                               memoryKeyPaddingMask: encoder.PaddingMask, tgtIsCausal: true);   // (B, T, d)
         return new DecoderOutput(h, null);
     }
 
     public IDecoderState InitialState(EncoderOutput encoder)
-        => new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory));
+    {
+        using (TensorScope.Suspend())   // the memory keys/values live as long as the decoding; the GC reclaims them
+            return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory));
+    }
 
     public (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
     {
         var st = (TransformerDecoderState)state;
-        var (y, self) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask); // (B, 1, d)
-        return (new DecoderOutput(y, null), new TransformerDecoderState(self, st.MemoryCaches));
+        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, NeedAttention); // (B, 1, d), (B, 1, S)
+        return (new DecoderOutput(y, w), st.WithSelf(self));
     }
 }

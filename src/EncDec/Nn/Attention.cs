@@ -83,6 +83,56 @@ public static class Attention
     }
 
     /// <summary>
+    /// Inference kernel for one query per (batch, head), as in incremental decoding: q (B, H, 1, Dh), k and v
+    /// (B, H, Tk, Dh) with any strides (e.g. windows of a cache buffer; read in place, never copied when Dh is
+    /// unit-stride), <paramref name="keyPaddingMask"/> (B, Tk) nonzero = masked → contiguous (B, H, 1, Dh).
+    /// When <paramref name="headMeanWeights"/> (contiguous (B, Tk), zeroed by the caller) is given, the
+    /// probabilities averaged over heads are added to it. No autograd, no dropout; fully masked rows give zeros.
+    /// </summary>
+    internal static Tensor SingleQueryAttention(Tensor q, Tensor k, Tensor v, Tensor? keyPaddingMask = null, Tensor? headMeanWeights = null, float? scale = null)
+    {
+        CheckShapes(q, k, v);
+        if (q.Shape[2] != 1) throw new ArgumentException($"single-query attention needs Tq = 1, got q {ShapeUtil.Format(q.Shape)}");
+        if (q.Strides[3] != 1) q = q.ContiguousRaw();
+        if (k.Strides[3] != 1) k = k.ContiguousRaw();
+        if (v.Strides[3] != 1) v = v.ContiguousRaw();
+        int b = q.Shape[0], h = q.Shape[1], dh = q.Shape[3], tk = k.Shape[2];
+        float sc = scale ?? 1f / MathF.Sqrt(dh);
+        ReadOnlySpan<float> pad = keyPaddingMask is null ? default : keyPaddingMask.ContiguousRaw().Span;
+        if (keyPaddingMask is not null && pad.Length != b * tk)
+            throw new ArgumentException($"key padding mask {ShapeUtil.Format(keyPaddingMask.Shape)} must be (B, Tk) = ({b}, {tk})");
+        Span<float> mean = headMeanWeights is null ? default : headMeanWeights.Span;
+        var o = Tensor.Empty(b, h, 1, dh);
+        var oa = o.Storage.Array; var qa = q.Storage.Array; var ka = k.Storage.Array; var va = v.Storage.Array;
+        int[] qs = q.Strides, ks = k.Strides, vs = v.Strides;
+        float[]? rented = tk > 512 ? new float[tk] : null;
+        Span<float> p = rented ?? stackalloc float[tk];
+        float invH = 1f / h;
+        for (int bb = 0; bb < b; bb++)
+            for (int hh = 0; hh < h; hh++)
+            {
+                var qv = new ReadOnlySpan<float>(qa, q.Offset + bb * qs[0] + hh * qs[1], dh);
+                int k0 = k.Offset + bb * ks[0] + hh * ks[1], v0 = v.Offset + bb * vs[0] + hh * vs[1];
+                float max = float.NegativeInfinity;
+                for (int j = 0; j < tk; j++)
+                {
+                    if (!pad.IsEmpty && pad[bb * tk + j] != 0f) { p[j] = float.NegativeInfinity; continue; }
+                    float x = TensorPrimitives.Dot(qv, new ReadOnlySpan<float>(ka, k0 + j * ks[2], dh)) * sc;  // q·k_j·scale
+                    p[j] = x;
+                    if (x > max) max = x;
+                }
+                var ov = new Span<float>(oa, o.Offset + (bb * h + hh) * dh, dh);
+                ov.Clear();
+                if (float.IsNegativeInfinity(max)) continue;                     // every key masked: zero output
+                SafeSoftmaxInPlace(p[..tk]);
+                for (int j = 0; j < tk; j++)
+                    if (p[j] != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(va, v0 + j * vs[2], dh), p[j], ov, ov); // Σ_j p_j·v_j
+                if (!mean.IsEmpty) TensorPrimitives.MultiplyAdd(p[..tk], invH, mean.Slice(bb * tk, tk), mean.Slice(bb * tk, tk));
+            }
+        return o;
+    }
+
+    /// <summary>
     /// The same attention composed from primitive differentiable ops. Returns the output (B, H, Tq, Dh) and the
     /// probabilities after dropout (B, H, Tq, Tk), both differentiable.
     /// </summary>

@@ -4,21 +4,149 @@ using EncDec.Tensors;
 namespace EncDec.Nn;
 
 /// <summary>
-/// Keys and values of one attention layer for incremental decoding, each (B, H, T, Dh). Immutable: appending
-/// a step returns a new cache, so decoding state is passed in and out and never hidden inside a layer.
+/// Keys and values of one attention layer for incremental decoding, each (B, H, T, Dh). Immutable from the
+/// caller's view: appending a step returns a new cache and the old one still shows its T positions.
+/// <para>
+/// Without autograd, caches live in a preallocated buffer (B, H, capacity, Dh) outside any
+/// <see cref="TensorScope"/> and shared along a chain of appends: <see cref="Append"/> writes the step in place
+/// after the last position when this cache is the newest of its chain (O(step) work), and copies into a fresh
+/// buffer (doubling the capacity) only when the buffer is full or a second append forks an older cache.
+/// <see cref="Reorder"/> (beam search) gathers into a new buffer. <see cref="Key"/>/<see cref="Value"/> are views
+/// on that buffer (strided in B and H). Not thread-safe: one chain is extended by one thread at a time.
+/// When gradients are recorded, appends concatenate differentiably as plain tensors instead.
+/// </para>
 /// </summary>
-public sealed record AttentionCache(Tensor Key, Tensor Value)
+public sealed class AttentionCache
 {
+    /// <summary>Storage shared by caches of one chain; <see cref="Filled"/> positions are written.</summary>
+    private sealed class Buffer(Tensor key, Tensor value, int filled, bool owned)
+    {
+        public readonly Tensor Key = key, Value = value;   // (B, H, capacity, Dh)
+        public int Filled = filled;
+        /// <summary>Allocated here (contiguous, writable); otherwise the caller's tensors, never written.</summary>
+        public readonly bool Owned = owned;
+        public int Capacity => Key.Shape[2];
+    }
+
+    private const int MinCapacity = 16;
+    private readonly Buffer _buf;
+
     /// <summary>Number of cached positions T.</summary>
-    public int Length => Key.Shape[2];
+    public int Length { get; }
+    /// <summary>(B, H, T, Dh) keys.</summary>
+    public Tensor Key { get; }
+    /// <summary>(B, H, T, Dh) values.</summary>
+    public Tensor Value { get; }
 
-    /// <summary>A cache with the (B, H, 1+, Dh) step appended along time (copies; O(T) per step).</summary>
+    /// <summary>A cache holding exactly <paramref name="key"/> and <paramref name="value"/> (B, H, T, Dh), not copied.</summary>
+    public AttentionCache(Tensor key, Tensor value)
+    {
+        if (key.Rank != 4 || !ShapeUtil.SameShape(key.Shape, value.Shape))
+            throw new ArgumentException($"cache keys {ShapeUtil.Format(key.Shape)} and values {ShapeUtil.Format(value.Shape)} must be equal (B, H, T, Dh)");
+        _buf = new Buffer(key, value, key.Shape[2], owned: false);
+        Length = key.Shape[2]; Key = key; Value = value;
+    }
+
+    private AttentionCache(Buffer buf, int length)
+    {
+        _buf = buf; Length = length;
+        Key = Window(buf.Key, length); Value = Window(buf.Value, length);
+    }
+
+    /// <summary>The first <paramref name="length"/> positions of a (B, H, capacity, Dh) buffer, a view.</summary>
+    private static Tensor Window(Tensor buffer, int length)
+    {
+        var shape = (int[])buffer.Shape.Clone(); shape[2] = length;
+        return new Tensor(buffer.Storage, shape, (int[])buffer.Strides.Clone(), buffer.Offset);
+    }
+
+    /// <summary>A cache of the (B, H, S, Dh) first step(s) in a fresh buffer with room to grow (no autograd).</summary>
+    public static AttentionCache FromStep(Tensor keyStep, Tensor valueStep)
+    {
+        if (Tensor.NeedsGrad(keyStep, valueStep)) return new AttentionCache(keyStep, valueStep);
+        var buf = NewBuffer(keyStep.Shape, Math.Max(MinCapacity, 2 * keyStep.Shape[2]));
+        CopyTime(keyStep, buf.Key, 0); CopyTime(valueStep, buf.Value, 0);
+        buf.Filled = keyStep.Shape[2];
+        return new AttentionCache(buf, buf.Filled);
+    }
+
+    /// <summary>A cache with the (B, H, S, Dh) step appended along time: in place when possible (see the class summary).</summary>
     public AttentionCache Append(Tensor keyStep, Tensor valueStep)
-        => new(F.Concat(new[] { Key, keyStep }, 2), F.Concat(new[] { Value, valueStep }, 2));
+    {
+        if (keyStep.Rank != 4 || !ShapeUtil.SameShape(keyStep.Shape, valueStep.Shape) || keyStep.Shape[0] != Key.Shape[0]
+            || keyStep.Shape[1] != Key.Shape[1] || keyStep.Shape[3] != Key.Shape[3])
+            throw new ArgumentException($"step {ShapeUtil.Format(keyStep.Shape)} does not match cache {ShapeUtil.Format(Key.Shape)}");
+        if (Tensor.NeedsGrad(keyStep, valueStep) || Tensor.NeedsGrad(Key, Value))
+            return new AttentionCache(F.Concat(new[] { Key, keyStep }, 2), F.Concat(new[] { Value, valueStep }, 2));
+        int s = keyStep.Shape[2], len = Length + s;
+        var buf = _buf;
+        if (!buf.Owned || buf.Filled != Length || len > buf.Capacity)
+        {
+            buf = NewBuffer(Key.Shape, Math.Max(MinCapacity, 2 * len));       // grow or fork: copy the T cached positions
+            CopyTime(Key, buf.Key, 0); CopyTime(Value, buf.Value, 0);
+        }
+        CopyTime(keyStep, buf.Key, Length); CopyTime(valueStep, buf.Value, Length);
+        buf.Filled = len;
+        return new AttentionCache(buf, len);
+    }
 
-    /// <summary>The cache with its batch rows picked by <paramref name="batchIndices"/> (beam search reordering).</summary>
+    /// <summary>The cache with its batch rows picked by <paramref name="batchIndices"/> (beam search reordering); a copy.</summary>
     public AttentionCache Reorder(IndexTensor batchIndices)
-        => new(F.IndexSelect(Key, 0, batchIndices), F.IndexSelect(Value, 0, batchIndices));
+    {
+        if (Tensor.NeedsGrad(Key, Value))
+            return new(F.IndexSelect(Key, 0, batchIndices), F.IndexSelect(Value, 0, batchIndices));
+        var rows = batchIndices.Data;
+        int n = batchIndices.Shape[0], b = Key.Shape[0];
+        var shape = (int[])Key.Shape.Clone(); shape[0] = n;
+        // a cache that was never appended to (cross-attention memory) keeps its exact size
+        var buf = NewBuffer(shape, _buf.Owned && _buf.Capacity > Length ? _buf.Capacity : Length);
+        for (int i = 0; i < n; i++)
+        {
+            int r = rows[i];
+            if ((uint)r >= (uint)b) throw new ArgumentOutOfRangeException(nameof(batchIndices), $"row {r} outside a batch of {b}");
+            CopyRow(Key, r, buf.Key, i); CopyRow(Value, r, buf.Value, i);
+        }
+        buf.Filled = Length;
+        return new AttentionCache(buf, Length);
+    }
+
+    private static Buffer NewBuffer(int[] shape, int capacity)
+    {
+        var full = new[] { shape[0], shape[1], capacity, shape[3] };
+        using (TensorScope.Suspend())    // decoding state outlives per-step scopes; the GC reclaims it
+            return new Buffer(Tensor.Empty(full), Tensor.Empty(full), 0, owned: true);
+    }
+
+    /// <summary>Copies src (B, H, S, Dh) into positions [at, at + S) of a contiguous buffer (B, H, C, Dh).</summary>
+    private static void CopyTime(Tensor src, Tensor dst, int at)
+    {
+        if (src.Strides[3] != 1) src = src.ContiguousRaw();
+        int b = src.Shape[0], h = src.Shape[1], s = src.Shape[2], dh = src.Shape[3], cap = dst.Shape[2];
+        var sa = src.Storage.Array; var da = dst.Storage.Array;
+        var st = src.Strides;
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < h; j++)
+            {
+                int so = src.Offset + i * st[0] + j * st[1], d0 = dst.Offset + ((i * h + j) * cap + at) * dh;
+                if (st[2] == dh) { Array.Copy(sa, so, da, d0, s * dh); continue; }  // time-contiguous per head
+                for (int t = 0; t < s; t++) Array.Copy(sa, so + t * st[2], da, d0 + t * dh, dh);
+            }
+    }
+
+    /// <summary>Copies batch row <paramref name="r"/> of src (B, H, T, Dh) into row <paramref name="i"/> of a contiguous buffer (B', H, C, Dh).</summary>
+    private static void CopyRow(Tensor src, int r, Tensor dst, int i)
+    {
+        if (src.Strides[3] != 1) src = src.ContiguousRaw();
+        int h = src.Shape[1], t = src.Shape[2], dh = src.Shape[3], cap = dst.Shape[2];
+        var sa = src.Storage.Array; var da = dst.Storage.Array;
+        var st = src.Strides;
+        for (int j = 0; j < h; j++)
+        {
+            int so = src.Offset + r * st[0] + j * st[1], d0 = dst.Offset + (i * h + j) * cap * dh;
+            if (st[2] == dh) { Array.Copy(sa, so, da, d0, t * dh); continue; }
+            for (int k = 0; k < t; k++) Array.Copy(sa, so + k * st[2], da, d0 + k * dh, dh);
+        }
+    }
 }
 
 /// <summary>
@@ -102,9 +230,10 @@ public sealed class MultiheadAttention : Module
     {
         CheckInput(queryStep, nameof(queryStep));
         var q = SplitHeads(QProj.Forward(queryStep));                       // (B, H, S, Dh)
-        var k = SplitHeads(KProj.Forward(queryStep)).Contiguous();          // (B, H, S, Dh)
-        var v = SplitHeads(VProj.Forward(queryStep)).Contiguous();          // (B, H, S, Dh)
-        var next = cache is null ? new AttentionCache(k, v) : cache.Append(k, v); // (B, H, T+S, Dh)
+        var k = SplitHeads(KProj.Forward(queryStep));                       // (B, H, S, Dh), a view
+        var v = SplitHeads(VProj.Forward(queryStep));                       // (B, H, S, Dh), a view
+        var next = cache is null ? AttentionCache.FromStep(k, v) : cache.Append(k, v); // (B, H, T+S, Dh)
+        if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, null, null), next);
         var (o, _) = Attend(q, next.Key, next.Value, null, causal: queryStep.Shape[1] > 1, needWeights: false);
         return (o, next);
     }
@@ -127,7 +256,24 @@ public sealed class MultiheadAttention : Module
         CheckInput(query, nameof(query));
         var q = SplitHeads(QProj.Forward(query));                           // (B, H, Tq, Dh)
         var mask = CombineMasks(keyPaddingMask, null, query.Shape[0], query.Shape[1], cache.Length);
+        if (UseSingleQuery(q, cache))
+        {
+            var w = needWeights ? Tensor.Zeros(query.Shape[0], cache.Length) : null;   // (B, Tk)
+            var o = SingleQueryOutput(q, cache, keyPaddingMask, w);
+            return (o, w?.ViewRaw(new[] { query.Shape[0], 1, cache.Length }));        // (B, 1, Tk)
+        }
         return Attend(q, cache.Key, cache.Value, mask, false, needWeights);
+    }
+
+    /// <summary>One query per row, no autograd and no dropout: the fused single-query kernel applies.</summary>
+    private bool UseSingleQuery(Tensor q, AttentionCache cache)
+        => q.Shape[2] == 1 && !(Training && DropoutP > 0f) && !Tensor.NeedsGrad(q) && !Tensor.NeedsGrad(cache.Key, cache.Value);
+
+    /// <summary>q (B, H, 1, Dh) against the cache → output projection of the merged heads (B, 1, E).</summary>
+    private Tensor SingleQueryOutput(Tensor q, AttentionCache cache, Tensor? keyPaddingMask, Tensor? headMeanWeights)
+    {
+        var o = Attention.SingleQueryAttention(q, cache.Key, cache.Value, keyPaddingMask, headMeanWeights); // (B, H, 1, Dh) contiguous
+        return OutProj.Forward(o.ViewRaw(new[] { q.Shape[0], 1, EmbedDim }));                           // (B, 1, H·Dh) → (B, 1, E)
     }
 
     private (Tensor Output, Tensor? Weights) Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, bool needWeights)

@@ -139,21 +139,41 @@ public sealed class TransformerDecoderLayer : Module
     /// </summary>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? tgtKeyPaddingMask = null,
                           Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false, Tensor? memoryMask = null)
+        => Core(tgt, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryMask, false).Output;
+
+    /// <summary>
+    /// <see cref="Forward"/> that also returns the cross-attention probabilities averaged over heads (B, Tt, Ts)
+    /// (differentiable; computed by the composed attention path, so slower than <see cref="Forward"/>).
+    /// </summary>
+    public (Tensor Output, Tensor CrossAttention) ForwardWithCrossAttention(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? tgtKeyPaddingMask = null,
+                          Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false, Tensor? memoryMask = null)
+    {
+        var (y, w) = Core(tgt, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryMask, true);
+        return (y, w!);
+    }
+
+    private (Tensor Output, Tensor? CrossAttention) Core(Tensor tgt, Tensor memory, Tensor? tgtMask, Tensor? tgtKeyPaddingMask,
+                          Tensor? memoryKeyPaddingMask, bool tgtIsCausal, Tensor? memoryMask, bool needCross)
     {
         var x = tgt;
+        Tensor? w;
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + Dropout1.Forward(SelfAttnBlock(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
-            x = x + Dropout2.Forward(MultiheadAttn.Forward(Norm2.Forward(x), memory, memory, memoryKeyPaddingMask, memoryMask).Output);
+            var (ca, cw) = MultiheadAttn.Forward(Norm2.Forward(x), memory, memory, memoryKeyPaddingMask, memoryMask, needWeights: needCross);
+            w = cw;
+            x = x + Dropout2.Forward(ca);
             x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
         }
         else
         {
             x = Norm1.Forward(x + Dropout1.Forward(SelfAttnBlock(x, tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output));
-            x = Norm2.Forward(x + Dropout2.Forward(MultiheadAttn.Forward(x, memory, memory, memoryKeyPaddingMask, memoryMask).Output));
+            var (ca, cw) = MultiheadAttn.Forward(x, memory, memory, memoryKeyPaddingMask, memoryMask, needWeights: needCross);
+            w = cw;
+            x = Norm2.Forward(x + Dropout2.Forward(ca));
             x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
         }
-        return x;
+        return (x, w);
     }
 
     private (Tensor Output, Tensor? Weights) SelfAttnBlock(Tensor x, Tensor? kpm, Tensor? mask, bool causal)
@@ -170,14 +190,28 @@ public sealed class TransformerDecoderLayer : Module
     public (Tensor Output, AttentionCache SelfCache) ForwardIncremental(Tensor xStep, AttentionCache memoryCache, AttentionCache? selfCache,
                                                                        Tensor? memoryKeyPaddingMask = null)
     {
+        var (y, c, _) = ForwardIncremental(xStep, memoryCache, selfCache, memoryKeyPaddingMask, needCrossAttention: false);
+        return (y, c);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardIncremental(Tensor, AttentionCache, AttentionCache?, Tensor?)"/> that, with
+    /// <paramref name="needCrossAttention"/>, also returns the cross-attention probabilities averaged over heads (B, 1, Ts).
+    /// </summary>
+    public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
+        AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
+    {
         var x = xStep;
         AttentionCache next;
+        Tensor? w;
         if (Options.Norm == NormPosition.Pre)
         {
             var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache);
             next = c;
             x = x + Dropout1.Forward(sa);
-            x = x + Dropout2.Forward(MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask).Output);
+            var (ca, cw) = MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask, needCrossAttention);
+            w = cw;
+            x = x + Dropout2.Forward(ca);
             x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
         }
         else
@@ -185,10 +219,12 @@ public sealed class TransformerDecoderLayer : Module
             var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache);
             next = c;
             x = Norm1.Forward(x + Dropout1.Forward(sa));
-            x = Norm2.Forward(x + Dropout2.Forward(MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask).Output));
+            var (ca, cw) = MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask, needCrossAttention);
+            w = cw;
+            x = Norm2.Forward(x + Dropout2.Forward(ca));
             x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
         }
-        return (x, next);
+        return (x, next, w);
     }
 }
 
@@ -234,6 +270,17 @@ public sealed class TransformerDecoder : Module
         return Norm is null ? x : Norm.Forward(x);
     }
 
+    /// <summary><see cref="Forward"/> plus the last layer's cross-attention averaged over heads (B, Tt, Ts); the other layers run as usual.</summary>
+    public (Tensor Output, Tensor CrossAttention) ForwardWithCrossAttention(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? tgtKeyPaddingMask = null,
+                          Tensor? memoryKeyPaddingMask = null, bool tgtIsCausal = false)
+    {
+        if (Layers.Count == 0) throw new InvalidOperationException("a decoder without layers has no cross-attention");
+        var x = tgt;
+        for (int i = 0; i < Layers.Count - 1; i++) x = Layers[i].Forward(x, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal);
+        var (y, w) = Layers[^1].ForwardWithCrossAttention(x, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal);
+        return (Norm is null ? y : Norm.Forward(y), w);
+    }
+
     /// <summary>Per-layer cross-attention caches for <paramref name="memory"/> (B, Ts, d).</summary>
     public IReadOnlyList<AttentionCache> PrecomputeMemory(Tensor memory) => Layers.Select(l => l.PrecomputeMemory(memory)).ToArray();
 
@@ -244,10 +291,22 @@ public sealed class TransformerDecoder : Module
     public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches) ForwardIncremental(Tensor xStep, IReadOnlyList<AttentionCache> memoryCaches,
         IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask = null)
     {
+        var (y, next, _) = ForwardIncremental(xStep, memoryCaches, selfCaches, memoryKeyPaddingMask, needCrossAttention: false);
+        return (y, next);
+    }
+
+    /// <summary>
+    /// One decoding step that, with <paramref name="needCrossAttention"/>, also returns the last layer's
+    /// cross-attention averaged over heads (B, 1, Ts).
+    /// </summary>
+    public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
+        IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
+    {
         var x = xStep;
         var next = new AttentionCache[Layers.Count];
+        Tensor? w = null;
         for (int i = 0; i < Layers.Count; i++)
-            (x, next[i]) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask);
-        return (Norm is null ? x : Norm.Forward(x), next);
+            (x, next[i], w) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask, needCrossAttention && i == Layers.Count - 1);
+        return (Norm is null ? x : Norm.Forward(x), next, w);
     }
 }
