@@ -97,48 +97,67 @@ public static class F
         var y = Tensor.Empty(x.Shape);
         var xhatT = Tensor.Empty(xc.Shape);                           // normalised input, kept for backward (pooled)
         var rstd = new float[rows];
-        var xs = xc.Span; var ys = y.Span;
-        var ws = weight is null ? default : weight.ContiguousRaw().Span;
-        var bs = bias is null ? default : bias.ContiguousRaw().Span;
-        for (int r = 0; r < rows; r++)
+        var wc = weight?.ContiguousRaw();
+        var bc = bias?.ContiguousRaw();
+        Par.For(rows, n, (s0, e0) =>
         {
-            var xr = xs.Slice(r * n, n);
-            var hr = xhatT.Span.Slice(r * n, n);
-            double mean = 0; foreach (var v in xr) mean += v; mean /= n;
-            double var_ = 0; foreach (var v in xr) { double dv = v - mean; var_ += dv * dv; } var_ /= n;
-            float rs = (float)(1.0 / Math.Sqrt(var_ + eps));
-            rstd[r] = rs;
-            TensorPrimitives.Subtract(xr, (float)mean, hr);
-            TensorPrimitives.Multiply(hr, rs, hr);
-            var yr = ys.Slice(r * n, n);
-            if (weight is not null) TensorPrimitives.Multiply(hr, ws, yr); else hr.CopyTo(yr);
-            if (bias is not null) TensorPrimitives.Add(yr, bs, yr);
-        }
+            var xs = xc.Span; var ys = y.Span; var hs = xhatT.Span;
+            for (int r = s0; r < e0; r++)
+            {
+                var xr = xs.Slice(r * n, n);
+                var hr = hs.Slice(r * n, n);
+                float mean = TensorPrimitives.Sum(xr) / n;
+                TensorPrimitives.Subtract(xr, mean, hr);                 // x − mean
+                float var_ = TensorPrimitives.Dot(hr, hr) / n;         // biased variance
+                float rs = 1f / MathF.Sqrt(var_ + eps);
+                rstd[r] = rs;
+                TensorPrimitives.Multiply(hr, rs, hr);
+                var yr = ys.Slice(r * n, n);
+                if (wc is not null) TensorPrimitives.Multiply(hr, wc.Span, yr); else hr.CopyTo(yr);
+                if (bc is not null) TensorPrimitives.Add(yr, bc.Span, yr);
+            }
+        });
         var inputs = new List<Tensor> { x };
         if (weight is not null) inputs.Add(weight);
         if (bias is not null) inputs.Add(bias);
         if (!Tensor.NeedsGrad(inputs.ToArray())) return y;
         return y.WithGrad("LayerNorm", inputs.ToArray(), g =>
         {
-            var gs = g.Span;
             var wv = weight?.ContiguousRaw();
             Tensor? dx = x.RequiresGrad ? Tensor.Empty(x.Shape) : null;
             var dw = weight is { RequiresGrad: true } ? weight.GradSink() : null;
             var db = bias is { RequiresGrad: true } ? bias.GradSink() : null;
-            var dxhat = new float[n];
-            for (int r = 0; r < rows; r++)
+            int chunks = Par.Chunks(rows, n);
+            var dwPart = dw is null ? null : new float[chunks][];
+            var dbPart = db is null ? null : new float[chunks][];
+            Par.ForChunks(rows, chunks, (c, s0, e0) =>
             {
-                var gr = gs.Slice(r * n, n);
-                var hr = xhatT.Span.Slice(r * n, n);
-                if (dw is not null) { var s = dw.Span; for (int j = 0; j < n; j++) s[j] += gr[j] * hr[j]; }
-                if (db is not null) { var s = db.Span; TensorPrimitives.Add(s, gr, s); }
-                if (dx is null) continue;
-                if (wv is not null) TensorPrimitives.Multiply(gr, wv.Span, dxhat); else gr.CopyTo(dxhat);
-                float m1 = TensorPrimitives.Sum<float>(dxhat) / n;
-                float m2 = TensorPrimitives.Dot<float>(dxhat, hr) / n;
-                var dr = dx.Span.Slice(r * n, n);
-                float rs = rstd[r];
-                for (int j = 0; j < n; j++) dr[j] = rs * (dxhat[j] - m1 - hr[j] * m2);
+                var gs = g.Span; var hs = xhatT.Span;
+                var dxhat = new float[n];
+                var pw = dwPart is null ? null : dwPart[c] = new float[n];
+                var pb = dbPart is null ? null : dbPart[c] = new float[n];
+                for (int r = s0; r < e0; r++)
+                {
+                    var gr = gs.Slice(r * n, n);
+                    var hr = hs.Slice(r * n, n);
+                    if (pw is not null) TensorPrimitives.MultiplyAdd(gr, hr, pw, pw);
+                    if (pb is not null) TensorPrimitives.Add(pb, gr, pb);
+                    if (dx is null) continue;
+                    if (wv is not null) TensorPrimitives.Multiply(gr, wv.Span, dxhat); else gr.CopyTo(dxhat);
+                    float m1 = TensorPrimitives.Sum<float>(dxhat) / n;
+                    float m2 = TensorPrimitives.Dot<float>(dxhat, hr) / n;
+                    var dr = dx.Span.Slice(r * n, n);
+                    float rs = rstd[r];
+                    // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat))
+                    TensorPrimitives.MultiplyAdd(hr, -m2, dxhat, dr);
+                    TensorPrimitives.Subtract(dr, m1, dr);
+                    TensorPrimitives.Multiply(dr, rs, dr);
+                }
+            });
+            for (int c = 0; c < chunks; c++)
+            {
+                if (dwPart is not null) TensorPrimitives.Add(dw!.Span, dwPart[c], dw.Span);
+                if (dbPart is not null) TensorPrimitives.Add(db!.Span, dbPart[c], db.Span);
             }
             if (dx is not null) x.AccumulateGrad(dx, owned: true);
         });
@@ -159,26 +178,29 @@ public static class F
         var lc = logits.ContiguousRaw();
         int rows = lc.Numel / Math.Max(v, 1);
         if (targets.Numel != rows) throw new ArgumentException($"cross_entropy: {rows} rows of logits but {targets.Numel} targets");
-        var ls = lc.Span;
         var logp = Tensor.Empty(rows, v);
-        var lps = logp.Span;
-        Kernels.LogSoftmaxRows(ls, lps, v);
+        Par.For(rows, v, (s0, e0) => Kernels.LogSoftmaxRows(lc.Span[(s0 * v)..(e0 * v)], logp.Span[(s0 * v)..(e0 * v)], v));
         var tg = targets.Data;
-        var perRow = new float[rows];
-        int count = 0;
-        float eps = labelSmoothing;
         for (int r = 0; r < rows; r++)
         {
             int t = tg[r];
-            if (t == ignoreIndex) continue;
-            if ((uint)t >= (uint)v) throw new ArgumentOutOfRangeException(nameof(targets), $"target {t} out of range for {v} classes");
-            count++;
-            var lr = lps.Slice(r * v, v);
-            float nll = -lr[t];
-            float loss = nll;
-            if (eps > 0) loss = (1 - eps) * nll + eps * (-TensorPrimitives.Sum(lr) / v);
-            perRow[r] = loss;
+            if (t != ignoreIndex && (uint)t >= (uint)v) throw new ArgumentOutOfRangeException(nameof(targets), $"target {t} out of range for {v} classes");
         }
+        var perRow = new float[rows];
+        int count = tg.Count(t => t != ignoreIndex);
+        float eps = labelSmoothing;
+        Par.For(rows, v, (s0, e0) =>
+        {
+            var lpAll = logp.Span;
+            for (int r = s0; r < e0; r++)
+            {
+                int t = tg[r];
+                if (t == ignoreIndex) continue;
+                var lr = lpAll.Slice(r * v, v);
+                float nll = -lr[t];
+                perRow[r] = eps > 0 ? (1 - eps) * nll + eps * (-TensorPrimitives.Sum(lr) / v) : nll;
+            }
+        });
         Tensor result;
         float scale;
         switch (reduction)
@@ -196,18 +218,22 @@ public static class F
         return result.WithGrad("CrossEntropy", new[] { logits }, g =>
         {
             var dl = Tensor.Zeros(logits.Shape);
-            var ds = dl.Span; var gs = g.Span;
-            for (int r = 0; r < rows; r++)
+            var gv = g.ToArray();
+            Par.For(rows, v, (s0, e0) =>
             {
-                int t = tg[r];
-                if (t == ignoreIndex) continue;
-                float s = (reduction == Reduction.None ? gs[r] : gs[0]) * scale;
-                var dr = ds.Slice(r * v, v);
-                TensorPrimitives.Exp(logp.Span.Slice(r * v, v), dr);    // softmax
-                if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
-                dr[t] -= 1 - eps;
-                TensorPrimitives.Multiply(dr, s, dr);
-            }
+                var ds = dl.Span; var lpAll = logp.Span;
+                for (int r = s0; r < e0; r++)
+                {
+                    int t = tg[r];
+                    if (t == ignoreIndex) continue;
+                    float sc = (reduction == Reduction.None ? gv[r] : gv[0]) * scale;
+                    var dr = ds.Slice(r * v, v);
+                    TensorPrimitives.Exp(lpAll.Slice(r * v, v), dr);       // softmax
+                    if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
+                    dr[t] -= 1 - eps;
+                    TensorPrimitives.Multiply(dr, sc, dr);
+                }
+            });
             logits.AccumulateGrad(dl, owned: true);
         });
     }
@@ -231,11 +257,42 @@ public static class F
         if (!training || p <= 0f) return x;
         if (p >= 1f) return x.MulScalar(0f);
         rng ??= Rng.Global;
-        var mask = Tensor.Empty(x.Shape);
-        var ms = mask.Span;
-        float keep = 1f / (1f - p);
-        for (int i = 0; i < ms.Length; i++) ms[i] = rng.NextDouble() < p ? 0f : keep;
-        return x.Mul(mask);
+        var xc = x.ContiguousRaw();
+        var mask = DropoutMask(x.Shape, p, rng);
+        var y = Tensor.Empty(x.Shape);
+        Par.For(xc.Numel, 1, (s0, e0) => TensorPrimitives.Multiply(xc.Span[s0..e0], mask.Span[s0..e0], y.Span[s0..e0]));
+        if (!Tensor.NeedsGrad(x)) return y;
+        return y.WithGrad("Dropout", new[] { x }, g =>
+        {
+            var dx = Tensor.Empty(x.Shape);
+            Par.For(dx.Numel, 1, (s0, e0) => TensorPrimitives.Multiply(g.Span[s0..e0], mask.Span[s0..e0], dx.Span[s0..e0]));
+            x.AccumulateGrad(dx, owned: true);
+        });
+    }
+
+    /// <summary>
+    /// Inverted-dropout mask of <paramref name="shape"/>: 0 with probability <paramref name="p"/>, else 1/(1−p). One draw
+    /// from <paramref name="rng"/> seeds a counter-based hash (SplitMix64) per element, so the mask is deterministic for a
+    /// generator state and is produced in parallel. Every dropout in the library uses it.
+    /// </summary>
+    public static Tensor DropoutMask(int[] shape, float p, Rng rng)
+    {
+        ulong seed = rng.NextUInt64();
+        uint threshold = (uint)Math.Min(p * 4294967296.0, uint.MaxValue);
+        float keep = p >= 1f ? 0f : 1f / (1f - p);
+        var mask = Tensor.Empty(shape);
+        Par.For(mask.Numel, 1, (s0, e0) =>
+        {
+            var ms = mask.Span;
+            for (int i = s0; i < e0; i++)
+            {
+                ulong z = seed + (ulong)i * 0x9E3779B97F4A7C15UL;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+                ms[i] = p >= 1f || (uint)((z ^ (z >> 31)) >> 32) < threshold ? 0f : keep;
+            }
+        });
+        return mask;
     }
 
     // ------------------------------------------------------------------ structure

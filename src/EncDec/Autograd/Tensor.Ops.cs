@@ -78,7 +78,7 @@ public sealed partial class Tensor
     {
         var x = ContiguousRaw();
         var r = Empty(_shape);
-        f(x.Span, r.Span);
+        Par.For(Numel, 1, (s, e) => f(x.Span[s..e], r.Span[s..e]));
         return r;
     }
 
@@ -465,7 +465,7 @@ public sealed partial class Tensor
         var x = ContiguousRaw();
         var r = Empty(_shape);
         int n = _shape[^1];
-        Kernels.SoftmaxRows(x.Span, r.Span, n);
+        Par.For(Numel / Math.Max(n, 1), n, (s0, e0) => Kernels.SoftmaxRows(x.Span[(s0 * n)..(e0 * n)], r.Span[(s0 * n)..(e0 * n)], n));
         if (!NeedsGrad(this)) return r;
         var a = this;
         return r.WithGrad("Softmax", new[] { a }, g =>
@@ -490,7 +490,7 @@ public sealed partial class Tensor
         var x = ContiguousRaw();
         var r = Empty(_shape);
         int n = _shape[^1];
-        Kernels.LogSoftmaxRows(x.Span, r.Span, n);
+        Par.For(Numel / Math.Max(n, 1), n, (s0, e0) => Kernels.LogSoftmaxRows(x.Span[(s0 * n)..(e0 * n)], r.Span[(s0 * n)..(e0 * n)], n));
         if (!NeedsGrad(this)) return r;
         var a = this;
         return r.WithGrad("LogSoftmax", new[] { a }, g =>

@@ -221,14 +221,7 @@ public static class Attention
     }
 
     /// <summary>Inverted-dropout multipliers: 0 with probability p, else 1/(1−p).</summary>
-    private static Tensor DropoutMask(int[] shape, float p, Rng rng)
-    {
-        var m = Tensor.Empty(shape);
-        var s = m.Span;
-        float keep = p >= 1f ? 0f : 1f / (1f - p);
-        for (int i = 0; i < s.Length; i++) s[i] = rng.NextDouble() < p ? 0f : keep;
-        return m;
-    }
+    private static Tensor DropoutMask(int[] shape, float p, Rng rng) => Autograd.F.DropoutMask(shape, p, rng);
 
     /// <summary>For an additive mask (…, Tq, Tk): (…, Tq, 1) with 1 where every key of the row is −∞.</summary>
     private static Tensor FullyMaskedRows(Tensor mask)

@@ -64,19 +64,41 @@ public static class Kernels
         if (a.IsContiguous && b.IsContiguous)
         {
             bool aFull = a.Numel == res.Numel, bFull = b.Numel == res.Numel;
-            if (aFull && bFull) { TOp.Vec(a.Span, b.Span, o); return; }
-            if (aFull && b.Numel == 1) { TOp.VecScalar(a.Span, b.Span[0], o); return; }
-            if (bFull && a.Numel == 1) { TOp.ScalarVec(a.Span[0], b.Span, o); return; }
+            if (aFull && bFull)
+            {
+                Par.For(o.Length, 1, (s, e) => TOp.Vec(a.Span[s..e], b.Span[s..e], res.Span[s..e]));
+                return;
+            }
+            if (aFull && b.Numel == 1)
+            {
+                float bv = b.Span[0];
+                Par.For(o.Length, 1, (s, e) => TOp.VecScalar(a.Span[s..e], bv, res.Span[s..e]));
+                return;
+            }
+            if (bFull && a.Numel == 1)
+            {
+                float av = a.Span[0];
+                Par.For(o.Length, 1, (s, e) => TOp.ScalarVec(av, b.Span[s..e], res.Span[s..e]));
+                return;
+            }
             if (aFull && b.Numel > 0 && IsSuffixBroadcast(b.Shape, shape))
             {
-                var bs = b.Span; var asp = a.Span; int n = bs.Length;
-                for (int r = 0; r < o.Length; r += n) TOp.Vec(asp.Slice(r, n), bs, o.Slice(r, n));
+                int n = b.Numel;
+                Par.For(o.Length / n, n, (s, e) =>
+                {
+                    var bs = b.Span; var asp = a.Span; var os = res.Span;
+                    for (int r = s * n; r < e * n; r += n) TOp.Vec(asp.Slice(r, n), bs, os.Slice(r, n));
+                });
                 return;
             }
             if (bFull && a.Numel > 0 && IsSuffixBroadcast(a.Shape, shape))
             {
-                var asp = a.Span; var bs = b.Span; int n = asp.Length;
-                for (int r = 0; r < o.Length; r += n) TOp.Vec(asp, bs.Slice(r, n), o.Slice(r, n));
+                int n = a.Numel;
+                Par.For(o.Length / n, n, (s, e) =>
+                {
+                    var asp = a.Span; var bs = b.Span; var os = res.Span;
+                    for (int r = s * n; r < e * n; r += n) TOp.Vec(asp, bs.Slice(r, n), os.Slice(r, n));
+                });
                 return;
             }
         }
