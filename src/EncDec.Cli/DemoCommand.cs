@@ -61,12 +61,12 @@ internal static class DemoCommand
             : new ModelConfig { Family = ModelFamily.Rnn, Cell = RnnCellKind.Lstm, DModel = 64, HiddenSize = 128, EncoderLayers = 1, DecoderLayers = 1,
                                 Bidirectional = true, Attention = AttentionKind.Bahdanau, Dropout = 0.1f, Seed = (ulong)seed };
         long steps = quick ? 60 : (family == ModelFamily.Transformer ? 1500 : 1500);
-        double lr = family == ModelFamily.Transformer ? 1e-3 : 2e-3;
+        double lr = family == ModelFamily.Transformer ? 2e-3 : 3e-3;
         var train = new TrainerOptions
         {
             MaxSteps = steps,
             Optimizer = new OptimizerOptions(OptimizerKind.Adam, lr, Beta2: 0.98),
-            Schedule = new LrScheduleConfig(LrScheduleKind.InverseSqrt, lr, WarmupSteps: quick ? 10 : 200),
+            Schedule = new LrScheduleConfig(LrScheduleKind.Cosine, lr, WarmupSteps: quick ? 10 : 100, TotalSteps: steps, MinLr: lr * 0.02),
             LabelSmoothing = 0.1f,
             ClipNorm = 1.0,
             ValidEvery = quick ? 30 : 500,
@@ -88,7 +88,7 @@ internal static class DemoCommand
         int trainSize = o.TrainSize > 0 ? o.TrainSize : presetSize;
         int testSize = Math.Max(1, o.Quick ? Math.Min(o.TestSize, 200) : o.TestSize);
         int validSize = o.Quick ? 100 : 500;
-        if (o.Steps > 0) trainOpts = trainOpts with { MaxSteps = o.Steps };
+        if (o.Steps > 0) trainOpts = trainOpts with { MaxSteps = o.Steps, Schedule = trainOpts.Schedule with { TotalSteps = o.Steps } };
         trainOpts = trainOpts with { MaxMinutes = o.MaxMinutes };
 
         // 1. data: disjoint train / valid / test sets from one seeded generator

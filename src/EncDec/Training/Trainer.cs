@@ -151,6 +151,13 @@ public sealed class Trainer
             }
             if (RunDirectory is not null && _o.CheckpointEvery > 0 && _step % _o.CheckpointEvery == 0) lastCkpt = SaveRotating();
         }
+        // A run stopped by time, cancellation or early stopping still validates its final weights.
+        if (_validBatcher is not null && (last is null || last.Step != _step) && _step > 0 && reason != StopReason.EarlyStopping)
+        {
+            last = Validate();
+            if (last.IsBest) { best = last; if (RunDirectory is not null) bestCkpt = SaveCheckpoint(Path.Combine(RunDirectory, "best.safetensors")); }
+            Validated?.Invoke(last);
+        }
         if (RunDirectory is not null) lastCkpt = SaveRotating();
         return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
     }
