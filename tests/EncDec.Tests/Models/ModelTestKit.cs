@@ -69,12 +69,13 @@ internal static class ModelTestKit
         Context = context, Dropout = dropout, Seed = seed,
     };
 
-    /// <summary>Adam with linear warm-up then inverse-sqrt decay, no validation, no checkpoints.</summary>
-    public static TrainerOptions Options(long steps, double lr, long warmup = 20, ulong seed = 7, float labelSmoothing = 0.1f) => new()
+    /// <summary>Adam with linear warm-up then inverse-sqrt (or linear-to-zero) decay, no validation, no checkpoints.</summary>
+    public static TrainerOptions Options(long steps, double lr, long warmup = 20, ulong seed = 7, float labelSmoothing = 0.1f,
+                                         LrScheduleKind schedule = LrScheduleKind.InverseSqrt) => new()
     {
         MaxSteps = steps,
         Optimizer = new OptimizerOptions(OptimizerKind.Adam, lr, Beta2: 0.98),
-        Schedule = new LrScheduleConfig(LrScheduleKind.InverseSqrt, lr, WarmupSteps: warmup),
+        Schedule = new LrScheduleConfig(schedule, lr, WarmupSteps: warmup, TotalSteps: steps),
         LabelSmoothing = labelSmoothing,
         ClipNorm = 1.0,
         ValidEvery = 0,
