@@ -7,7 +7,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm");
+            Console.Error.WriteLine("usage: EncDec.Bench <bench> [options]   benches: gemm, train, accuracy");
             return 2;
         }
         switch (args[0])
@@ -15,8 +15,14 @@ public static class Program
             case "gemm":
                 GemmBench.Run(args[1..]);
                 return 0;
+            case "train":
+                TrainBench.Run(args[1..]);
+                return 0;
+            case "accuracy":
+                AccuracyBench.Run(args[1..]);
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm");
+                Console.Error.WriteLine($"unknown bench '{args[0]}'; available: gemm, train, accuracy");
                 return 2;
         }
     }
