@@ -24,6 +24,12 @@ public static class Program
             case "text":
                 TextBench.Run(args[1..]);
                 return 0;
+            case "train":
+                TrainBench.Run(args[1..]);
+                return 0;
+            case "accuracy":
+                AccuracyBench.Run(args[1..]);
+                return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);
                 return 0;

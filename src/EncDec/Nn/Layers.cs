@@ -80,4 +80,6 @@ public sealed class Dropout : Module
     }
 
     public Tensor Forward(Tensor x) => F.Dropout(x, P, Training, _rng);
+
+    protected override IEnumerable<Rng> OwnGenerators() => _rng is null ? [] : [_rng];
 }

@@ -88,6 +88,23 @@ public abstract class Module
     /// </summary>
     protected virtual IEnumerable<(string Name, Tensor Param)> DynamicParameters() => [];
 
+    /// <summary>Random generators this module itself draws from while running (dropout masks); none by default.</summary>
+    protected virtual IEnumerable<Rng> OwnGenerators() => [];
+
+    /// <summary>
+    /// Every distinct random generator used by this module and its descendants, in traversal order (a generator
+    /// shared by many layers is listed once). A trainer saves and restores their states for exact resume.
+    /// </summary>
+    public IReadOnlyList<Rng> Generators()
+    {
+        var seen = new HashSet<Rng>(ReferenceEqualityComparer.Instance);
+        var list = new List<Rng>();
+        foreach (var (_, m) in NamedModules())
+            foreach (var g in m.OwnGenerators())
+                if (seen.Add(g)) list.Add(g);
+        return list;
+    }
+
     /// <summary>All trainable parameters with dotted names; tied tensors appear once.</summary>
     public IEnumerable<(string Name, Tensor Param)> NamedParameters()
     {

@@ -179,6 +179,8 @@ public sealed class MultiheadAttention : Module
 
     private readonly Rng? _rng;
 
+    protected override IEnumerable<Rng> OwnGenerators() => _rng is null ? [] : [_rng];
+
     public MultiheadAttention(int embedDim, int numHeads, float dropout = 0f, bool bias = true, Rng? rng = null)
     {
         if (numHeads <= 0 || embedDim % numHeads != 0)

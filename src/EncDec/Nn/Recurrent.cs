@@ -158,6 +158,8 @@ public abstract class RecurrentBase : Module
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor Param)> DynamicParameters() => _params;
 
+    protected override IEnumerable<Rng> OwnGenerators() => _rng is null ? [] : [_rng];
+
     /// <summary>
     /// x (B, T, I); h0, c0 (L·D, B, H) or null for zeros; lengths per sequence (1…T) or null for all T.
     /// Returns the output (B, T, D·H), zero past each length, and h_n (and c_n) (L·D, B, H).

@@ -251,9 +251,11 @@ public sealed class Trainer
             ["skipped"] = _skipped.ToString(CultureInfo.InvariantCulture),
             ["losses"] = JsonSerializer.Serialize(_losses),
         };
-        var snapshot = new TrainingSnapshot(_module.StateDict(), _optimizer.StateDict(), _step,
-            new Dictionary<string, RngState> { ["global"] = Rng.Global.GetState(), ["sampling"] = _samplingRng.GetState() },
-            extra, ConfigJson, Vocabularies);
+        var rngs = new Dictionary<string, RngState> { ["global"] = Rng.Global.GetState(), ["sampling"] = _samplingRng.GetState() };
+        // the model's own generators (dropout masks draw from the generator the model was built with, not Rng.Global)
+        var gens = _module.Generators();
+        for (int i = 0; i < gens.Count; i++) rngs[$"module.{i}"] = gens[i].GetState();
+        var snapshot = new TrainingSnapshot(_module.StateDict(), _optimizer.StateDict(), _step, rngs, extra, ConfigJson, Vocabularies);
         (CheckpointStore ?? throw new InvalidOperationException("no checkpoint store configured")).Save(path, snapshot);
         return path;
     }
@@ -267,6 +269,9 @@ public sealed class Trainer
         _step = ckpt.Step;
         if (ckpt.RngStates.TryGetValue("global", out var g)) Rng.Global.SetState(g);
         if (ckpt.RngStates.TryGetValue("sampling", out var s)) _samplingRng.SetState(s);
+        var gens = _module.Generators();
+        for (int i = 0; i < gens.Count; i++)
+            if (ckpt.RngStates.TryGetValue($"module.{i}", out var ms)) gens[i].SetState(ms);
         int Int(string k) => ckpt.Extra.TryGetValue(k, out var v) && v.Length > 0 ? int.Parse(v, CultureInfo.InvariantCulture) : 0;
         _epoch = Int("epoch"); _batchInEpoch = Int("batch_in_epoch"); _badValidations = Int("bad_validations"); _skipped = Int("skipped");
         _best = ckpt.Extra.TryGetValue("best", out var b) && b.Length > 0 ? double.Parse(b, CultureInfo.InvariantCulture) : null;

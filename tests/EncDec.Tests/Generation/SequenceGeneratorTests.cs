@@ -56,7 +56,7 @@ public class SequenceGeneratorTests
     [Fact]
     public void BeamSizeOneEqualsGreedy()
     {
-        var models = new Func<ulong, Models.ISeq2SeqModel>[]
+        var models = new Func<ulong, EncDec.Models.ISeq2SeqModel>[]
         {
             s => new TableModel(7, 8, s) { UseSource = true },
             s => new TinyAttentionModel(12, 8, s),
@@ -304,7 +304,7 @@ public class SequenceGeneratorTests
         int alreadySatisfied = 0, total = 0;
         for (ulong seed = 1; seed <= 4; seed++)
         {
-            var models = new Models.ISeq2SeqModel[] { new TinyAttentionModel(12, 8, seed), new TableModel(12, 8, seed) { UseSource = true } };
+            var models = new EncDec.Models.ISeq2SeqModel[] { new TinyAttentionModel(12, 8, seed), new TableModel(12, 8, seed) { UseSource = true } };
             foreach (var m in models)
                 foreach (var phrases in phraseSets)
                     foreach (var beam in new[] { 1, 3, 6 })
