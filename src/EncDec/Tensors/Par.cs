@@ -9,7 +9,8 @@ public static class Par
     /// <summary>Elements below which work stays on the calling thread.</summary>
     public const int MinWork = 1 << 15;
 
-    private static readonly int Workers = Math.Max(1, Environment.ProcessorCount);
+    private static readonly int Workers = int.TryParse(Environment.GetEnvironmentVariable("ENCDEC_THREADS"), out int t) && t > 0
+        ? t : Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Runs <paramref name="body"/>(start, end) over [0, n) in contiguous chunks; <paramref name="costPerItem"/>
     /// is the elements touched per item (e.g. the row length for row-wise work).</summary>

@@ -6,6 +6,7 @@ using Xunit;
 namespace EncDec.Tests.Models;
 
 /// <summary>Training and greedy decoding are deterministic functions of the seeds, whatever ran before in the process.</summary>
+[Collection(LearningCollection.Name)]
 public sealed class DeterminismTests
 {
     private static (List<double> Losses, List<int[]> Outputs) TrainAndDecode(IReadOnlyList<Example> train, IReadOnlyList<Example> test)

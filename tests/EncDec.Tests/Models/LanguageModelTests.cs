@@ -16,6 +16,7 @@ namespace EncDec.Tests.Models;
 /// learns a control-code-conditioned task; an MLM-pretrained encoder transferred into an encoder-decoder speeds up
 /// learning compared with random initialisation.
 /// </summary>
+[Collection(LearningCollection.Name)]
 public sealed class LanguageModelTests(ITestOutputHelper output)
 {
     private static ModelConfig Lm(int vocab, float dropout = 0f) => new()

@@ -15,6 +15,7 @@ namespace EncDec.Tests.Models;
 /// as it does teacher-forced; configs survive JSON; a model file written by <see cref="ModelStore"/> reloads to a
 /// model with identical logits.
 /// </summary>
+[Collection(LearningCollection.Name)]
 public sealed class ModelVariantTests
 {
     public static TheoryData<RnnCellKind, AttentionKind, ContextKind, bool> RnnVariants()

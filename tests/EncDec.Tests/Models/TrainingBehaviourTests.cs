@@ -14,6 +14,7 @@ namespace EncDec.Tests.Models;
 /// Trainer behaviour on real models: exact resume from a checkpoint (dropout and scheduled sampling on), scheduled
 /// sampling really feeding predictions, and non-finite losses being reported and skipped.
 /// </summary>
+[Collection(LearningCollection.Name)]
 public sealed class TrainingBehaviourTests(ITestOutputHelper output)
 {
     private static ModelConfig ResumeConfig(bool rnn) => rnn
