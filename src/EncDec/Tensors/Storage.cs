@@ -56,58 +56,79 @@ public sealed class Storage
     public static Storage Wrap(float[] data) => new(data, data.Length) { };
 }
 
-/// <summary>Thread-safe pool of float arrays bucketed by power-of-two length.</summary>
+/// <summary>
+/// Thread-safe pool of float arrays in size classes of a quarter octave (64·2^e·{1.25, 1.5, 1.75, 2}), so a buffer
+/// wastes at most 25%. The pool holds whatever a training step returns, up to <see cref="MaxPooledBytes"/> in all,
+/// so a steady loop rents the previous step's buffers instead of allocating (no GC churn).
+/// </summary>
 public static class TensorPool
 {
-    private const int MinBucketLog = 6; // 64 floats
-    private const int MaxBucketLog = 30;
-    private const int MaxPerBucket = 64;
+    private const int MinLength = 64;
+    private const int Classes = 4 * 31;
+    /// <summary>Upper bound on the bytes kept for reuse (ENCDEC_POOL_MB overrides; default 4096).</summary>
+    public static readonly long MaxPooledBytes = (long.TryParse(Environment.GetEnvironmentVariable("ENCDEC_POOL_MB"), out long mb) && mb >= 0 ? mb : 4096) << 20;
     private static readonly Stack<float[]>[] Buckets = CreateBuckets();
-    private static long _rented, _returned;
+    private static long _rented, _returned, _pooledBytes;
 
     private static Stack<float[]>[] CreateBuckets()
     {
-        var b = new Stack<float[]>[MaxBucketLog + 1];
+        var b = new Stack<float[]>[Classes];
         for (int i = 0; i < b.Length; i++) b[i] = new Stack<float[]>();
         return b;
     }
 
-    private static int BucketOf(int length)
+    /// <summary>The size class of a request, and its array length.</summary>
+    private static int ClassOf(int length, out int classLength)
     {
-        if (length <= 1 << MinBucketLog) return MinBucketLog;
-        return 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(length - 1));
+        if (length <= MinLength) { classLength = MinLength; return 0; }
+        int e = 31 - System.Numerics.BitOperations.LeadingZeroCount((uint)(length - 1)); // 2^e < length ≤ 2^(e+1)
+        long baseLen = 1L << e;
+        for (int q = 1; q <= 4; q++)
+        {
+            long len = baseLen + (baseLen * q >> 2);
+            if (len >= length)
+            {
+                if (len > Array.MaxLength) break;
+                classLength = (int)len;
+                return e * 4 + q;
+            }
+        }
+        classLength = length;
+        return -1;
     }
 
-    /// <summary>Arrays handed out and taken back (for diagnostics and tests).</summary>
+    /// <summary>Arrays handed out and taken back, and the bytes currently pooled (diagnostics and tests).</summary>
     public static (long Rented, long Returned) Stats => (Interlocked.Read(ref _rented), Interlocked.Read(ref _returned));
+    public static long PooledBytes => Interlocked.Read(ref _pooledBytes);
 
     internal static float[] Rent(int length)
     {
         if (length == 0) return System.Array.Empty<float>();
-        int b = BucketOf(length);
         Interlocked.Increment(ref _rented);
-        if (b > MaxBucketLog) return new float[length];
-        var stack = Buckets[b];
+        int c = ClassOf(length, out int classLength);
+        if (c < 0) return new float[length];
+        var stack = Buckets[c];
         lock (stack)
         {
-            if (stack.Count > 0) return stack.Pop();
+            if (stack.Count > 0)
+            {
+                Interlocked.Add(ref _pooledBytes, -4L * classLength);
+                return stack.Pop();
+            }
         }
-        return GC.AllocateUninitializedArray<float>(1 << b);
+        return GC.AllocateUninitializedArray<float>(classLength);
     }
 
     internal static void Return(float[] arr)
     {
         if (arr.Length == 0) return;
         Interlocked.Increment(ref _returned);
-        int len = arr.Length;
-        if ((len & (len - 1)) != 0) return; // not one of ours
-        int b = System.Numerics.BitOperations.Log2((uint)len);
-        if (b < MinBucketLog || b > MaxBucketLog) return;
-        var stack = Buckets[b];
-        lock (stack)
-        {
-            if (stack.Count < MaxPerBucket) stack.Push(arr);
-        }
+        int c = ClassOf(arr.Length, out int classLength);
+        if (c < 0 || classLength != arr.Length) return;   // not one of ours
+        if (Interlocked.Read(ref _pooledBytes) + 4L * arr.Length > MaxPooledBytes) return;
+        var stack = Buckets[c];
+        lock (stack) stack.Push(arr);
+        Interlocked.Add(ref _pooledBytes, 4L * arr.Length);
     }
 }
 
