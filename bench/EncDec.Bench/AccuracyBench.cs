@@ -16,7 +16,7 @@ namespace EncDec.Bench;
 /// each capped at 3 minutes of training (or the step budget), then evaluated by greedy exact match on 1,000 held-out
 /// examples. Prints one JSON line per (task, model).
 /// Options: <c>--task dates|copy|reverse</c> and <c>--model transformer|lstm</c> (default: all), <c>--minutes M</c> (default 3),
-/// <c>--steps N</c> (default 3000), <c>--seed S</c>.
+/// <c>--steps N</c> (default 1500, the demo preset's), <c>--seed S</c>.
 /// </summary>
 public static class AccuracyBench
 {
@@ -25,7 +25,7 @@ public static class AccuracyBench
         var tasks = TrainBench.StringOption(args, "--task") is { } t ? new[] { t } : new[] { "dates", "copy", "reverse" };
         var models = TrainBench.StringOption(args, "--model") is { } m ? new[] { m } : new[] { "lstm", "transformer" };
         double minutes = double.Parse(TrainBench.StringOption(args, "--minutes") ?? "3", System.Globalization.CultureInfo.InvariantCulture);
-        int steps = TrainBench.IntOption(args, "--steps", 3000);
+        int steps = TrainBench.IntOption(args, "--steps", 1500);
         int seed = TrainBench.IntOption(args, "--seed", 1);
         foreach (var task in tasks)
             foreach (var model in models)
@@ -54,26 +54,9 @@ public static class AccuracyBench
             "transformer" => true, "lstm" => false,
             _ => throw new ArgumentException($"--model: expected transformer or lstm, got '{modelName}'"),
         };
-        var config = transformer
-            ? new ModelConfig { Family = ModelFamily.Transformer, DModel = 128, Heads = 4, FeedForward = 256, EncoderLayers = 2, DecoderLayers = 2, Dropout = 0.1f, Seed = (ulong)seed }
-            : new ModelConfig { Family = ModelFamily.Rnn, Cell = RnnCellKind.Lstm, DModel = 64, HiddenSize = 128, EncoderLayers = 1, DecoderLayers = 1,
-                                Bidirectional = true, Attention = AttentionKind.Bahdanau, Dropout = 0.1f, Seed = (ulong)seed };
-        config = config with { SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count };
-        double lr = transformer ? 1e-3 : 2e-3;
-        var options = new TrainerOptions
-        {
-            MaxSteps = maxSteps,
-            MaxMinutes = minutes,
-            Optimizer = new OptimizerOptions(OptimizerKind.Adam, lr, Beta2: 0.98),
-            Schedule = new LrScheduleConfig(LrScheduleKind.InverseSqrt, lr, WarmupSteps: 200),
-            LabelSmoothing = 0.1f,
-            ClipNorm = 1.0,
-            ValidEvery = 0,
-            ValidDecode = false,
-            CheckpointEvery = 0,
-            LogEvery = 0,
-            Seed = (ulong)seed,
-        };
+        var preset = Presets.ForSyntheticTask(transformer ? ModelFamily.Transformer : ModelFamily.Rnn, quick: false, seed, maxSteps);
+        var config = preset.Config with { SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count };
+        var options = preset.Training with { MaxMinutes = minutes, ValidEvery = 0, ValidDecode = false, LogEvery = 0 };
         var module = ModelFactory.Build(config);
         var clock = Stopwatch.StartNew();
         var result = new Trainer(module, options, trainEx, null, new BatcherOptions { BatchSize = 64, Shuffle = true, Seed = seed }).Train();

@@ -53,42 +53,13 @@ internal static class DemoCommand
         _ => throw new UserInputException($"--model: unknown model type '{s}' (expected transformer or rnn)"),
     };
 
-    /// <summary>Model and training sizes that reach high accuracy on the synthetic tasks within the demo's time budget.</summary>
-    internal static (ModelConfig Config, TrainerOptions Train, BatcherOptions Batching, int TrainSize) Preset(ModelFamily family, bool quick, int seed)
-    {
-        var config = family == ModelFamily.Transformer
-            ? new ModelConfig { Family = ModelFamily.Transformer, DModel = 128, Heads = 4, FeedForward = 256, EncoderLayers = 2, DecoderLayers = 2, Dropout = 0.1f, Seed = (ulong)seed }
-            : new ModelConfig { Family = ModelFamily.Rnn, Cell = RnnCellKind.Lstm, DModel = 64, HiddenSize = 128, EncoderLayers = 1, DecoderLayers = 1,
-                                Bidirectional = true, Attention = AttentionKind.Bahdanau, Dropout = 0.1f, Seed = (ulong)seed };
-        long steps = quick ? 60 : (family == ModelFamily.Transformer ? 1500 : 1500);
-        double lr = family == ModelFamily.Transformer ? 2e-3 : 3e-3;
-        var train = new TrainerOptions
-        {
-            MaxSteps = steps,
-            Optimizer = new OptimizerOptions(OptimizerKind.Adam, lr, Beta2: 0.98),
-            Schedule = new LrScheduleConfig(LrScheduleKind.Cosine, lr, WarmupSteps: quick ? 10 : 100, TotalSteps: steps, MinLr: lr * 0.02),
-            LabelSmoothing = 0.1f,
-            ClipNorm = 1.0,
-            ValidEvery = quick ? 30 : 500,
-            ValidDecodeLimit = quick ? 50 : 300,
-            ValidMaxLength = 40,
-            CheckpointEvery = 0,
-            KeepLastCheckpoints = 2,
-            LogEvery = quick ? 10 : 50,
-            Seed = (ulong)seed,
-        };
-        var batching = new BatcherOptions { BatchSize = 64, Shuffle = true, Seed = seed };
-        return (config, train, batching, quick ? 2000 : 20000);
-    }
-
     public static int Run(Options o, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
-        var (config0, trainOpts, batching, presetSize) = Preset(o.Family, o.Quick, o.Seed);
+        var (config0, trainOpts, batching, presetSize) = Presets.ForSyntheticTask(o.Family, o.Quick, o.Seed, o.Steps);
         int trainSize = o.TrainSize > 0 ? o.TrainSize : presetSize;
         int testSize = Math.Max(1, o.Quick ? Math.Min(o.TestSize, 200) : o.TestSize);
         int validSize = o.Quick ? 100 : 500;
-        if (o.Steps > 0) trainOpts = trainOpts with { MaxSteps = o.Steps, Schedule = trainOpts.Schedule with { TotalSteps = o.Steps } };
         trainOpts = trainOpts with { MaxMinutes = o.MaxMinutes };
 
         // 1. data: disjoint train / valid / test sets from one seeded generator

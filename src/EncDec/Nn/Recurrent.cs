@@ -8,8 +8,11 @@ public sealed record LstmState(Tensor H, Tensor C);
 
 // ====================================================================== cells
 
-/// <summary>Elman RNN cell, as <c>nn.RNNCell</c>: h' = act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
-public sealed class RnnCell : Module
+/// <summary>
+/// Parameters shared by the recurrent cells, with PyTorch's names and init U(±1/√H): <c>weight_ih</c> (G·H, I),
+/// <c>weight_hh</c> (G·H, H), <c>bias_ih</c>, <c>bias_hh</c> (G·H), for G gates.
+/// </summary>
+public abstract class RecurrentCellBase : Module
 {
     public Tensor WeightIh { get; }
     public Tensor WeightHh { get; }
@@ -17,16 +20,24 @@ public sealed class RnnCell : Module
     public Tensor? BiasHh { get; }
     public int InputSize { get; }
     public int HiddenSize { get; }
+
+    protected RecurrentCellBase(int inputSize, int hiddenSize, int gates, bool bias, Rng? rng)
+    {
+        InputSize = inputSize; HiddenSize = hiddenSize;
+        float k = 1f / MathF.Sqrt(hiddenSize);
+        WeightIh = Init.Uniform(k, rng, gates * hiddenSize, inputSize);
+        WeightHh = Init.Uniform(k, rng, gates * hiddenSize, hiddenSize);
+        if (bias) { BiasIh = Init.Uniform(k, rng, gates * hiddenSize); BiasHh = Init.Uniform(k, rng, gates * hiddenSize); }
+    }
+}
+
+/// <summary>Elman RNN cell, as <c>nn.RNNCell</c>: h' = act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
+public sealed class RnnCell : RecurrentCellBase
+{
     public RnnNonlinearity Nonlinearity { get; }
 
     public RnnCell(int inputSize, int hiddenSize, bool bias = true, RnnNonlinearity nonlinearity = RnnNonlinearity.Tanh, Rng? rng = null)
-    {
-        InputSize = inputSize; HiddenSize = hiddenSize; Nonlinearity = nonlinearity;
-        float k = 1f / MathF.Sqrt(hiddenSize);
-        WeightIh = Init.Uniform(k, rng, hiddenSize, inputSize);
-        WeightHh = Init.Uniform(k, rng, hiddenSize, hiddenSize);
-        if (bias) { BiasIh = Init.Uniform(k, rng, hiddenSize); BiasHh = Init.Uniform(k, rng, hiddenSize); }
-    }
+        : base(inputSize, hiddenSize, 1, bias, rng) => Nonlinearity = nonlinearity;
 
     /// <summary>x (B, I), h (B, H) or null for zeros → h' (B, H).</summary>
     public Tensor Forward(Tensor x, Tensor? h = null)
@@ -41,23 +52,9 @@ public sealed class RnnCell : Module
 /// LSTM cell, as <c>nn.LSTMCell</c>: gates [i f g o] = W_ih·x + b_ih + W_hh·h + b_hh,
 /// c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c'). The gate math is one fused op.
 /// </summary>
-public sealed class LstmCell : Module
+public sealed class LstmCell : RecurrentCellBase
 {
-    public Tensor WeightIh { get; }
-    public Tensor WeightHh { get; }
-    public Tensor? BiasIh { get; }
-    public Tensor? BiasHh { get; }
-    public int InputSize { get; }
-    public int HiddenSize { get; }
-
-    public LstmCell(int inputSize, int hiddenSize, bool bias = true, Rng? rng = null)
-    {
-        InputSize = inputSize; HiddenSize = hiddenSize;
-        float k = 1f / MathF.Sqrt(hiddenSize);
-        WeightIh = Init.Uniform(k, rng, 4 * hiddenSize, inputSize);
-        WeightHh = Init.Uniform(k, rng, 4 * hiddenSize, hiddenSize);
-        if (bias) { BiasIh = Init.Uniform(k, rng, 4 * hiddenSize); BiasHh = Init.Uniform(k, rng, 4 * hiddenSize); }
-    }
+    public LstmCell(int inputSize, int hiddenSize, bool bias = true, Rng? rng = null) : base(inputSize, hiddenSize, 4, bias, rng) { }
 
     /// <summary>x (B, I) and the previous state (zeros when null) → the new state.</summary>
     public LstmState Forward(Tensor x, LstmState? state = null)
@@ -74,23 +71,9 @@ public sealed class LstmCell : Module
 /// GRU cell, as <c>nn.GRUCell</c>: r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise,
 /// n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1 − z)·n + z·h. The gate math is one fused op.
 /// </summary>
-public sealed class GruCell : Module
+public sealed class GruCell : RecurrentCellBase
 {
-    public Tensor WeightIh { get; }
-    public Tensor WeightHh { get; }
-    public Tensor? BiasIh { get; }
-    public Tensor? BiasHh { get; }
-    public int InputSize { get; }
-    public int HiddenSize { get; }
-
-    public GruCell(int inputSize, int hiddenSize, bool bias = true, Rng? rng = null)
-    {
-        InputSize = inputSize; HiddenSize = hiddenSize;
-        float k = 1f / MathF.Sqrt(hiddenSize);
-        WeightIh = Init.Uniform(k, rng, 3 * hiddenSize, inputSize);
-        WeightHh = Init.Uniform(k, rng, 3 * hiddenSize, hiddenSize);
-        if (bias) { BiasIh = Init.Uniform(k, rng, 3 * hiddenSize); BiasHh = Init.Uniform(k, rng, 3 * hiddenSize); }
-    }
+    public GruCell(int inputSize, int hiddenSize, bool bias = true, Rng? rng = null) : base(inputSize, hiddenSize, 3, bias, rng) { }
 
     /// <summary>x (B, I), h (B, H) or null for zeros → h' (B, H).</summary>
     public Tensor Forward(Tensor x, Tensor? h = null)
