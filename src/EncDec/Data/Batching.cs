@@ -89,12 +89,22 @@ public sealed class Batcher
     public static int Cost(int b, int s, int t) => b * Math.Max(s, t);
 
     /// <summary>The example indices of each batch of <paramref name="epoch"/>, in order.</summary>
+    /// <summary>A process-independent seed for (seed, epoch) (SplitMix64 finaliser).</summary>
+    internal static int EpochSeed(int seed, int epoch)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)epoch) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+    }
+
     public List<int[]> Plan(int epoch)
     {
         int n = _examples.Count;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var rng = new Random(HashCode.Combine(Options.Seed, epoch) ^ unchecked((int)0x5EED5EED));
+        // The seed must be the same in every process: HashCode.Combine is randomised per process, so mix explicitly.
+        var rng = new Random(EpochSeed(Options.Seed, epoch));
         if (Options.Shuffle) rng.Shuffle(order);
         var batches = new List<int[]>();
         int chunk = Math.Max(1, Options.ChunkSize);
