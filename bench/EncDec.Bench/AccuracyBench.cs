@@ -59,7 +59,7 @@ public static class AccuracyBench
         var options = preset.Training with { MaxMinutes = minutes, ValidEvery = 0, ValidDecode = false, LogEvery = 0 };
         var module = ModelFactory.Build(config);
         var clock = Stopwatch.StartNew();
-        var result = new Trainer(module, options, trainEx, null, new BatcherOptions { BatchSize = 64, Shuffle = true, Seed = seed }).Train();
+        var result = new Trainer(module, options, trainEx, null, preset.Batching).Train();
         double seconds = clock.Elapsed.TotalSeconds;
 
         module.Eval();

@@ -144,9 +144,7 @@ public sealed class Trainer
             bool final = _step >= _o.MaxSteps;
             if (_validBatcher is not null && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
             {
-                last = Validate();
-                if (last.IsBest) { best = last; if (RunDirectory is not null) bestCkpt = SaveCheckpoint(Path.Combine(RunDirectory, "best.safetensors")); }
-                Validated?.Invoke(last);
+                last = ValidateAndKeepBest(ref best, ref bestCkpt);
                 if (_o.EarlyStoppingPatience > 0 && _badValidations >= _o.EarlyStoppingPatience) { reason = StopReason.EarlyStopping; break; }
             }
             if (RunDirectory is not null && _o.CheckpointEvery > 0 && _step % _o.CheckpointEvery == 0) lastCkpt = SaveRotating();
@@ -154,12 +152,23 @@ public sealed class Trainer
         // A run stopped by time, cancellation or early stopping still validates its final weights.
         if (_validBatcher is not null && (last is null || last.Step != _step) && _step > 0 && reason != StopReason.EarlyStopping)
         {
-            last = Validate();
-            if (last.IsBest) { best = last; if (RunDirectory is not null) bestCkpt = SaveCheckpoint(Path.Combine(RunDirectory, "best.safetensors")); }
-            Validated?.Invoke(last);
+            last = ValidateAndKeepBest(ref best, ref bestCkpt);
         }
         if (RunDirectory is not null) lastCkpt = SaveRotating();
         return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
+    }
+
+    /// <summary>Validates, saves best.safetensors when the result is the best so far, and raises <see cref="Validated"/>.</summary>
+    private ValidationInfo ValidateAndKeepBest(ref ValidationInfo? best, ref string? bestCheckpoint)
+    {
+        var v = Validate();
+        if (v.IsBest)
+        {
+            best = v;
+            if (RunDirectory is not null) bestCheckpoint = SaveCheckpoint(Path.Combine(RunDirectory, "best.safetensors"));
+        }
+        Validated?.Invoke(v);
+        return v;
     }
 
     /// <summary>Loss of one batch (mean over target tokens) with scheduled sampling applied.</summary>
