@@ -426,21 +426,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             if (transA)
             {
                 // Stored A is (k, m): op(A)[i, p] = a[p*lda + i]; each p is a contiguous run of rows.
-                float* s = a + (long)pc * lda + ic + r0;
-                if (rows == mr)
-                {
-                    for (int p = 0; p < kc; p++, s += lda, d += mr)
-                        CopyShort(s, d, mr);
-                }
-                else
-                {
-                    for (int p = 0; p < kc; p++, s += lda, d += mr)
-                    {
-                        int i = 0;
-                        for (; i < rows; i++) d[i] = s[i];
-                        for (; i < mr; i++) d[i] = 0f;
-                    }
-                }
+                PackRuns(a + (long)pc * lda + ic + r0, lda, kc, rows, mr, d);
             }
             else
             {
@@ -461,27 +447,32 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             float* d = dst + (long)j0 * kc;
             if (!transB)
             {
-                float* s = b + (long)pc * ldb + jc + j0;
-                if (cols == nr)
-                {
-                    for (int p = 0; p < kc; p++, s += ldb, d += nr)
-                        CopyShort(s, d, nr);
-                }
-                else
-                {
-                    for (int p = 0; p < kc; p++, s += ldb, d += nr)
-                    {
-                        int j = 0;
-                        for (; j < cols; j++) d[j] = s[j];
-                        for (; j < nr; j++) d[j] = 0f;
-                    }
-                }
+                PackRuns(b + (long)pc * ldb + jc + j0, ldb, kc, cols, nr, d);
             }
             else
             {
                 // Stored B is (n, k): op(B)[p, j] = b[j*ldb + p]: a transpose of the stored rows.
                 PackTransposed(b + (long)(jc + j0) * ldb + pc, ldb, cols, kc, nr, d);
             }
+        }
+    }
+
+    /// <summary>dst[p*w + r] = src[p*ld + r] for r &lt; count, p &lt; kc (kc contiguous runs of <paramref name="count"/>
+    /// values); columns count..w of dst are zeroed. Packs transposed A and untransposed B panels alike.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: skip tier-0 code on the first calls
+    private static void PackRuns(float* src, long ld, int kc, int count, int w, float* dst)
+    {
+        if (count == w)
+        {
+            for (int p = 0; p < kc; p++, src += ld, dst += w)
+                CopyShort(src, dst, w);
+            return;
+        }
+        for (int p = 0; p < kc; p++, src += ld, dst += w)
+        {
+            int r = 0;
+            for (; r < count; r++) dst[r] = src[r];
+            for (; r < w; r++) dst[r] = 0f;
         }
     }
 
