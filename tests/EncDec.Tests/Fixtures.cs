@@ -66,7 +66,7 @@ public static class Fixtures
         foreach (var entry in doc.RootElement.EnumerateObject())
         {
             var e = entry.Value;
-            string dtype = e.GetProperty("dtype").GetString() ?? "float32";
+            string dtype = e.TryGetProperty("dtype", out var dt) ? dt.GetString() ?? "float32" : "float32";   // files without dtype are float32
             var shape = e.GetProperty("shape").EnumerateArray().Select(s => s.GetInt32()).ToArray();
             var data = e.GetProperty("data");
             int n = data.GetArrayLength();

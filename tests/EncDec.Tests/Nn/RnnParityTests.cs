@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EncDec.Nn;
 using EncDec.Tensors;
 using Xunit;
@@ -14,24 +13,21 @@ public class RnnParityTests
 {
     private const float RTol = 1e-4f, ATol = 1e-5f;
 
-    /// <summary>Minimal reader of the fixture format {"name": {"shape": [...], "data": [...]}}.</summary>
+    /// <summary>The "rnn" fixture group (read by the shared <see cref="Fixtures"/> reader) as tensors, in file order.</summary>
     private sealed class FixtureFile
     {
-        private static readonly Lazy<FixtureFile> Rnn = new(() => new FixtureFile(Path.Combine(AppContext.BaseDirectory, "fixtures", "rnn.json")));
+        private static readonly Lazy<FixtureFile> Rnn = new(() => new FixtureFile());
         public static FixtureFile Load() => Rnn.Value;
 
         private readonly Dictionary<string, (int[] Shape, float[] Data)> _entries = new(StringComparer.Ordinal);
         public List<string> Names { get; } = new();
 
-        private FixtureFile(string path)
+        private FixtureFile()
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            foreach (var p in doc.RootElement.EnumerateObject())
+            foreach (var (name, a) in Fixtures.Load("rnn"))
             {
-                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                var data = p.Value.GetProperty("data").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
-                _entries[p.Name] = (shape, data);
-                Names.Add(p.Name);
+                _entries[name] = (a.Shape, a.Data);
+                Names.Add(name);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
@@ -15,23 +14,17 @@ public class TransformerParityTests
 {
     private const int E = 8, H = 2, FF = 16;
 
-    /// <summary>Minimal reader of the fixture format {"name": {"shape": [...], "data": [...]}} (to be unified with the shared reader).</summary>
+    /// <summary>The "transformer" fixture group (read by the shared <see cref="Fixtures"/> reader) as tensors.</summary>
     private sealed class Fixture
     {
-        private static readonly Lazy<Fixture> Shared = new(() => new Fixture(Path.Combine(AppContext.BaseDirectory, "fixtures", "transformer.json")));
+        private static readonly Lazy<Fixture> Shared = new(() => new Fixture());
         private readonly Dictionary<string, (int[] Shape, float[] Data)> _items = new(StringComparer.Ordinal);
 
         public static Fixture Instance => Shared.Value;
 
-        private Fixture(string path)
+        private Fixture()
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                var data = p.Value.GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
-                _items[p.Name] = (shape, data);
-            }
+            foreach (var (name, a) in Fixtures.Load("transformer")) _items[name] = (a.Shape, a.Data);
         }
 
         public Tensor Get(string name)
