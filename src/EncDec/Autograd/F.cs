@@ -214,27 +214,40 @@ public static class F
                 result = Tensor.Scalar(count == 0 ? float.NaN : (float)(perRow.Sum(p => (double)p) / count));
                 scale = count == 0 ? 0 : 1f / count; break;
         }
+        if (!ReferenceEquals(lc.Storage, logits.Storage)) lc.Storage.ReleaseIfTracked();   // a dense copy of strided logits
         if (!Tensor.NeedsGrad(logits)) return result;
+        // The log-probabilities are turned in place into the unscaled gradient (softmax − smoothed one-hot; zero rows
+        // for ignored targets), so the loss keeps one (rows, V) buffer and its backward allocates none: it scales
+        // that buffer by the incoming gradient and hands it to the logits. Hence one backward per graph.
+        Par.For(rows, v, (s0, e0) =>
+        {
+            var ds = logp.Span;
+            for (int r = s0; r < e0; r++)
+            {
+                var dr = ds.Slice(r * v, v);
+                int t = tg[r];
+                if (t == ignoreIndex) { dr.Clear(); continue; }
+                TensorPrimitives.Exp(dr, dr);                              // softmax
+                if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
+                dr[t] -= 1 - eps;
+            }
+        });
+        bool consumed = false;
         return result.WithGrad("CrossEntropy", new[] { logits }, g =>
         {
-            var dl = Tensor.Zeros(logits.Shape);
+            if (consumed) throw new InvalidOperationException("cross_entropy: backward ran twice through the same graph; compute the loss again");
+            consumed = true;
             var gv = g.ToArray();
             Par.For(rows, v, (s0, e0) =>
             {
-                var ds = dl.Span; var lpAll = logp.Span;
+                var ds = logp.Span;
                 for (int r = s0; r < e0; r++)
                 {
-                    int t = tg[r];
-                    if (t == ignoreIndex) continue;
                     float sc = (reduction == Reduction.None ? gv[r] : gv[0]) * scale;
-                    var dr = ds.Slice(r * v, v);
-                    TensorPrimitives.Exp(lpAll.Slice(r * v, v), dr);       // softmax
-                    if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
-                    dr[t] -= 1 - eps;
-                    TensorPrimitives.Multiply(dr, sc, dr);
+                    TensorPrimitives.Multiply(ds.Slice(r * v, v), sc, ds.Slice(r * v, v));
                 }
             });
-            logits.AccumulateGrad(dl, owned: true);
+            logits.AccumulateGrad(logp.ViewRaw(logits.Shape), owned: true);
         });
     }
 

@@ -72,7 +72,8 @@ public sealed partial class Tensor
             }
             return Grad;
         }
-        return _pendingGrad ??= Zeros(_shape);
+        if (_pendingGrad is null) { _pendingGrad = Zeros(_shape); _pendingGrad.Storage.Pinned = true; }
+        return _pendingGrad;
     }
 
     /// <summary>
@@ -87,11 +88,13 @@ public sealed partial class Tensor
         if (owned && !IsLeaf && _pendingGrad is null && g.IsContiguous && g.Offset == 0)
         {
             _pendingGrad = g;
+            g.Storage.Pinned = true;
             return;
         }
         var sink = GradSink();
         var src = g.ContiguousRaw().Span;
         TensorPrimitives.Add(sink.Span, src, sink.Span);
+        if (owned && g.OwnsStorage) g.Storage.ReleaseIfTracked();
     }
 
     /// <summary>
@@ -113,6 +116,7 @@ public sealed partial class Tensor
 
         var order = TopologicalOrder(this);
         _pendingGrad = gradient.ContiguousRaw();
+        var rootGrad = _pendingGrad;
         using (GradMode.NoGrad())
         {
             for (int i = order.Count - 1; i >= 0; i--)
@@ -121,7 +125,15 @@ public sealed partial class Tensor
                 var g = t._pendingGrad;
                 t._pendingGrad = null;
                 if (g is null) continue; // no path carried a gradient here
+                int mark = TensorScope.Mark();
                 t.GradFn!.Backward(g);
+                // Memory: inside a TensorScope, what this node's backward allocated and did not hand on as an input's
+                // pending gradient is dead now, and so is this node's incoming gradient. Its output is dead too: every
+                // consumer (they all come later in the graph) has run its backward already. Only buffers a scope
+                // tracks are returned early; a tensor made outside any scope is left to the GC as before.
+                TensorScope.ReleaseSince(mark);
+                if (!ReferenceEquals(g, rootGrad)) { g.Storage.Pinned = false; g.Storage.ReleaseIfTracked(); }
+                if (!ReferenceEquals(t, this) && t.OwnsStorage) t.Storage.ReleaseIfTracked();
             }
         }
     }

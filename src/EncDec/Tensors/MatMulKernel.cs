@@ -29,7 +29,7 @@ internal static unsafe class MatMulKernel
             var la = new MatLayout(a, false, RowLd(a, k), 0, a.Offset);
             var lb = Layout2D(b, out var bSrc);
             Gemm(la, lb, c, rows, n, k, 1, 0f);
-            GC.KeepAlive(bSrc);
+            ReleaseCopy(bSrc, b);
             return c;
         }
 
@@ -43,7 +43,15 @@ internal static unsafe class MatMulKernel
         var lA = BatchedLayout(a, batch, m, k);
         var lB = BatchedLayout(b, batch, k, n);
         Gemm(lA, lB, res, m, n, k, count, 0f);
+        ReleaseCopy(lA.Src, a);
+        ReleaseCopy(lB.Src, b);
         return res;
+    }
+
+    /// <summary>A dense copy the kernel made of an operand is dead once the GEMM has run: back to the pool now.</summary>
+    private static void ReleaseCopy(Tensor used, Tensor operand)
+    {
+        if (!ReferenceEquals(used.Storage, operand.Storage)) used.Storage.ReleaseIfTracked();
     }
 
     private static bool RowsFlattenable(Tensor a)

@@ -30,7 +30,12 @@ public sealed partial class Tensor
         _strides = strides;
         Offset = offset;
         Numel = ShapeUtil.Numel(shape);
+        OwnsStorage = storage.Claim();
     }
+
+    /// <summary>True for the tensor that allocated its storage (not a view made later over it); backward may
+    /// release such a tensor's buffer once every consumer's gradient has been computed.</summary>
+    internal bool OwnsStorage { get; }
 
     internal Tensor(Storage storage, int[] shape) : this(storage, shape, ShapeUtil.ContiguousStrides(shape), 0) { }
 
