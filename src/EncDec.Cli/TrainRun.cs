@@ -25,6 +25,8 @@ internal sealed record TrainJob(string OutDir, ModelConfig Config, TrainerOption
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
     /// <summary>Average the last K rotating checkpoints at the end and keep the average when it validates better (0 = no).</summary>
     public int AverageLast { get; init; }
+    /// <summary>Called after each step, once its metrics line (if any) is written (for observers and tests).</summary>
+    public Action<StepInfo>? OnStep { get; init; }
 }
 
 /// <summary>
@@ -69,6 +71,7 @@ internal static class TrainRun
         {
             if (firstStep || s.Step % Math.Max(options.LogEvery, 1) == 0 || s.Skipped || s.Step == options.MaxSteps) log.Step(s);
             firstStep = false;
+            job.OnStep?.Invoke(s);
         };
         trainer.Validated += v => { validPoints.Add((v.Step, v.Loss)); log.Validation(v); };
         trainer.Warning += w => { ui.Line("warning: " + w); log.Warning(w); };

@@ -151,6 +151,50 @@ public class TrainSafetyTests(SafetyCorpusFixture fx) : IClassFixture<SafetyCorp
     }
 
     [Fact]
+    public void Metrics_StepLine_IsReadableWhileTraining()
+    {
+        var run = fx.Dir.File("live");
+        var pairs = ParallelCorpus.FromFiles(fx.Src, fx.Tgt).ToList();
+        var tok = EncDec.Text.Tokenizer.Train(EncDec.Text.TokenizerKind.Char, pairs.Select(p => p.Source).Concat(pairs.Select(p => p.Target)), 100);
+        var config = new EncDec.Models.ModelConfig
+        {
+            Family = EncDec.Models.ModelFamily.Rnn, SrcVocabSize = tok.Vocab.Count, TgtVocabSize = tok.Vocab.Count, DModel = 8, HiddenSize = 8,
+            EncoderLayers = 1, DecoderLayers = 1, Attention = EncDec.Models.AttentionKind.Bahdanau, Seed = 1,
+        };
+        var seen = new List<string>();
+        var job = new TrainJob(run, config, new EncDec.Training.TrainerOptions { MaxSteps = 3, LogEvery = 1, CheckpointEvery = 0 },
+                               new BatcherOptions { BatchSize = 8 }, Examples.Tokenize(pairs, tok, tok), null, null, tok, tok)
+        {
+            // read the file while the trainer still has it open, right after each step
+            OnStep = s => seen.Add(ReadShared(Path.Combine(run, "metrics.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]),
+        };
+        var result = TrainRun.Run(new Ui(TextWriter.Null), job, CancellationToken.None);
+        Assert.Equal(3, result.Result.Steps);
+        Assert.Equal(3, seen.Count);
+        for (int i = 0; i < 3; i++)
+        {
+            using var line = JsonDocument.Parse(seen[i]);
+            Assert.Equal("step", line.RootElement.GetProperty("type").GetString());
+            Assert.Equal(i + 1, line.RootElement.GetProperty("step").GetInt64());
+            Assert.Equal(result.Result.Losses[i], line.RootElement.GetProperty("loss").GetDouble());
+        }
+    }
+
+    [Fact]
+    public void Config_AverageLastAndBestMetric_FromYamlAndFlags()
+    {
+        var yaml = fx.Dir.Write("safety.yaml", "average_last: 2\nbest_metric: bleu\n");
+        var spec = TrainSpec.FromYaml(yaml);
+        Assert.Equal(2, spec.AverageLast);
+        Assert.Equal("bleu", spec.BestMetric);
+        Assert.Equal(EncDec.Training.ValidationMetric.Bleu, TrainCommand.ParseBestMetric(spec.BestMetric));
+        Assert.Equal("error: --best-metric: unknown metric 'chrf' (expected loss or bleu)",
+                     CliRunner.Fails([.. fx.Args(fx.Dir.File("bad-metric"), 2), "--best-metric", "chrf"]));
+        Assert.Equal("error: average_last (--average-last) 5 is more than keep_checkpoints 3: only the last 3 checkpoints are kept",
+                     CliRunner.Fails([.. fx.Args(fx.Dir.File("bad-average"), 2), "--average-last", "5"]));
+    }
+
+    [Fact]
     public void Validation_ScoresTheRawReferencesExactlyAsEval()
     {
         var run = fx.Dir.File("valid-eval");
