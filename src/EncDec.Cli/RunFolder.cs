@@ -119,6 +119,7 @@ internal static class RunFolder
         "src_vocab_size" => "source vocabulary size",
         "tgt_vocab_size" => "target vocabulary size",
         "family" => "model",
+        "max_positions" => "max_positions (max_length + 2, at least 1024)",
         _ => configKey,
     };
 

@@ -54,7 +54,7 @@ internal sealed class StopSignals : IDisposable
         }
         if (ctx.Signal == PosixSignal.SIGINT)
         {
-            _out.WriteLine("second SIGINT: stopped at once; the newest complete checkpoint is kept");
+            _out.WriteLine("second SIGINT: stopped at once, without a new checkpoint (no file is left half-written); run the same command to resume from the last one");
             _out.Flush();
             try { BeforeImmediateExit?.Invoke(); } catch (IOException) { /* best effort */ }
             Environment.Exit(130);

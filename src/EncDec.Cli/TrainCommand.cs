@@ -235,13 +235,15 @@ internal static class TrainCommand
         var srcPath = Path.Combine(s.Out, "source.tokenizer.json");
         var tgtPath = Path.Combine(s.Out, "target.tokenizer.json");
         bool givenTokenizers = s.SrcTokenizerPath is not null || s.TgtTokenizerPath is not null;
-        // The settings a trained vocabulary came from; stored in every checkpoint and checked on resume.
-        var settings = givenTokenizers ? new Dictionary<string, string>() : new Dictionary<string, string>
+        // Settings a resumed run must keep (stored in every checkpoint, checked on resume): what picks the best
+        // checkpoint, and what a trained vocabulary came from.
+        var settings = new Dictionary<string, string> { ["best_metric"] = bestMetric.ToString().ToLowerInvariant() };
+        if (!givenTokenizers)
         {
-            ["tokenizer"] = kind.ToString().ToLowerInvariant(),
-            ["vocab_size"] = s.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["joint_vocab"] = s.JointVocab ? "true" : "false",
-        };
+            settings["tokenizer"] = kind.ToString().ToLowerInvariant();
+            settings["vocab_size"] = s.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["joint_vocab"] = s.JointVocab ? "true" : "false";
+        }
         if (resumeFrom is not null)
         {
             (src, tgt) = ResumedTokenizers(resumeFrom, srcPath, tgtPath);

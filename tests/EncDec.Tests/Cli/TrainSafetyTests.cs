@@ -71,12 +71,12 @@ public class TrainSafetyTests(SafetyCorpusFixture fx) : IClassFixture<SafetyCorp
         return d;
     }
 
-    [Fact]
-    public async Task Sigterm_ChildProcess_CheckpointsAndExits143_ResumeRepeatsUninterruptedRun()
+    /// <summary>
+    /// Runs <c>dotnet EncDec.Cli.dll ARGS</c> as a child process, waits until its metrics.jsonl shows a training step,
+    /// sends <paramref name="signal"/> with /bin/kill and returns the exit code and output.
+    /// </summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> StopChild(string[] args, string run, string signal)
     {
-        const int steps = 30;
-        var run = fx.Dir.File("sigterm");
-        var args = fx.Args(run, steps);
         string dll = Path.Combine(AppContext.BaseDirectory, "EncDec.Cli.dll");
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -97,10 +97,19 @@ public class TrainSafetyTests(SafetyCorpusFixture fx) : IClassFixture<SafetyCorp
             Assert.True(clock.Elapsed.TotalSeconds < 120, "no step line in metrics.jsonl after 120 s");
             Thread.Sleep(10);
         }
-        using (var kill = Process.Start("/bin/kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        using (var kill = Process.Start("/bin/kill", ["-" + signal, child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120))) await child.WaitForExitAsync(timeout.Token);
-        string stdout = await stdoutTask, stderr = await stderrTask;
-        Assert.True(child.ExitCode == 143, $"exit {child.ExitCode}\n{stdout}\n{stderr}");
+        return (child.ExitCode, await stdoutTask, await stderrTask);
+    }
+
+    [Fact]
+    public async Task Sigterm_ChildProcess_CheckpointsAndExits143_ResumeRepeatsUninterruptedRun()
+    {
+        const int steps = 30;
+        var run = fx.Dir.File("sigterm");
+        var args = fx.Args(run, steps);
+        var (exit, stdout, stderr) = await StopChild(args, run, "TERM");
+        Assert.True(exit == 143, $"exit {exit}\n{stdout}\n{stderr}");
         Assert.Equal("", stderr);
         var m = Regex.Match(stdout, @"^stopped by SIGTERM at step (\d+); checkpoint (\S+); run the same command to resume$", RegexOptions.Multiline);
         Assert.True(m.Success, stdout);
@@ -121,6 +130,27 @@ public class TrainSafetyTests(SafetyCorpusFixture fx) : IClassFixture<SafetyCorp
         Assert.Equal(b.Keys.Order(), a.Keys.Order());
         foreach (var (step, loss) in b) Assert.True(a[step] == loss, $"step {step}: {a[step]} after the stop and resume, {loss} uninterrupted");
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Sigint_ChildProcess_CheckpointsAndExits130()
+    {
+        // A process started in the background by a shell without job control ignores SIGINT, and so would the child:
+        // then there is no SIGINT to test (SIGTERM, above, is never ignored that way).
+        if (SigIntIgnored()) return;
+        var run = fx.Dir.File("sigint");
+        var (exit, stdout, stderr) = await StopChild(fx.Args(run, 40), run, "INT");
+        Assert.True(exit == 130, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Equal("", stderr);
+        var m = Regex.Match(stdout, @"^stopped by SIGINT at step (\d+); checkpoint (\S+); run the same command to resume$", RegexOptions.Multiline);
+        Assert.True(m.Success, stdout);
+        Assert.Equal(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Checkpoint.Load(m.Groups[2].Value).GlobalStep);
+    }
+
+    private static bool SigIntIgnored()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & 0b10) != 0;
     }
 
     private static string ReadShared(string path)
@@ -283,6 +313,9 @@ public class TrainSafetyTests(SafetyCorpusFixture fx) : IClassFixture<SafetyCorp
         args = fx.Args(run, 4);
         args[Array.IndexOf(args, "--layers") + 1] = "2";
         Assert.Equal($"error: {ckpt}: layers is 1 in this run but 2 was asked for; use --fresh to start over", CliRunner.Fails(args));
+        Assert.Equal($"error: {ckpt}: best_metric is loss in this run but bleu was asked for; use --fresh to start over",
+                     CliRunner.Fails([.. fx.Args(run, 4), "--best-metric", "bleu"]));
+        Assert.Contains("done: 4 steps", CliRunner.Ok(fx.Args(run, 4)).Stdout);   // the same settings resume
     }
 
     [Fact]
