@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Metrics;
@@ -70,6 +69,11 @@ internal static class DemoCommand
         var valid = unique.Skip(testSize).Take(validSize).ToList();
         var train = unique.Skip(testSize + validSize).Take(trainSize).ToList();
         CliPaths.CreateRunFolder(o.Out, "--out");
+        using var stop = new StopSignals(cancel, stdout);
+        using var runLock = RunLock.Acquire(o.Out, ui.Line);
+        stop.BeforeImmediateExit = runLock.Release;
+        // The demo always starts over: a previous demo's checkpoints would outrank (and so rotate away) the new ones.
+        if (RunFolder.MoveAside(o.Out) is { } aside) ui.Line($"moved the previous demo's checkpoints, model and metrics to {aside}");
         SyntheticTasks.WriteFiles(train, Path.Combine(o.Out, "train.src"), Path.Combine(o.Out, "train.tgt"));
         SyntheticTasks.WriteFiles(test, Path.Combine(o.Out, "test.src"), Path.Combine(o.Out, "test.tgt"));
         ui.Line($"task {o.Task.ToString().ToLowerInvariant()}: {train.Count} training, {valid.Count} validation, {test.Count} test examples (seed {o.Seed})");
@@ -84,7 +88,13 @@ internal static class DemoCommand
         ui.Line($"model {Describe(config)}");
 
         // 3. training
-        var run = TrainRun.Run(ui, o.Out, config, trainOpts, batching, trainEx, validEx, src, tgt, resume: false, cancel);
+        var job = new TrainJob(o.Out, config, trainOpts, batching, trainEx, validEx, valid.Select(p => p.Target).ToList(), src, tgt);
+        var run = TrainRun.Run(ui, job, stop.Token);
+        if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)
+        {
+            ui.Line($"stopped by {signal} at step {run.Result.Steps}; checkpoint {run.Result.LastCheckpoint}; model: {run.ModelPath} (the demo starts over when run again)");
+            return stop.ExitCode;
+        }
         ui.Line($"trained {run.Result.Steps} steps in {TrainRun.F(run.Seconds, "F1")} s ({run.Result.Reason})");
 
         // 4. evaluation on the held-out test set
@@ -124,12 +134,12 @@ internal static class DemoCommand
         ui.Line(samples.ToString().TrimEnd());
         AtomicFile.WriteAllText(Path.Combine(o.Out, "samples.txt"), samples.ToString());
         AtomicFile.WriteAllText(Path.Combine(o.Out, "test.hyp"), string.Join('\n', hyps) + "\n");
-        var summary = JsonSerializer.Serialize(new
-        {
-            task = o.Task.ToString().ToLowerInvariant(), model = config.Family.ToString().ToLowerInvariant(), exact_match = exact, bleu_char = bleu.Score,
-            chrf = chrf.Score, steps = run.Result.Steps, seconds = run.Seconds, parameters = run.Parameters, test_size = refs.Count,
-        });
-        File.AppendAllText(Path.Combine(o.Out, "metrics.jsonl"), JsonSerializer.Serialize(new { type = "test" }).TrimEnd('}') + "," + summary.TrimStart('{') + "\n");
+        using (var log = new MetricsLog(Path.Combine(o.Out, RunFolder.MetricsFile)))
+            log.Append(new
+            {
+                type = "test", task = o.Task.ToString().ToLowerInvariant(), model = config.Family.ToString().ToLowerInvariant(), exact_match = exact,
+                bleu_char = bleu.Score, chrf = chrf.Score, steps = run.Result.Steps, seconds = run.Seconds, parameters = run.Parameters, test_size = refs.Count,
+            });
         ui.Line($"run folder: {o.Out} (model.safetensors, config.json, metrics.jsonl, loss.svg, samples.txt)");
         ui.Line($"exact match: {TrainRun.F(exact * 100, "F2")}%");
         return 0;

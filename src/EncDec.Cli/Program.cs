@@ -16,7 +16,9 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot(stdout, stderr);
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        // ProcessTerminationTimeout = null: System.CommandLine does not handle SIGINT/SIGTERM; `train` and `demo` do
+        // (StopSignals: checkpoint, one line, exit 130/143), other commands end at once as usual.
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         try
         {
             return root.Parse(args).Invoke(config);
@@ -61,6 +63,7 @@ public static class Program
         root.Add(TokenizerCli.Build(stdout, stderr));
         root.Add(DemoCommand.Build(stdout, stderr));
         root.Add(TrainCommand.Build(stdout, stderr));
+        root.Add(AverageCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
         return root;

@@ -51,6 +51,8 @@ public sealed class TrainSpec
     public double SamplingC { get; set; }
     public int Seed { get; set; } = 1;
     public bool Fresh { get; set; }
+    public int AverageLast { get; set; }
+    public string BestMetric { get; set; } = "loss";
 
     public static TrainSpec FromYaml(string path)
     {
@@ -119,6 +121,8 @@ public sealed class TrainSpec
         Check(Patience >= 0, $"patience must not be negative, got {Patience}");
         Check(LabelSmoothing is >= 0 and < 1, $"label_smoothing must be in [0, 1), got {LabelSmoothing}");
         Check(!string.IsNullOrWhiteSpace(Out), "out (--out) must not be empty");
+        Check(AverageLast >= 0, $"average_last (--average-last) must not be negative, got {AverageLast}");
+        Check(AverageLast <= KeepCheckpoints, $"average_last (--average-last) {AverageLast} is more than keep_checkpoints {KeepCheckpoints}: only the last {KeepCheckpoints} checkpoints are kept");
     }
 }
 
@@ -157,6 +161,8 @@ internal static class TrainCommand
         var ckptEvery = Add<int?>("--checkpoint-every", "Checkpoint every N steps");
         var ss = Add<string?>("--scheduled-sampling", "none|linear|exponential|inverse-sigmoid");
         var seed = Add<int?>("--seed", "Random seed");
+        var averageLast = Add<int?>("--average-last", "At the end, average the last K checkpoints and keep the average when it validates better");
+        var bestMetric = Add<string?>("--best-metric", "loss|bleu: what picks the best checkpoint (and early stopping)");
         var fresh = new Option<bool>("--fresh") { Description = "Ignore checkpoints in the run folder and start over" };
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus.") { config, fresh };
         foreach (var op in o.Values) cmd.Add(op);
@@ -174,6 +180,7 @@ internal static class TrainCommand
             Set(maxSteps, v => spec.MaxSteps = v!.Value); Set(maxMinutes, v => spec.MaxMinutes = v); Set(lr, v => spec.Lr = v!.Value);
             Set(warmup, v => spec.Warmup = v!.Value); Set(batchTokens, v => spec.BatchTokens = v!.Value); Set(validEvery, v => spec.ValidEvery = v!.Value);
             Set(ckptEvery, v => spec.CheckpointEvery = v!.Value); Set(ss, v => spec.ScheduledSampling = v!); Set(seed, v => spec.Seed = v!.Value);
+            Set(averageLast, v => spec.AverageLast = v!.Value); Set(bestMetric, v => spec.BestMetric = v!);
             if (r.GetValue(fresh)) spec.Fresh = true;
             return Task.FromResult(Run(spec, stdout, ct));
         });
@@ -211,17 +218,39 @@ internal static class TrainCommand
         var attention = ParseAttention(s.Attention);
         var cell = ParseCell(s.Cell);
         var decay = ParseDecay(s.ScheduledSampling);
+        var bestMetric = ParseBestMetric(s.BestMetric);
         if (s.ValidSrc is not null ^ s.ValidTgt is not null) throw new UserInputException("give both --valid-src and --valid-tgt, or neither");
         var trainPairs = ParallelCorpus.FromFiles(s.TrainSrc, s.TrainTgt).ToList();
         var validPairs = s.ValidSrc is not null && s.ValidTgt is not null ? ParallelCorpus.FromFiles(s.ValidSrc, s.ValidTgt).ToList() : new List<SentencePair>();
         ui.Line($"corpus: {trainPairs.Count} training pairs, {validPairs.Count} validation pairs");
 
-        bool resume = !s.Fresh && TrainRun.LatestCheckpoint(s.Out) is not null;
+        CliPaths.CreateRunFolder(s.Out, "--out");
+        using var stop = new StopSignals(cancel, stdout);
+        using var runLock = RunLock.Acquire(s.Out, ui.Line);
+        stop.BeforeImmediateExit = runLock.Release;
+        if (s.Fresh && RunFolder.MoveAside(s.Out) is { } aside) ui.Line($"--fresh: moved the previous run's checkpoints, model and metrics to {aside}");
+        var resumeFrom = s.Fresh ? null : RunFolder.FindResumable(s.Out, w => ui.Line("warning: " + w));
+
         ITokenizer src, tgt;
         var srcPath = Path.Combine(s.Out, "source.tokenizer.json");
         var tgtPath = Path.Combine(s.Out, "target.tokenizer.json");
-        if (resume && File.Exists(srcPath) && File.Exists(tgtPath)) { src = Tokenizer.Load(srcPath); tgt = Tokenizer.Load(tgtPath); }
-        else if (s.SrcTokenizerPath is not null || s.TgtTokenizerPath is not null)
+        bool givenTokenizers = s.SrcTokenizerPath is not null || s.TgtTokenizerPath is not null;
+        // Settings a resumed run must keep (stored in every checkpoint, checked on resume): what picks the best
+        // checkpoint, and what a trained vocabulary came from.
+        var settings = new Dictionary<string, string> { ["best_metric"] = bestMetric.ToString().ToLowerInvariant() };
+        if (!givenTokenizers)
+        {
+            settings["tokenizer"] = kind.ToString().ToLowerInvariant();
+            settings["vocab_size"] = s.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["joint_vocab"] = s.JointVocab ? "true" : "false";
+        }
+        if (resumeFrom is not null)
+        {
+            (src, tgt) = ResumedTokenizers(resumeFrom, srcPath, tgtPath);
+            RunFolder.CheckCompatible(resumeFrom, "{}", settings);
+            if (givenTokenizers) CheckGivenTokenizers(resumeFrom, s, src, tgt);
+        }
+        else if (givenTokenizers)
         {
             src = Tokenizer.Load(s.SrcTokenizerPath ?? s.TgtTokenizerPath!);
             tgt = Tokenizer.Load(s.TgtTokenizerPath ?? s.SrcTokenizerPath!);
@@ -236,7 +265,6 @@ internal static class TrainCommand
             src = Tokenizer.Train(kind, trainPairs.Select(p => p.Source), s.VocabSize);
             tgt = Tokenizer.Train(kind, trainPairs.Select(p => p.Target), s.VocabSize);
         }
-        CliPaths.CreateRunFolder(s.Out, "--out");
         src.Save(srcPath); tgt.Save(tgtPath);
 
         var filter = new LengthFilter { MaxSrcTokens = s.MaxLength, MaxTgtTokens = s.MaxLength };
@@ -244,7 +272,6 @@ internal static class TrainCommand
         var trainEx = Examples.Tokenize(trainPairs, src, tgt, filter, stats);
         if (trainEx.Count == 0) throw new UserInputException($"{s.TrainSrc}: no training pair is within --max-length {s.MaxLength} tokens");
         if (stats.Dropped > 0) ui.Line($"dropped {stats.Dropped} training pairs outside the length limits");
-        var validEx = Examples.Tokenize(validPairs, src, tgt, filter);
         bool shared = ReferenceEquals(src, tgt) || src.ToJson() == tgt.ToJson();
         var config = new ModelConfig
         {
@@ -253,6 +280,7 @@ internal static class TrainCommand
             Cell = cell, Attention = attention, Bidirectional = s.Bidirectional, ShareEmbeddings = shared && family == ModelFamily.Transformer,
             TieOutput = s.TieOutput, MaxPositions = Math.Max(1024, s.MaxLength + 2), Seed = (ulong)s.Seed,
         };
+        var (validEx, validRefs) = ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, ui);
         var options = new TrainerOptions
         {
             MaxSteps = s.MaxSteps, MaxMinutes = s.MaxMinutes,
@@ -261,21 +289,84 @@ internal static class TrainCommand
             LabelSmoothing = s.LabelSmoothing, GradAccumulation = s.GradAccumulation,
             ScheduledSampling = new ScheduledSamplingOptions(decay, s.SamplingK, s.SamplingC),
             ValidEvery = s.ValidEvery, CheckpointEvery = s.CheckpointEvery, KeepLastCheckpoints = s.KeepCheckpoints,
-            EarlyStoppingPatience = s.Patience, Seed = (ulong)s.Seed, LogEvery = 50,
+            EarlyStoppingPatience = s.Patience, Seed = (ulong)s.Seed, LogEvery = (int)Math.Clamp(s.MaxSteps / 100, 1, 50),
+            ValidDecodeLimit = int.MaxValue, BestMetric = bestMetric,
         };
         var batching = new BatcherOptions { MaxTokens = s.BatchTokens, Shuffle = true, Seed = s.Seed };
         ui.Line($"model {DemoCommand.Describe(config)}");
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); ui.Line("stopping: saving a checkpoint…"); };
-        Console.CancelKeyPress += onCancel;
-        try
+        if (resumeFrom is not null)
         {
-            var run = TrainRun.Run(ui, s.Out, config, options, batching, trainEx, validEx.Count > 0 ? validEx : null!, src, tgt, resume, cts.Token);
-            ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
-            if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
+            RunFolder.CheckCompatible(resumeFrom, config.ToJson(), settings);
+            var modelFile = Path.Combine(s.Out, RunFolder.ModelFile);
+            if (resumeFrom.IsFinished(s.MaxSteps) && File.Exists(modelFile))
+            {
+                ui.Line($"nothing to do: {s.Out} is already trained (step {resumeFrom.Step}, max_steps {s.MaxSteps}); model: {modelFile}; "
+                        + "raise --max-steps to train on, or use --fresh to start over");
+                return 0;
+            }
         }
-        finally { Console.CancelKeyPress -= onCancel; }
+
+        var job = new TrainJob(s.Out, config, options, batching, trainEx, validEx, validRefs, src, tgt)
+        {
+            ResumeFrom = resumeFrom, Settings = settings, AverageLast = s.AverageLast,
+        };
+        var run = TrainRun.Run(ui, job, stop.Token);
+        if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)
+        {
+            ui.Line($"stopped by {signal} at step {run.Result.Steps}; checkpoint {run.Result.LastCheckpoint}; run the same command to resume");
+            return stop.ExitCode;
+        }
+        ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
+        if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
         return 0;
+    }
+
+    internal static ValidationMetric ParseBestMetric(string s) => s.ToLowerInvariant() switch
+    {
+        "loss" => ValidationMetric.Loss, "bleu" => ValidationMetric.Bleu,
+        _ => throw new UserInputException($"--best-metric: unknown metric '{s}' (expected loss or bleu)"),
+    };
+
+    /// <summary>
+    /// The validation examples and, aligned with them, the untokenised reference lines they are scored against (as
+    /// <c>encdec eval</c> scores a translation of the whole file). Only pairs longer than the model can take are left out.
+    /// </summary>
+    private static (List<Example> Examples, List<string> References) ValidationSet(List<SentencePair> pairs, ITokenizer src, ITokenizer tgt,
+                                                                                 int maxTokens, Ui ui)
+    {
+        var examples = new List<Example>(pairs.Count);
+        var refs = new List<string>(pairs.Count);
+        foreach (var p in pairs)
+        {
+            var ex = new Example(src.Encode(p.Source), tgt.Encode(p.Target));
+            if (ex.Src.Length > maxTokens || ex.Tgt.Length > maxTokens) continue;
+            examples.Add(ex); refs.Add(p.Target);
+        }
+        if (examples.Count < pairs.Count) ui.Line($"left out {pairs.Count - examples.Count} validation pairs longer than {maxTokens} tokens");
+        return (examples, refs);
+    }
+
+    /// <summary>The tokenizers of a resumed run: the ones stored in its checkpoint (else the run folder's files).</summary>
+    private static (ITokenizer Src, ITokenizer Tgt) ResumedTokenizers(ResumePoint from, string srcPath, string tgtPath)
+    {
+        ITokenizer Load(string role, string file) => from.Snapshot.Vocabularies.TryGetValue(role, out var json)
+            ? Tokenizer.FromJson(json, $"{from.Path} ({role} tokenizer)")
+            : File.Exists(file) ? Tokenizer.Load(file)
+            : throw new UserInputException(from.Path, null, $"the checkpoint has no {role} tokenizer and {file} is missing; use --fresh to start over");
+        return (Load(ModelStore.SourceVocab, srcPath), Load(ModelStore.TargetVocab, tgtPath));
+    }
+
+    /// <summary>On resume, tokenizer files given by flag must be the run's own.</summary>
+    private static void CheckGivenTokenizers(ResumePoint from, TrainSpec s, ITokenizer src, ITokenizer tgt)
+    {
+        void Check(string? path, string flag, ITokenizer run, string role)
+        {
+            if (path is null) return;
+            if (Tokenizer.Load(path).ToJson() != run.ToJson())
+                throw new UserInputException(from.Path, null, $"the {role} tokenizer of this run differs from {flag} {path}; use --fresh to start over");
+        }
+        Check(s.SrcTokenizerPath ?? s.TgtTokenizerPath, s.SrcTokenizerPath is null ? "--tgt-tokenizer" : "--src-tokenizer", src, "source");
+        Check(s.TgtTokenizerPath ?? s.SrcTokenizerPath, s.TgtTokenizerPath is null ? "--src-tokenizer" : "--tgt-tokenizer", tgt, "target");
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.IO;
@@ -14,83 +13,138 @@ namespace EncDec.Cli;
 /// <summary>Everything a training run produced.</summary>
 internal sealed record TrainRunResult(Module Model, TrainResult Result, string ModelPath, double Seconds, long Parameters);
 
+/// <summary>What one training run into a run folder needs.</summary>
+/// <param name="ValidReferences">The untokenised reference line of each validation example (scored as <c>encdec eval</c> does).</param>
+internal sealed record TrainJob(string OutDir, ModelConfig Config, TrainerOptions Options, BatcherOptions Batching,
+                                IReadOnlyList<Example> Train, IReadOnlyList<Example>? Valid, IReadOnlyList<string>? ValidReferences,
+                                ITokenizer Source, ITokenizer Target)
+{
+    /// <summary>The checkpoint to continue from (null = a new run).</summary>
+    public ResumePoint? ResumeFrom { get; init; }
+    /// <summary>Settings stored in every checkpoint and checked on resume (see <see cref="RunFolder.CheckCompatible"/>).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+    /// <summary>Average the last K rotating checkpoints at the end and keep the average when it validates better (0 = no).</summary>
+    public int AverageLast { get; init; }
+    /// <summary>Called after each step, once its metrics line (if any) is written (for observers and tests).</summary>
+    public Action<StepInfo>? OnStep { get; init; }
+}
+
 /// <summary>
 /// One training run into a run folder, shared by <c>demo</c> and <c>train</c>: builds (or resumes) the model and
-/// trainer, shows progress, and writes model.safetensors, config.json, metrics.jsonl and loss.svg.
+/// trainer, shows progress, appends to metrics.jsonl as it goes, and writes model.safetensors, config.json, loss.svg
+/// and valid.hyp (the latest validation's greedy output).
 /// </summary>
 internal static class TrainRun
 {
-    public static TrainRunResult Run(Ui ui, string outDir, ModelConfig config, TrainerOptions options, BatcherOptions batching,
-                                     IReadOnlyList<Example> train, IReadOnlyList<Example> valid, ITokenizer src, ITokenizer tgt,
-                                     bool resume, CancellationToken cancel)
+    public static TrainRunResult Run(Ui ui, TrainJob job, CancellationToken cancel)
     {
+        string outDir = job.OutDir;
+        var options = job.Options;
         Directory.CreateDirectory(outDir);
-        var model = ModelFactory.Build(config);
-        var metricsPath = Path.Combine(outDir, "metrics.jsonl");
-        var log = new List<string>();
+        var model = ModelFactory.Build(job.Config);
         var validPoints = new List<(long, double)>();
         var seq = (ISeq2SeqModel)model;
-        var trainer = new Trainer(model, options, train, valid, batching)
+        var valid = job.Valid is { Count: > 0 } v0 ? v0 : null;
+        string validHyp = Path.Combine(outDir, RunFolder.ValidHypFile);
+        var tgt = job.Target;
+        using var log = new MetricsLog(Path.Combine(outDir, RunFolder.MetricsFile));
+        var trainer = new Trainer(model, options, job.Train, valid, job.Batching)
         {
             RunDirectory = outDir,
             CheckpointStore = SafeTensorsCheckpointStore.Instance,
-            ConfigJson = config.ToJson(),
-            Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = src.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
+            ConfigJson = job.Config.ToJson(),
+            Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
+            ExtraMetadata = job.Settings,
             ValidationDecoder = sources => SequenceGenerator.Generate(seq, sources,
                     new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = options.ValidMaxLength })
                 .Select(r => r.Hypotheses.Count > 0 ? r.Hypotheses[0].Tokens : Array.Empty<int>()).ToList(),
             DetokenizeTarget = ids => tgt.Decode(ids),
-            ValidationScorer = (h, r) => (Bleu.Corpus(h, new[] { r }).Score, ExactMatch.Corpus(h, new[] { r })),
+            ValidationReferences = valid is null ? null : job.ValidReferences,
+            ValidationScorer = (h, r) =>
+            {
+                AtomicFile.WriteAllText(validHyp, string.Concat(h.Select(line => line + "\n")));
+                return Score(h, r);
+            },
         };
+        bool firstStep = true;
         trainer.StepCompleted += s =>
         {
-            if (s.Step % Math.Max(options.LogEvery, 1) == 0 || s.Skipped)
-                log.Add(JsonSerializer.Serialize(new { type = "step", step = s.Step, loss = Finite(s.Loss), lr = s.Lr, grad_norm = Finite(s.GradNorm),
-                    tokens_per_s = Math.Round(s.TokensPerSecond, 1), gold_probability = s.GoldProbability, skipped = s.Skipped, elapsed_s = Math.Round(s.ElapsedSeconds, 2) }));
+            if (firstStep || s.Step % Math.Max(options.LogEvery, 1) == 0 || s.Skipped || s.Step == options.MaxSteps) log.Step(s);
+            firstStep = false;
+            job.OnStep?.Invoke(s);
         };
-        trainer.Validated += v =>
-        {
-            validPoints.Add((v.Step, v.Loss));
-            log.Add(JsonSerializer.Serialize(new { type = "valid", step = v.Step, loss = v.Loss, ppl = v.Perplexity, bleu = v.Bleu, exact_match = v.ExactMatch, best = v.IsBest }));
-        };
-        trainer.Warning += w => { ui.Line("warning: " + w); log.Add(JsonSerializer.Serialize(new { type = "warning", message = w })); };
+        trainer.Validated += v => { validPoints.Add((v.Step, v.Loss)); log.Validation(v); };
+        trainer.Warning += w => { ui.Line("warning: " + w); log.Warning(w); };
 
-        if (resume)
+        if (job.ResumeFrom is { } from)
         {
-            var last = LatestCheckpoint(outDir);
-            if (last is not null)
-            {
-                trainer.Resume(last);
-                ui.Line($"resuming from {last} (step {trainer.Step})");
-            }
+            trainer.Resume(from.Snapshot);
+            ui.Line($"resuming from {from.Path} (step {trainer.Step})");
         }
-        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), job.Config.ToJson());
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ui.TrainWithProgress(trainer, options.MaxSteps, options.LogEvery, () => trainer.Train(cancel));
         double seconds = clock.Elapsed.TotalSeconds;
 
-        // The final model: the best validated weights when there are any, else the last.
-        var modelPath = Path.Combine(outDir, "model.safetensors");
-        if (result.BestCheckpoint is not null)
-        {
-            var best = SafeTensorsCheckpointStore.Instance.Load(result.BestCheckpoint);
-            model.LoadStateDict(best.Model);
-        }
-        ModelStore.Save(modelPath, model, config, src, tgt, result.Steps);
-        File.AppendAllLines(metricsPath, log);
+        // The final model: the best validated weights of the run when there are any (or their average, when asked
+        // for and better), else the last.
+        var modelPath = Path.Combine(outDir, RunFolder.ModelFile);
+        var bestPath = Path.Combine(outDir, RunFolder.BestFile);
+        bool averaged = job.AverageLast > 0 && result.Reason != StopReason.Cancelled && AverageIfBetter(ui, trainer, model, job, log);
+        if (!averaged && valid is not null && File.Exists(bestPath))
+            model.LoadStateDict(SafeTensorsCheckpointStore.Instance.Load(bestPath).Model);
+        ModelStore.Save(modelPath, model, job.Config, job.Source, tgt, result.Steps);
         AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossCurveSvg.Render(result.Losses, validPoints));
         model.Eval();
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
     }
 
-    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
-    public static string? LatestCheckpoint(string outDir)
+    /// <summary>BLEU (13a) and chrF2 exactly as <c>encdec eval</c> computes them, and exact match.</summary>
+    internal static ValidationScores Score(IReadOnlyList<string> hyps, IReadOnlyList<string> refs)
     {
-        var dir = Path.Combine(outDir, "checkpoints");
-        if (!Directory.Exists(dir)) return null;
-        return Directory.GetFiles(dir, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).LastOrDefault();
+        var streams = new[] { refs };
+        return new ValidationScores(Bleu.Corpus(hyps, streams).Score, ChrF.Corpus(hyps, streams).Score, ExactMatch.Corpus(hyps, streams));
     }
+
+    /// <summary>
+    /// Loads the average of the last K checkpoints into <paramref name="model"/> and validates it; keeps it (returns true)
+    /// when it beats the best validation by the run's best metric, or when there is nothing to compare with.
+    /// </summary>
+    private static bool AverageIfBetter(Ui ui, Trainer trainer, Module model, TrainJob job, MetricsLog log)
+    {
+        var all = RunFolder.Checkpoints(job.OutDir);
+        var last = all.Skip(Math.Max(0, all.Count - job.AverageLast)).ToList();
+        if (last.Count < 2)
+        {
+            ui.Line($"average_last {job.AverageLast}: only {last.Count} checkpoint in {Path.Combine(job.OutDir, RunFolder.CheckpointsDir)}, nothing to average");
+            return false;
+        }
+        var weights = CheckpointAverager.Average(last);
+        var lastWeights = model.StateDict().ToDictionary(kv => kv.Key, kv => Tensors.Tensor.FromArray(kv.Value.ToArray(), kv.Value.Shape));
+        model.LoadStateDict(weights);
+        string what = $"the average of the last {last.Count} checkpoints";
+        if (job.Valid is not { Count: > 0 })
+        {
+            ui.Line($"model.safetensors: {what} (no validation set to compare it with)");
+            return true;
+        }
+        var metric = job.Options.BestMetric;
+        var info = trainer.Evaluate();
+        log.Append(new { type = "average", step = info.Step, checkpoints = last.Count, loss = info.Loss, ppl = info.Perplexity, bleu = info.Bleu, chrf = info.ChrF, exact_match = info.ExactMatch });
+        double? best = trainer.BestScore;
+        bool better = best is null || info.Score(metric) < best.Value;
+        ui.Line($"{what}: valid {MetricName(metric)} {Show(info.Score(metric), metric)}, best checkpoint {(best is { } b ? Show(b, metric) : "-")}; "
+                + $"model.safetensors holds {(better ? "the averaged weights" : "the best checkpoint")}");
+        if (!better) model.LoadStateDict(lastWeights);
+        return better;
+    }
+
+    private static string MetricName(ValidationMetric m) => m switch { ValidationMetric.Bleu => "bleu", ValidationMetric.ExactMatch => "exact match", _ => "loss" };
+
+    /// <summary>A score of <see cref="ValidationInfo.Score"/> in the metric's own units (BLEU back to positive).</summary>
+    private static string Show(double score, ValidationMetric m) => m == ValidationMetric.Loss ? F(score, "F4") : F(-score, "F2");
+
+    public static string? LatestCheckpoint(string outDir) => RunFolder.Checkpoints(outDir).LastOrDefault();
 
     public static string F(double v, string fmt = "F2") => v.ToString(fmt, CultureInfo.InvariantCulture);
 }

@@ -61,6 +61,7 @@ internal sealed class Ui
         var ci = CultureInfo.InvariantCulture;
         return string.Create(ci, $"valid step {v.Step}: loss {v.Loss:F4} ppl {v.Perplexity:F3}")
             + (v.Bleu is { } b ? string.Create(ci, $" bleu {b:F2}") : "")
+            + (v.ChrF is { } c ? string.Create(ci, $" chrf {c:F2}") : "")
             + (v.ExactMatch is { } e ? string.Create(ci, $" exact {e * 100:F1}%") : "")
             + (v.IsBest ? " (best)" : "");
     }

@@ -38,6 +38,7 @@ public sealed class Trainer
     private double? _best;
     private int _badValidations;
     private int _skipped;
+    private StopReason? _stopReason;
 
     /// <summary>Folder for checkpoints and logs (null = keep nothing on disk).</summary>
     public string? RunDirectory { get; init; }
@@ -49,9 +50,14 @@ public sealed class Trainer
     public Func<IReadOnlyList<int[]>, IReadOnlyList<int[]>>? ValidationDecoder { get; init; }
     /// <summary>Turns target ids into text for scoring (default: ids joined by spaces).</summary>
     public Func<int[], string>? DetokenizeTarget { get; init; }
-    /// <summary>Scores validation outputs: (hypotheses, references) → (BLEU, exact match). Supplied by the caller
+    /// <summary>Scores validation outputs: (hypotheses, references) → BLEU, chrF, exact match. Supplied by the caller
     /// (Metrics is a later layer than Training).</summary>
-    public Func<IReadOnlyList<string>, IReadOnlyList<string>, (double Bleu, double ExactMatch)>? ValidationScorer { get; init; }
+    public Func<IReadOnlyList<string>, IReadOnlyList<string>, ValidationScores>? ValidationScorer { get; init; }
+    /// <summary>The untokenised reference text of each validation example (same order); when null the detokenised
+    /// target ids are the references.</summary>
+    public IReadOnlyList<string>? ValidationReferences { get; init; }
+    /// <summary>String metadata stored in every checkpoint (key "run.&lt;name&gt;"), e.g. the settings the vocabulary was built from.</summary>
+    public IReadOnlyDictionary<string, string> ExtraMetadata { get; init; } = new Dictionary<string, string>();
     /// <summary>Persists checkpoints (the IO layer's safetensors store); required when <see cref="RunDirectory"/> is set.</summary>
     public ICheckpointStore? CheckpointStore { get; init; }
 
@@ -61,6 +67,12 @@ public sealed class Trainer
     public event Action<string>? Warning;
 
     public long Step => _step;
+    /// <summary>The best validation score so far (lower = better, see <see cref="ValidationInfo.Score"/>); null before any validation.</summary>
+    public double? BestScore => _best;
+    /// <summary>Prefix of <see cref="ExtraMetadata"/> keys inside a checkpoint's extra metadata.</summary>
+    public const string ExtraMetadataPrefix = "run.";
+    /// <summary>Checkpoint extra key holding how the run ended ("MaxSteps", "EarlyStopping", …), only in the final checkpoint.</summary>
+    public const string StopReasonKey = "stop_reason";
     public Optimizer Optimizer => _optimizer;
 
     public Trainer(Module model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
@@ -82,6 +94,7 @@ public sealed class Trainer
     public TrainResult Train(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        _stopReason = null;
         ValidationInfo? last = null, best = null;
         string? lastCkpt = null, bestCkpt = null;
         StopReason reason = StopReason.MaxSteps;
@@ -137,23 +150,26 @@ public sealed class Trainer
                 tokensSinceLog += tokens;
                 double tps = tokensSinceLog / Math.Max(logClock.Elapsed.TotalSeconds, 1e-9);
                 StepCompleted?.Invoke(new StepInfo(_step, meanLoss, lr, norm, tps, tokens, gold,
-                    eligible > 0 ? (double)replaced / eligible : 0, bad, clock.Elapsed.TotalSeconds));
+                    eligible > 0 ? (double)replaced / eligible : 0, bad, clock.Elapsed.TotalSeconds, _epoch));
                 if (_o.LogEvery > 0 && _step % _o.LogEvery == 0) { tokensSinceLog = 0; logClock.Restart(); }
             }
 
             bool final = _step >= _o.MaxSteps;
-            if (_validBatcher is not null && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
+            // A stop request skips the validation due at this step: stopping must be quick (the checkpoint is written below).
+            if (_validBatcher is not null && !cancel.IsCancellationRequested && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
             {
                 last = ValidateAndKeepBest(ref best, ref bestCkpt);
                 if (_o.EarlyStoppingPatience > 0 && _badValidations >= _o.EarlyStoppingPatience) { reason = StopReason.EarlyStopping; break; }
             }
             if (RunDirectory is not null && _o.CheckpointEvery > 0 && _step % _o.CheckpointEvery == 0) lastCkpt = SaveRotating();
         }
-        // A run stopped by time, cancellation or early stopping still validates its final weights.
-        if (_validBatcher is not null && (last is null || last.Step != _step) && _step > 0 && reason != StopReason.EarlyStopping)
+        // A run stopped by time still validates its final weights; a cancelled one only saves them (stopping must be quick).
+        if (_validBatcher is not null && (last is null || last.Step != _step) && _step > 0
+            && reason is not (StopReason.EarlyStopping or StopReason.Cancelled))
         {
             last = ValidateAndKeepBest(ref best, ref bestCkpt);
         }
+        _stopReason = reason;
         if (RunDirectory is not null) lastCkpt = SaveRotating();
         return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
     }
@@ -195,8 +211,21 @@ public sealed class Trainer
         return (loss, n, replaced, eligible);
     }
 
-    /// <summary>Validation loss (no label smoothing), perplexity, and optionally BLEU / exact match of greedy outputs.</summary>
+    /// <summary>
+    /// Validation loss (no label smoothing), perplexity, and optionally BLEU / chrF / exact match of greedy outputs;
+    /// updates the best score and the early-stopping count.
+    /// </summary>
     public ValidationInfo Validate()
+    {
+        var v = Evaluate();
+        double metric = v.Score(_o.BestMetric);
+        bool isBest = _best is null || metric < _best.Value;
+        if (isBest) { _best = metric; _badValidations = 0; } else _badValidations++;
+        return v with { IsBest = isBest };
+    }
+
+    /// <summary>The numbers of <see cref="Validate"/> for the current weights, without touching the best score (IsBest is false).</summary>
+    public ValidationInfo Evaluate()
     {
         if (_validBatcher is null || _valid is null) throw new InvalidOperationException("no validation set");
         _module.Eval();
@@ -213,27 +242,21 @@ public sealed class Trainer
             }
         }
         double meanLoss = nll / Math.Max(count, 1);
-        double? bleu = null, exact = null;
+        ValidationScores? scores = null;
         if (_o.ValidDecode && ValidationDecoder is not null && ValidationScorer is not null)
         {
-            var subset = _valid.Take(_o.ValidDecodeLimit).ToList();
+            int n = Math.Min(_o.ValidDecodeLimit, _valid.Count);
+            var subset = _valid.Take(n).ToList();
             var outputs = ValidationDecoder(subset.Select(e => e.Src).ToList());
             var detok = DetokenizeTarget ?? (ids => string.Join(' ', ids));
             var hyps = outputs.Select(detok).ToList();
-            var refs = subset.Select(e => detok(e.Tgt)).ToList();
-            (double b, double e) = ValidationScorer(hyps, refs);
-            bleu = b; exact = e;
+            if (ValidationReferences is { } raw && raw.Count != _valid.Count)
+                throw new InvalidOperationException($"{raw.Count} validation references for {_valid.Count} validation examples");
+            var refs = ValidationReferences?.Take(n).ToList() ?? subset.Select(e => detok(e.Tgt)).ToList();
+            scores = ValidationScorer(hyps, refs);
         }
         _module.Train();
-        double metric = _o.BestMetric switch
-        {
-            ValidationMetric.Bleu => -(bleu ?? 0),
-            ValidationMetric.ExactMatch => -(exact ?? 0),
-            _ => meanLoss,
-        };
-        bool isBest = _best is null || metric < _best.Value;
-        if (isBest) { _best = metric; _badValidations = 0; } else _badValidations++;
-        return new ValidationInfo(_step, meanLoss, Math.Exp(Math.Min(meanLoss, 50)), bleu, exact, isBest);
+        return new ValidationInfo(_step, meanLoss, Math.Exp(Math.Min(meanLoss, 50)), scores?.Bleu, scores?.ExactMatch, false, scores?.ChrF);
     }
 
     // ------------------------------------------------------------------ checkpoints and resume
@@ -260,6 +283,8 @@ public sealed class Trainer
             ["skipped"] = _skipped.ToString(CultureInfo.InvariantCulture),
             ["losses"] = JsonSerializer.Serialize(_losses),
         };
+        if (_stopReason is { } why) extra[StopReasonKey] = why.ToString();
+        foreach (var (k, v) in ExtraMetadata) extra[ExtraMetadataPrefix + k] = v;
         var rngs = new Dictionary<string, RngState> { ["global"] = Rng.Global.GetState(), ["sampling"] = _samplingRng.GetState() };
         // the model's own generators (dropout masks draw from the generator the model was built with, not Rng.Global)
         var gens = _module.Generators();
@@ -270,9 +295,11 @@ public sealed class Trainer
     }
 
     /// <summary>Restores weights, optimizer state, step, random generators and the data position from a checkpoint.</summary>
-    public void Resume(string path)
+    public void Resume(string path) => Resume((CheckpointStore ?? throw new InvalidOperationException("no checkpoint store configured")).Load(path));
+
+    /// <summary>Restores weights, optimizer state, step, random generators and the data position from a loaded snapshot.</summary>
+    public void Resume(TrainingSnapshot ckpt)
     {
-        var ckpt = (CheckpointStore ?? throw new InvalidOperationException("no checkpoint store configured")).Load(path);
         _module.LoadStateDict(ckpt.Model);
         if (ckpt.Optimizer is not null) _optimizer.LoadStateDict(ckpt.Optimizer);
         _step = ckpt.Step;

@@ -23,7 +23,7 @@ public sealed record TrainerOptions
     public int ValidEvery { get; init; } = 200;
     /// <summary>Also decode the validation set (greedy) for BLEU and exact match.</summary>
     public bool ValidDecode { get; init; } = true;
-    /// <summary>At most this many validation examples are decoded.</summary>
+    /// <summary>At most this many validation examples are decoded (int.MaxValue = all).</summary>
     public int ValidDecodeLimit { get; init; } = 500;
     public int ValidMaxLength { get; init; } = 128;
     public ValidationMetric BestMetric { get; init; } = ValidationMetric.Loss;
@@ -37,11 +37,25 @@ public sealed record TrainerOptions
 }
 
 /// <summary>One optimizer step's numbers, reported to progress callbacks and the metrics log.</summary>
+/// <param name="TokensPerSecond">Target tokens per second since the last log step.</param>
+/// <param name="Epoch">0-based epoch of the step's last batch.</param>
 public sealed record StepInfo(long Step, double Loss, double Lr, double GradNorm, double TokensPerSecond, int TargetTokens,
-                              double GoldProbability, double FedPredictionFraction, bool Skipped, double ElapsedSeconds);
+                              double GoldProbability, double FedPredictionFraction, bool Skipped, double ElapsedSeconds, int Epoch = 0);
 
-/// <summary>One validation's numbers.</summary>
-public sealed record ValidationInfo(long Step, double Loss, double Perplexity, double? Bleu, double? ExactMatch, bool IsBest);
+/// <summary>One validation's numbers (BLEU and chrF on the 0–100 scale, exact match a fraction).</summary>
+public sealed record ValidationInfo(long Step, double Loss, double Perplexity, double? Bleu, double? ExactMatch, bool IsBest, double? ChrF = null)
+{
+    /// <summary>The value of <paramref name="metric"/> with lower = better (loss as is, BLEU and exact match negated).</summary>
+    public double Score(ValidationMetric metric) => metric switch
+    {
+        ValidationMetric.Bleu => -(Bleu ?? 0),
+        ValidationMetric.ExactMatch => -(ExactMatch ?? 0),
+        _ => Loss,
+    };
+}
+
+/// <summary>What a validation scorer computed from the decoded hypotheses and their references.</summary>
+public sealed record ValidationScores(double Bleu, double ChrF, double ExactMatch);
 
 /// <summary>How a run ended.</summary>
 public enum StopReason { MaxSteps, MaxMinutes, EarlyStopping, Cancelled }
