@@ -75,7 +75,7 @@ def main():
     env = common.environment(torch)
     for m, k, n, trans, batch in shapes:
         seconds = measure(operands(m, k, n, trans, batch, g), 5 if args.quick else 9)
-        record = {"bench": "gemm", "provider": "torch", "m": m, "k": k, "n": n, "trans": trans}
+        record = {"bench": "gemm", "peer": "pytorch", "provider": "torch", "m": m, "k": k, "n": n, "trans": trans}
         if batch > 1:
             record["batch"] = batch
         record["gflops"] = round(2.0 * m * n * k * batch / seconds / 1e9, 1)
