@@ -232,7 +232,7 @@ def main():
         if not s.strip() or not t.strip():
             continue
         si, ti = sp.encode(s), sp.encode(t)
-        if len(si) <= MAX_LEN and len(ti) <= MAX_LEN:
+        if 1 <= len(si) <= MAX_LEN and 1 <= len(ti) <= MAX_LEN:       # EncDec's LengthFilter (before BOS/EOS)
             pairs.append((si, ti))
 
     model = Transformer(sp.get_piece_size(), d_model=256, heads=4, encoder_layers=3, decoder_layers=3,
