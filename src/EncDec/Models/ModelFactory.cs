@@ -31,6 +31,7 @@ public static class ModelFactory
         bool finalNorm = c.Norm == NormPosition.Pre;
         var encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, finalNorm, rng));
         var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
+        TransformerInit.XavierReset(rng, encoder.Stack, decoder.Stack);   // as nn.Transformer resets its encoder and decoder
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
         return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
     }
