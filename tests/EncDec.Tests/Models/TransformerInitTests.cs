@@ -1,3 +1,4 @@
+using EncDec.Autograd;
 using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Tensors;
@@ -76,5 +77,36 @@ public sealed class TransformerInitTests
         var wa = ((TransformerDecoderPart)a.Decoder).Stack.Layers[1].Linear1.Weight.ToArray();
         var wb = ((TransformerDecoderPart)b.Decoder).Stack.Layers[1].Linear1.Weight.ToArray();
         Assert.Equal(wa, wb);
+    }
+
+    [Fact]
+    public void FinalNormAddsNnTransformersLastLayerNormsToAPostNormModel()
+    {
+        var plain = ModelTestKit.Transformer(50, 50, d: D, heads: 4, ffn: Ffn, layers: 2, seed: 3);
+        var a = (EncoderDecoder)ModelFactory.Build(plain);
+        var b = (EncoderDecoder)ModelFactory.Build(plain with { FinalNorm = true });
+        Assert.Null(((TransformerEncoderPart)a.Encoder).Stack.Norm);
+        Assert.Contains(b.NamedParameters(), p => p.Name.EndsWith("norm.weight", StringComparison.Ordinal) && !p.Name.Contains("layers", StringComparison.Ordinal));
+        Assert.Equal(a.ParameterCount + 4 * D, b.ParameterCount);
+        a.Eval(); b.Eval();
+        var ids = new IndexTensor(new[] { 7, 8, 9, 10, 11, 12 }, 2, 3);
+        var ea = a.Encode(ids, new[] { 3, 2 }).Memory;
+        var eb = b.Encode(ids, new[] { 3, 2 }).Memory;
+        // the same weights otherwise (the norms draw nothing), so b's memory is LayerNorm(a's memory)
+        var expected = F.LayerNorm(ea, null, null).ToArray();
+        var got = eb.ToArray();
+        for (int i = 0; i < got.Length; i++) Assert.Equal(expected[i], got[i], 4);
+        Assert.NotEqual(ea.ToArray(), got);
+    }
+
+    [Fact]
+    public void FinalNormIsWrittenToTheConfigOnlyWhenSet()
+    {
+        var plain = ModelTestKit.Transformer(50, 50);
+        Assert.DoesNotContain("final_norm", plain.ToJson(), StringComparison.Ordinal);
+        var set = plain with { FinalNorm = true };
+        Assert.Contains("\"final_norm\": true", set.ToJson(), StringComparison.Ordinal);
+        Assert.True(ModelConfig.FromJson(set.ToJson()).FinalNorm);
+        Assert.Null(ModelConfig.FromJson(plain.ToJson()).FinalNorm);
     }
 }
