@@ -41,6 +41,13 @@ public sealed record ModelConfig
     public NormPosition Norm { get; init; } = NormPosition.Post;
     public PositionalKind Positional { get; init; } = PositionalKind.Sinusoidal;
     public int MaxPositions { get; init; } = 1024;
+    /// <summary>
+    /// A LayerNorm after the last encoder layer and after the last decoder layer (Transformer). PyTorch's
+    /// <c>nn.Transformer</c> always has them, post-norm included. Null (the default, and every config saved before
+    /// this setting) keeps the earlier rule: final norms only with pre-norm.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? FinalNorm { get; init; }
     /// <summary>One embedding matrix for source and target (needs a joint vocabulary).</summary>
     public bool ShareEmbeddings { get; init; }
     /// <summary>The output layer reuses the target embedding matrix.</summary>

@@ -20,7 +20,11 @@ public static class ModelFactory
         };
     }
 
-    /// <summary>The Transformer of "Attention Is All You Need" (post-norm by default; pre-norm adds final norms).</summary>
+    /// <summary>
+    /// The Transformer of "Attention Is All You Need" (post-norm by default; pre-norm adds final norms). The encoder and
+    /// decoder stacks are initialised like PyTorch's <c>nn.Transformer</c> (<see cref="TransformerInit.XavierReset"/>).
+    /// A post-norm model gets <c>nn.Transformer</c>'s final encoder/decoder LayerNorms only with <see cref="ModelConfig.FinalNorm"/>.
+    /// </summary>
     public static EncoderDecoder BuildTransformer(ModelConfig c, Rng rng)
     {
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
@@ -28,9 +32,10 @@ public static class ModelFactory
         var tgtTok = c.ShareEmbeddings ? srcTok : ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
         var srcEmbed = new TransformerEmbedding(srcTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
-        bool finalNorm = c.Norm == NormPosition.Pre;
+        bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
         var encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, finalNorm, rng));
         var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
+        TransformerInit.XavierReset(rng, encoder.Stack, decoder.Stack);   // as nn.Transformer resets its encoder and decoder
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
         return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
     }

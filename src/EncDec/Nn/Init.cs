@@ -30,6 +30,20 @@ public static class Init
     public static Tensor XavierUniform(int fanOut, int fanIn, Rng? rng, float gain = 1f)
         => Uniform(gain * MathF.Sqrt(6f / (fanIn + fanOut)), rng, fanOut, fanIn);
 
+    /// <summary>
+    /// In-place Xavier/Glorot uniform (PyTorch <c>xavier_uniform_</c>): every element of <paramref name="weight"/>
+    /// is redrawn from U(±gain·√(6/(fanIn+fanOut))). The fans are given explicitly so that a slice of a packed
+    /// matrix (e.g. the query rows of PyTorch's (3E, E) <c>in_proj_weight</c>) gets the packed matrix's bound.
+    /// </summary>
+    public static void XavierUniform_(Tensor weight, int fanIn, int fanOut, Rng? rng, float gain = 1f)
+    {
+        if (fanIn + fanOut <= 0) throw new ArgumentOutOfRangeException(nameof(fanIn), "fan_in + fan_out must be positive");
+        float bound = gain * MathF.Sqrt(6f / (fanIn + fanOut));
+        var r = rng ?? Rng.Global;
+        var w = weight.Span;
+        for (int i = 0; i < w.Length; i++) w[i] = bound * (2f * (float)r.NextDouble() - 1f);
+    }
+
     /// <summary>A persistent, non-trainable tensor (buffers, tables).</summary>
     public static Tensor Buffer(Tensor values)
     {
