@@ -22,10 +22,11 @@ internal static class TrainRun
 {
     public static TrainRunResult Run(Ui ui, string outDir, ModelConfig config, TrainerOptions options, BatcherOptions batching,
                                      IReadOnlyList<Example> train, IReadOnlyList<Example> valid, ITokenizer src, ITokenizer tgt,
-                                     bool resume, CancellationToken cancel)
+                                     bool resume, CancellationToken cancel, Action<Module>? initialize = null)
     {
         Directory.CreateDirectory(outDir);
         var model = ModelFactory.Build(config);
+        initialize?.Invoke(model);   // e.g. a pretrained encoder (a resumed run then loads its own weights over it)
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var log = new List<string>();
         var validPoints = new List<(long, double)>();
