@@ -113,6 +113,7 @@ internal static class TrainCommand
         var (config, options, batching) = plan;
         ui.Line($"model {DemoCommand.Describe(config)}");
 
+        if (pretrained is not null && !resume) ui.Line($"encoder and source embeddings from {pretrained.Path}");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); ui.Line("stopping: saving a checkpoint…"); };
         Console.CancelKeyPress += onCancel;
@@ -120,7 +121,6 @@ internal static class TrainCommand
         {
             var run = TrainRun.Run(ui, s.Out, config, options, batching, trainEx, validEx.Count > 0 ? validEx : null!, src, tgt, resume, cts.Token,
                                    pretrained is null ? null : pretrained.LoadInto);
-            if (pretrained is not null && !resume) ui.Line($"encoder initialised from {pretrained.Path}");
             ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
             if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
         }
