@@ -23,6 +23,8 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
     public static TrainPlan Resolve(TrainSpec s, int srcVocab, int tgtVocab, bool jointVocab)
     {
         var family = ParseFamily(s.Model);
+        TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
+        CliEnum.Parse<ControlCodeSource>(s.Control, "--control", "control-code source");
         bool share = s.ShareEmbeddings ?? (jointVocab && family == ModelFamily.Transformer);
         if (share && family == ModelFamily.DecoderOnly) share = false;
         if (share && srcVocab != tgtVocab)
