@@ -15,17 +15,19 @@ namespace EncDec.Cli;
 /// </summary>
 internal static class PretrainCommand
 {
+    private static readonly string DefaultOut = Path.Combine("runs", "pretrain");
+
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var config = new Option<string?>("--config") { Description = "YAML file of settings (the keys of encdec train; flags override it)" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the merged settings as YAML and exit without training" };
-        var flags = new SpecFlags(SpecFlags.Pretrain.Contains);
+        var flags = new SpecFlags(SpecFlags.Pretrain.Contains, new TrainSpec { Out = DefaultOut });
         var cmd = new Command("pretrain", "Masked-LM pretraining of a Transformer encoder on monolingual text (for train --init-encoder).") { config, printConfig };
         foreach (var op in flags.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
-            if (spec.Out == new TrainSpec().Out) spec.Out = Path.Combine("runs", "pretrain");
+            if (spec.Out == new TrainSpec().Out) spec.Out = DefaultOut;
             flags.Apply(r, spec);
             spec.Validate();
             TrainPlan.ResolvePretrain(spec, 1);

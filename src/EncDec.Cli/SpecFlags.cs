@@ -113,10 +113,11 @@ internal sealed class SpecFlags
 
     private readonly List<(Option Option, Action<ParseResult, TrainSpec> Apply)> _bound = new();
 
-    /// <summary>Options for the flags selected by <paramref name="include"/>.</summary>
-    public SpecFlags(Func<string, bool> include)
+    /// <summary>Options for the flags selected by <paramref name="include"/>; their help shows the values of <paramref name="defaults"/>.</summary>
+    public SpecFlags(Func<string, bool> include, TrainSpec? defaults = null)
     {
-        foreach (var f in All.Where(f => include(f.Name))) _bound.Add(Bind(f));
+        defaults ??= new TrainSpec();
+        foreach (var f in All.Where(f => include(f.Name))) _bound.Add(Bind(f, defaults));
     }
 
     public IEnumerable<Option> Options => _bound.Select(b => b.Option);
@@ -135,9 +136,12 @@ internal sealed class SpecFlags
                ?? throw new InvalidOperationException($"flag {flag} has no TrainSpec property {name}");
     }
 
-    private static (Option, Action<ParseResult, TrainSpec>) Bind(FlagDef f)
+    private static (Option, Action<ParseResult, TrainSpec>) Bind(FlagDef f, TrainSpec defaults)
     {
         var p = Property(f.Name);
+        var d = p.GetValue(defaults);
+        string shown = d switch { null => "", bool b => b ? "true" : "false", IFormattable n => n.ToString(null, System.Globalization.CultureInfo.InvariantCulture), _ => d.ToString() ?? "" };
+        if (shown.Length > 0) f = f with { Help = $"{f.Help} [default: {shown}]" };
         var t = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
         if (t == typeof(string)) return Typed<string?>(f, p);
         if (t == typeof(int)) return Typed<int?>(f, p);
