@@ -145,9 +145,13 @@ internal static class DemoCommand
         return 0;
     }
 
-    internal static string Describe(ModelConfig c) => c.Family == ModelFamily.Transformer
-        ? $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}"
-        : $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}";
+    internal static string Describe(ModelConfig c) => c.Family switch
+    {
+        ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
+        ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
+        ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
+        _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
+    };
 
     /// <summary>The attention matrix as a character heat map: one row per output token, one column per source token.</summary>
     internal static string Alignment(Translation t)

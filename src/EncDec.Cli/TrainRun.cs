@@ -21,6 +21,9 @@ internal sealed record TrainJob(string OutDir, ModelConfig Config, TrainerOption
 {
     /// <summary>The checkpoint to continue from (null = a new run).</summary>
     public ResumePoint? ResumeFrom { get; init; }
+    /// <summary>Runs on the freshly built model before training (e.g. loads a pretrained encoder; a resumed run then
+    /// loads its own weights over it).</summary>
+    public Action<Nn.Module>? Initialize { get; init; }
     /// <summary>Settings stored in every checkpoint and checked on resume (see <see cref="RunFolder.CheckCompatible"/>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
     /// <summary>Average the last K rotating checkpoints at the end and keep the average when it validates better (0 = no).</summary>
@@ -42,6 +45,7 @@ internal static class TrainRun
         var options = job.Options;
         Directory.CreateDirectory(outDir);
         var model = ModelFactory.Build(job.Config);
+        job.Initialize?.Invoke(model);   // e.g. a pretrained encoder (a resumed run then loads its own weights over it)
         var validPoints = new List<(long, double)>();
         var seq = (ISeq2SeqModel)model;
         var valid = job.Valid is { Count: > 0 } v0 ? v0 : null;

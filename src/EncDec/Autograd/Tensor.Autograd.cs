@@ -117,6 +117,7 @@ public sealed partial class Tensor
         var order = TopologicalOrder(this);
         _pendingGrad = gradient.ContiguousRaw();
         var rootGrad = _pendingGrad;
+        bool freeOutputs = TensorScope.FreesActivations;
         using (GradMode.NoGrad())
         {
             for (int i = order.Count - 1; i >= 0; i--)
@@ -128,12 +129,13 @@ public sealed partial class Tensor
                 int mark = TensorScope.Mark();
                 t.GradFn!.Backward(g);
                 // Memory: inside a TensorScope, what this node's backward allocated and did not hand on as an input's
-                // pending gradient is dead now, and so is this node's incoming gradient. Its output is dead too: every
-                // consumer (they all come later in the graph) has run its backward already. Only buffers a scope
-                // tracks are returned early; a tensor made outside any scope is left to the GC as before.
+                // pending gradient is dead now, and so is this node's incoming gradient. In a scope that frees
+                // activations its output goes too: every consumer (they all come later in the graph) has run its
+                // backward already. Only buffers a scope tracks are returned early; a tensor made outside any scope is
+                // left to the GC as before.
                 TensorScope.ReleaseSince(mark);
                 if (!ReferenceEquals(g, rootGrad)) { g.Storage.Pinned = false; g.Storage.ReleaseIfTracked(); }
-                if (!ReferenceEquals(t, this) && t.OwnsStorage) t.Storage.ReleaseIfTracked();
+                if (freeOutputs && !ReferenceEquals(t, this) && t.OwnsStorage) t.Storage.ReleaseIfTracked();
             }
         }
     }

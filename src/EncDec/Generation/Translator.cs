@@ -20,6 +20,7 @@ public sealed class Translator
     private readonly ISeq2SeqModel _model;
     private readonly ITokenizer _source;
     private readonly ITokenizer _target;
+    private readonly bool _emptySourceOk;
 
     public GenerationOptions Options { get; }
     public int BatchSize { get; }
@@ -27,6 +28,7 @@ public sealed class Translator
     public Translator(ISeq2SeqModel model, ITokenizer source, ITokenizer target, GenerationOptions options, int batchSize = 32)
     {
         _model = model; _source = source; _target = target; Options = options; BatchSize = Math.Max(1, batchSize);
+        _emptySourceOk = model is DecoderOnlyLm;   // a language model's prefix may be empty (it was in training)
         if (model is Nn.Module m) m.Eval();
     }
 
@@ -43,7 +45,7 @@ public sealed class Translator
             IReadOnlyList<GenerationResult> gen;
             using (GradMode.NoGrad())
             using (TensorScope.Begin())
-                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i].Length == 0 ? new[] { Vocabulary.UnkId } : ids[i]).ToList(), Options);
+                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i].Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids[i]).ToList(), Options);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int i = chunk[j];

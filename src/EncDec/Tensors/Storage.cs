@@ -235,18 +235,28 @@ public sealed class TensorScope : IDisposable
     [ThreadStatic] private static int _suspended;
 
     private readonly TensorScope? _parent;
+    private readonly bool _freeActivations;
     private readonly List<Storage> _owned = new();
     private readonly HashSet<Storage> _kept = new(ReferenceEqualityComparer.Instance);
     private bool _disposed;
 
-    private TensorScope()
+    private TensorScope(bool freeActivations)
     {
         _parent = _current;
         _current = this;
+        _freeActivations = freeActivations;
     }
 
-    /// <summary>Starts a scope on this thread.</summary>
-    public static TensorScope Begin() => new();
+    /// <summary>
+    /// Starts a scope on this thread. With <paramref name="freeActivations"/>, backward inside it also returns each
+    /// intermediate result (an op's output) to the pool once every consumer's gradient is computed — the bulk of a
+    /// training step's memory — so such an intermediate cannot be read after <c>Backward()</c> (read the loss before,
+    /// as a training loop does). Either way backward frees its incoming gradients and its own temporaries at once.
+    /// </summary>
+    public static TensorScope Begin(bool freeActivations = false) => new(freeActivations);
+
+    /// <summary>Whether the innermost scope lets backward free intermediate results.</summary>
+    internal static bool FreesActivations => _current is { _freeActivations: true };
 
     /// <summary>Inside this region nothing is tracked by any scope (for persistent state).</summary>
     public static SuspendRegion Suspend() => new(0);

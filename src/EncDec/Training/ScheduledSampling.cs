@@ -11,7 +11,7 @@ public enum SamplingDecay
     Linear,
     /// <summary>ε_i = max(ε_min, k^i) with k &lt; 1.</summary>
     Exponential,
-    /// <summary>ε_i = k / (k + exp(i / k)) with k ≥ 1.</summary>
+    /// <summary>ε_i = max(ε_min, k / (k + exp(i / k))) with k ≥ 1.</summary>
     InverseSigmoid,
 }
 
@@ -33,6 +33,39 @@ public sealed record ScheduledSamplingOptions(SamplingDecay Decay = SamplingDeca
         SamplingDecay.InverseSigmoid => Math.Clamp(Math.Max(MinGoldProbability, K / (K + Math.Exp(step / K))), 0.0, 1.0),
         _ => throw new ArgumentOutOfRangeException(nameof(Decay)),
     };
+
+    /// <summary>
+    /// A schedule that decays over a run of <paramref name="maxSteps"/> steps (i = 0 … N − 1), with <paramref name="min"/> as
+    /// the floor; <paramref name="k"/> / <paramref name="c"/> override the derived values. Linear: k = 1, c = (1 − min)/(N − 1),
+    /// so ε reaches min at the last step. Exponential: k = max(min, 0.01)^(1/(N − 1)), reaching max(min, 0.01) at the last
+    /// step (k^i never reaches 0). Inverse sigmoid: k ≥ 1 with k·ln k = N/2, so ε = 0.5 at half the run.
+    /// </summary>
+    public static ScheduledSamplingOptions ForRun(SamplingDecay decay, long maxSteps, double min = 0, double? k = null, double? c = null)
+    {
+        double last = Math.Max(maxSteps - 1, 1);
+        return decay switch
+        {
+            SamplingDecay.None => new ScheduledSamplingOptions(SamplingDecay.None, MinGoldProbability: min),
+            SamplingDecay.Linear => new ScheduledSamplingOptions(decay, k ?? 1.0, c ?? ((k ?? 1.0) - min) / last, min),
+            SamplingDecay.Exponential => new ScheduledSamplingOptions(decay, k ?? Math.Pow(Math.Max(min, 0.01), 1 / last), c ?? 0, min),
+            SamplingDecay.InverseSigmoid => new ScheduledSamplingOptions(decay, k ?? InverseSigmoidK(maxSteps / 2.0), c ?? 0, min),
+            _ => throw new ArgumentOutOfRangeException(nameof(decay)),
+        };
+    }
+
+    /// <summary>The k ≥ 1 with k·ln k = <paramref name="midpoint"/> (bisection; k·ln k grows monotonically for k ≥ 1).</summary>
+    internal static double InverseSigmoidK(double midpoint)
+    {
+        if (midpoint <= 0) return 1;
+        double lo = 1, hi = 2;
+        while (hi * Math.Log(hi) < midpoint) hi *= 2;
+        for (int i = 0; i < 100; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (mid * Math.Log(mid) < midpoint) lo = mid; else hi = mid;
+        }
+        return 0.5 * (lo + hi);
+    }
 
     /// <summary>
     /// Mixes decoder inputs: keeps BOS (column 0) and padding, and replaces the gold token at column t ≥ 1 by

@@ -108,7 +108,8 @@ public sealed class Trainer
 
             double lossSum = 0; int tokens = 0, replaced = 0, eligible = 0; bool bad = false;
             double gold = _o.ScheduledSampling.GoldProbability(_step);
-            using (var scope = TensorScope.Begin())
+            // the step reads each loss before its backward, so backward may free activations as it goes
+            using (var scope = TensorScope.Begin(freeActivations: true))
             {
                 for (int micro = 0; micro < _o.GradAccumulation; micro++)
                 {

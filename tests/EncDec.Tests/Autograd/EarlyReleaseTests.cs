@@ -5,9 +5,9 @@ using Xunit;
 namespace EncDec.Tests.Autograd;
 
 /// <summary>
-/// Inside a <see cref="TensorScope"/>, backward returns each intermediate buffer to the pool as soon as nothing can
-/// read it again (the node's incoming gradient, its output once all consumers are done, the temporaries of its
-/// backward), and the gradients stay exactly those of the same computation made outside any scope.
+/// Inside a <see cref="TensorScope"/> that frees activations, backward returns each intermediate buffer to the pool as
+/// soon as nothing can read it again (the node's incoming gradient, its output once all consumers are done, the
+/// temporaries of its backward), and the gradients stay exactly those of the same computation made outside any scope.
 /// </summary>
 public class EarlyReleaseTests
 {
@@ -46,7 +46,7 @@ public class EarlyReleaseTests
         var g1 = w1.Grad!.ToArray(); var g2 = w2.Grad!.ToArray();
         w1.ZeroGrad(); w2.ZeroGrad();
 
-        using (var scope = TensorScope.Begin())
+        using (TensorScope.Begin(freeActivations: true))
         {
             var (loss, mids) = Forward(w1, w2, x);
             Assert.All(mids, t => Assert.False(t.Storage.IsReleased));
@@ -59,6 +59,19 @@ public class EarlyReleaseTests
         }
         Assert.Equal(g1, w1.Grad!.ToArray());
         Assert.Equal(g2, w2.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void AnOrdinaryScopeKeepsIntermediatesReadableAfterBackward()
+    {
+        var (w1, w2, x) = Parameters();
+        using (TensorScope.Begin())
+        {
+            var (loss, mids) = Forward(w1, w2, x);
+            var before = mids.Select(t => t.ToArray()).ToList();
+            loss.Backward();
+            for (int i = 0; i < mids.Length; i++) Assert.Equal(before[i], mids[i].ToArray());
+        }
     }
 
     [Fact]

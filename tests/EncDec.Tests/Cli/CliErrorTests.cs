@@ -44,7 +44,7 @@ public class CliErrorTests : IDisposable
 
     [Fact]
     public void UnknownModelType()
-        => Assert.Equal("error: --model: unknown model type 'lstmformer' (expected transformer or rnn)", CliRunner.Fails(Train("--model", "lstmformer")));
+        => Assert.Equal("error: --model: unknown model type 'lstmformer' (expected transformer, rnn or lm)", CliRunner.Fails(Train("--model", "lstmformer")));
 
     [Fact]
     public void UnknownAttention()

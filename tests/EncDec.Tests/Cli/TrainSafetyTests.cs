@@ -42,7 +42,7 @@ public sealed class SafetyCorpusFixture : IDisposable
     public string[] Args(string outDir, int steps, params string[] more) =>
     [
         "train", "--model", "rnn", "--train-src", Src, "--train-tgt", Tgt, "--tokenizer", "char", "--d-model", "16", "--hidden-size", "16",
-        "--layers", "1", "--batch-tokens", "200", "--lr", "0.01", "--warmup", "4",
+        "--layers", "1", "--batch-tokens", "200", "--lr", "0.01", "--warmup", "4", "--log-every", "1",
         "--max-steps", steps.ToString(CultureInfo.InvariantCulture), "--out", outDir, .. more,
     ];
 
