@@ -61,6 +61,7 @@ public static class Program
         root.Add(TokenizerCli.Build(stdout, stderr));
         root.Add(DemoCommand.Build(stdout, stderr));
         root.Add(TrainCommand.Build(stdout, stderr));
+        root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
         return root;

@@ -51,6 +51,8 @@ public sealed class TrainSpec
     public double SamplingC { get; set; }
     public int Seed { get; set; } = 1;
     public bool Fresh { get; set; }
+    /// <summary>A folder written by <c>encdec preprocess</c> (<c>--data</c>), instead of --train-src/--train-tgt.</summary>
+    public string? Data { get; set; }
 
     public static TrainSpec FromYaml(string path)
     {
@@ -157,6 +159,7 @@ internal static class TrainCommand
         var ckptEvery = Add<int?>("--checkpoint-every", "Checkpoint every N steps");
         var ss = Add<string?>("--scheduled-sampling", "none|linear|exponential|inverse-sigmoid");
         var seed = Add<int?>("--seed", "Random seed");
+        var data = Add<string?>("--data", "Preprocessed corpus folder (encdec preprocess) instead of --train-src/--train-tgt");
         var fresh = new Option<bool>("--fresh") { Description = "Ignore checkpoints in the run folder and start over" };
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus.") { config, fresh };
         foreach (var op in o.Values) cmd.Add(op);
@@ -175,6 +178,7 @@ internal static class TrainCommand
             Set(warmup, v => spec.Warmup = v!.Value); Set(batchTokens, v => spec.BatchTokens = v!.Value); Set(validEvery, v => spec.ValidEvery = v!.Value);
             Set(ckptEvery, v => spec.CheckpointEvery = v!.Value); Set(ss, v => spec.ScheduledSampling = v!); Set(seed, v => spec.Seed = v!.Value);
             if (r.GetValue(fresh)) spec.Fresh = true;
+            Set(data, v => spec.Data = v);
             return Task.FromResult(Run(spec, stdout, ct));
         });
         return cmd;
@@ -203,48 +207,15 @@ internal static class TrainCommand
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
-        if (s.TrainSrc is null || s.TrainTgt is null) throw new UserInputException("--train-src and --train-tgt are required (as flags or in --config)");
         s.Validate();
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         var family = DemoCommand.ParseFamily(s.Model);
-        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
         var attention = ParseAttention(s.Attention);
         var cell = ParseCell(s.Cell);
         var decay = ParseDecay(s.ScheduledSampling);
-        if (s.ValidSrc is not null ^ s.ValidTgt is not null) throw new UserInputException("give both --valid-src and --valid-tgt, or neither");
-        var trainPairs = ParallelCorpus.FromFiles(s.TrainSrc, s.TrainTgt).ToList();
-        var validPairs = s.ValidSrc is not null && s.ValidTgt is not null ? ParallelCorpus.FromFiles(s.ValidSrc, s.ValidTgt).ToList() : new List<SentencePair>();
-        ui.Line($"corpus: {trainPairs.Count} training pairs, {validPairs.Count} validation pairs");
-
         bool resume = !s.Fresh && TrainRun.LatestCheckpoint(s.Out) is not null;
-        ITokenizer src, tgt;
-        var srcPath = Path.Combine(s.Out, "source.tokenizer.json");
-        var tgtPath = Path.Combine(s.Out, "target.tokenizer.json");
-        if (resume && File.Exists(srcPath) && File.Exists(tgtPath)) { src = Tokenizer.Load(srcPath); tgt = Tokenizer.Load(tgtPath); }
-        else if (s.SrcTokenizerPath is not null || s.TgtTokenizerPath is not null)
-        {
-            src = Tokenizer.Load(s.SrcTokenizerPath ?? s.TgtTokenizerPath!);
-            tgt = Tokenizer.Load(s.TgtTokenizerPath ?? s.SrcTokenizerPath!);
-        }
-        else if (s.JointVocab)
-        {
-            ui.Line($"training a joint {kind.ToString().ToLowerInvariant()} tokenizer ({s.VocabSize} tokens)");
-            src = tgt = Tokenizer.Train(kind, trainPairs.SelectMany(p => new[] { p.Source, p.Target }), s.VocabSize);
-        }
-        else
-        {
-            src = Tokenizer.Train(kind, trainPairs.Select(p => p.Source), s.VocabSize);
-            tgt = Tokenizer.Train(kind, trainPairs.Select(p => p.Target), s.VocabSize);
-        }
-        CliPaths.CreateRunFolder(s.Out, "--out");
-        src.Save(srcPath); tgt.Save(tgtPath);
-
-        var filter = new LengthFilter { MaxSrcTokens = s.MaxLength, MaxTgtTokens = s.MaxLength };
-        var stats = new FilterStats();
-        var trainEx = Examples.Tokenize(trainPairs, src, tgt, filter, stats);
-        if (trainEx.Count == 0) throw new UserInputException($"{s.TrainSrc}: no training pair is within --max-length {s.MaxLength} tokens");
-        if (stats.Dropped > 0) ui.Line($"dropped {stats.Dropped} training pairs outside the length limits");
-        var validEx = Examples.Tokenize(validPairs, src, tgt, filter);
+        using var data = TrainData.Load(s, ui, resume);
+        var (src, tgt, trainEx, validEx) = (data.Source, data.Target, data.Train, data.Valid);
         bool shared = ReferenceEquals(src, tgt) || src.ToJson() == tgt.ToJson();
         var config = new ModelConfig
         {

@@ -73,11 +73,14 @@ public sealed record BatcherOptions
 public sealed class Batcher
 {
     private readonly IReadOnlyList<Example> _examples;
+    private readonly IExampleLengths _lengths;
 
-    /// <summary>Batches <paramref name="examples"/> with <paramref name="options"/>.</summary>
+    /// <summary>Batches <paramref name="examples"/> with <paramref name="options"/>. Planning reads only lengths
+    /// (<see cref="IExampleLengths"/> when the list provides them), so a disk-backed list is never materialised.</summary>
     public Batcher(IReadOnlyList<Example> examples, BatcherOptions options)
     {
         _examples = examples;
+        _lengths = ListExampleLengths.For(examples);
         Options = options;
         if (options.BatchSize <= 0 && options.MaxTokens <= 0) throw new UserInputException("the batch token budget must be positive");
     }
@@ -113,8 +116,8 @@ public sealed class Batcher
             var seg = order.AsSpan(c0, Math.Min(chunk, n - c0));
             seg.Sort((x, y) =>
             {
-                int d = _examples[x].Src.Length.CompareTo(_examples[y].Src.Length);
-                if (d == 0) d = _examples[x].Tgt.Length.CompareTo(_examples[y].Tgt.Length);
+                int d = _lengths.SrcLength(x).CompareTo(_lengths.SrcLength(y));
+                if (d == 0) d = _lengths.TgtLength(x).CompareTo(_lengths.TgtLength(y));
                 return d != 0 ? d : x.CompareTo(y);
             });
             Pack(seg, batches);
@@ -128,16 +131,16 @@ public sealed class Batcher
         int start = 0, s = 0, t = 0;
         for (int i = 0; i < sorted.Length; i++)
         {
-            var ex = _examples[sorted[i]];
-            int ns = Math.Max(s, ex.Src.Length), nt = Math.Max(t, ex.Tgt.Length + 1);
+            int srcLen = _lengths.SrcLength(sorted[i]), tgtLen = _lengths.TgtLength(sorted[i]);
+            int ns = Math.Max(s, srcLen), nt = Math.Max(t, tgtLen + 1);
             int count = i - start + 1;
             bool fits = Options.BatchSize > 0 ? count <= Options.BatchSize : Cost(count, ns, nt) <= Options.MaxTokens;
             if (!fits && count > 1)
             {
                 batches.Add(sorted[start..i].ToArray());
                 start = i;
-                ns = ex.Src.Length;
-                nt = ex.Tgt.Length + 1;
+                ns = srcLen;
+                nt = tgtLen + 1;
             }
             s = ns; t = nt;
         }
