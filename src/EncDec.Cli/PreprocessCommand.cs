@@ -66,6 +66,7 @@ internal static class PreprocessCommand
         var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
         foreach (var f in new[] { s.TrainSrc, s.TrainTgt, s.ValidSrc, s.ValidTgt, s.SrcTokenizerPath, s.TgtTokenizerPath })
             if (f is not null && !File.Exists(f)) throw new UserInputException(f, null, Directory.Exists(f) ? "is a folder, not a file" : "file not found");
+        if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a folder");
         CliPaths.CreateRunFolder(s.Out, "--out");
 
         var train = ParallelCorpus.FromFiles(s.TrainSrc, s.TrainTgt);
