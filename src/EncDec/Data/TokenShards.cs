@@ -51,6 +51,7 @@ public sealed unsafe class TokenShard : IReadOnlyList<Example>, IExampleLengths,
     private readonly long* _starts;
     private readonly uint* _srcLens;
     private readonly int _width;
+    private readonly PageRelease _release;
 
     /// <summary>The shard file.</summary>
     public string Path { get; }
@@ -73,6 +74,7 @@ public sealed unsafe class TokenShard : IReadOnlyList<Example>, IExampleLengths,
         long index = TokenShardFormat.IndexOffset(tokens, width);
         _starts = (long*)(basePtr + index);
         _srcLens = (uint*)(basePtr + index + 8 * ((long)count + 1));
+        _release = new PageRelease(basePtr, index);
     }
 
     /// <summary>Opens and validates a shard. Any problem is a one-line <see cref="UserInputException"/> naming the file.</summary>
@@ -177,6 +179,7 @@ public sealed unsafe class TokenShard : IReadOnlyList<Example>, IExampleLengths,
             var tgt = new int[total - ns];
             Read(start, src, SrcVocabSize);
             Read(start + ns, tgt, TgtVocabSize);
+            _release.Touched();
             return new Example(src, tgt);
         }
     }
@@ -213,6 +216,49 @@ public sealed unsafe class TokenShard : IReadOnlyList<Example>, IExampleLengths,
         _view.Dispose();
         _file.Dispose();
     }
+}
+
+/// <summary>
+/// Keeps the mapped token pages of a shard from piling up in the process: training reads examples at random, and every
+/// page it touches stays mapped (counted in the resident set) until unmapped, so a long run would end up with the whole
+/// file resident (with large page-cache folios one read can map tens of kilobytes). On Linux the token region is advised
+/// random access (no read-ahead of unrelated pages) and, every <see cref="ReleaseEvery"/> examples (about one batch), its
+/// pages are dropped from the mapping (<c>MADV_DONTNEED</c>: for a read-only
+/// file mapping this only unmaps them; they stay in the page cache and a later read faults them back in cheaply).
+/// The index is left alone: batch planning reads all of it.
+/// </summary>
+internal sealed unsafe class PageRelease
+{
+    public const int ReleaseEvery = 128;
+    private const int MadvRandom = 1, MadvDontNeed = 4;
+    private readonly byte* _start;
+    private readonly nuint _length;
+    private int _reads;
+
+    public PageRelease(byte* mapping, long tokenRegionEnd)
+    {
+        _start = mapping;                                            // the mapping starts on a page boundary
+        _length = (nuint)(tokenRegionEnd & ~(Environment.SystemPageSize - 1L));
+        if (Enabled) Advise(MadvRandom);
+    }
+
+    private bool Enabled => OperatingSystem.IsLinux() && _length > 0;
+
+    /// <summary>Counts one example read; drops the token pages every <see cref="ReleaseEvery"/> reads.</summary>
+    public void Touched()
+    {
+        if (!Enabled || Interlocked.Increment(ref _reads) % ReleaseEvery != 0) return;
+        Advise(MadvDontNeed);
+    }
+
+    private void Advise(int advice)
+    {
+        try { _ = madvise(_start, _length, advice); }                // advice only: a failure changes nothing but memory use
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
+    private static extern int madvise(void* addr, nuint length, int advice);
 }
 
 /// <summary>Several shards read as one list, in order (the train split of a preprocessed corpus).</summary>
