@@ -31,7 +31,7 @@ public class PreprocessCommandTests : IDisposable
         ["preprocess", "--train-src", _src, "--train-tgt", _tgt, "--tokenizer", "char", "--out", outDir, .. extra];
 
     private static string[] Model(string outDir, int steps) =>
-        ["--model", "rnn", "--d-model", "8", "--hidden-size", "16", "--layers", "1", "--batch-tokens", "300",
+        ["--model", "rnn", "--d-model", "8", "--hidden-size", "16", "--layers", "1", "--batch-tokens", "300", "--lr", "1e-2", "--warmup", "5",
          "--max-steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--valid-every", "10", "--out", outDir];
 
     [Fact]
