@@ -65,6 +65,7 @@ public static class Program
         root.Add(TrainCommand.Build(stdout, stderr));
         root.Add(AverageCommand.Build(stdout, stderr));
         root.Add(PretrainCommand.Build(stdout, stderr));
+        root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
         return root;

@@ -27,6 +27,7 @@ internal sealed class SpecFlags
     /// <summary>Every flag, in help order.</summary>
     public static readonly IReadOnlyList<FlagDef> All =
     [
+        new("--data", "Preprocessed corpus folder (encdec preprocess: memory-mapped token shards) instead of --train-src/--train-tgt"),
         new("--train-src", "Training source file (one sentence per line)"),
         new("--train-tgt", "Training target file, line-aligned with the source (--model lm: the monolingual text)"),
         new("--valid-src", "Validation source file"),

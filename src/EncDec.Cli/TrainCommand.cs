@@ -57,12 +57,14 @@ internal static class TrainCommand
         TrainPlan.Resolve(s, 1, 1, s.JointVocab);   // every enum and combination is checked before any work
         var bestMetric = ParseBestMetric(s.BestMetric);
         if (lm && (s.TrainText ?? s.TrainTgt) is null) throw new UserInputException("--model lm needs --train-text (or --train-tgt) (as a flag or in --config)");
-        if (!lm && (s.TrainSrc is null || s.TrainTgt is null)) throw new UserInputException("--train-src and --train-tgt are required (as flags or in --config)");
+        if (!lm && s.Data is null && (s.TrainSrc is null || s.TrainTgt is null))
+            throw new UserInputException("--train-src and --train-tgt (or --data) are required (as flags or in --config)");
+        if (lm && s.Data is not null) throw new UserInputException("--data: a preprocessed corpus is parallel; --model lm reads --train-text");
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
         var pretrained = s.InitEncoder is null ? null : PretrainedEncoder.Load(s.InitEncoder);
-        var (trainPairs, validPairs) = lm ? ReadText(s) : ReadParallel(s);
-        ui.Line($"corpus: {trainPairs.Count} training {(lm ? "texts" : "pairs")}, {validPairs.Count} validation {(lm ? "texts" : "pairs")}");
+        var (trainPairs, validPairs) = s.Data is not null ? ([], ReadValidation(s)) : lm ? ReadText(s) : ReadParallel(s);
+        if (s.Data is null) ui.Line($"corpus: {trainPairs.Count} training {(lm ? "texts" : "pairs")}, {validPairs.Count} validation {(lm ? "texts" : "pairs")}");
 
         bool newFolder = !Directory.Exists(s.Out);
         CliPaths.CreateRunFolder(s.Out, "--out");
@@ -98,7 +100,9 @@ internal static class TrainCommand
             settings["vocab_size"] = s.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings["joint_vocab"] = s.JointVocab ? "true" : "false";
         }
-        if (resumeFrom is not null)
+        using var folder = s.Data is null ? null : TrainData.FromFolder(s, ui, resumeFrom is not null);
+        if (folder is not null) (src, tgt) = (folder.Source, folder.Target);
+        else if (resumeFrom is not null)
         {
             (src, tgt) = ResumedTokenizers(resumeFrom, srcPath, tgtPath);
             RunFolder.CheckCompatible(resumeFrom, "{}", settings);
@@ -141,11 +145,18 @@ internal static class TrainCommand
         // a language model's prefix (its control codes) may be empty
         var filter = new LengthFilter { MinTokens = lm ? 0 : 1, MaxSrcTokens = s.MaxLength, MaxTgtTokens = s.MaxLength };
         var stats = new FilterStats();
-        var trainEx = Examples.Tokenize(trainPairs, src, tgt, filter, stats).Where(e => e.Tgt.Length > 0).ToList();
-        if (trainEx.Count == 0) throw new UserInputException($"{s.TrainSrc ?? s.TrainText ?? s.TrainTgt}: no training pair is within --max-length {s.MaxLength} tokens");
-        if (stats.Dropped > 0) ui.Line($"dropped {stats.Dropped} training pairs outside the length limits");
+        IReadOnlyList<Example> trainEx;
+        if (folder is not null) trainEx = folder.Train;   // memory-mapped shards, filtered by --max-length there
+        else
+        {
+            trainEx = Examples.Tokenize(trainPairs, src, tgt, filter, stats).Where(e => e.Tgt.Length > 0).ToList();
+            if (trainEx.Count == 0) throw new UserInputException($"{s.TrainSrc ?? s.TrainText ?? s.TrainTgt}: no training pair is within --max-length {s.MaxLength} tokens");
+            if (stats.Dropped > 0) ui.Line($"dropped {stats.Dropped} training pairs outside the length limits");
+        }
         var (config, options, batching) = plan;
-        var (validEx, validRefs) = ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, lm, ui);
+        var (validEx, validRefs) = folder is not null && validPairs.Count == 0
+            ? (folder.Valid.ToList(), folder.Valid.Select(e => tgt.Decode(e.Tgt)).ToList())   // a shard holds ids only: detokenised references
+            : ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, lm, ui);
         options = options with { ValidDecodeLimit = int.MaxValue, BestMetric = bestMetric };
         ui.Line($"model {DemoCommand.Describe(config)}");
 
@@ -176,6 +187,14 @@ internal static class TrainCommand
         ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
         if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
         return 0;
+    }
+
+    /// <summary>The validation pairs given next to a preprocessed corpus (--valid-src/--valid-tgt), if any.</summary>
+    private static List<SentencePair> ReadValidation(TrainSpec s)
+    {
+        if (s.TrainSrc is not null || s.TrainTgt is not null) throw new UserInputException("--data: give either --data or --train-src/--train-tgt, not both");
+        if (s.ValidSrc is not null ^ s.ValidTgt is not null) throw new UserInputException("give both --valid-src and --valid-tgt, or neither");
+        return s.ValidSrc is not null && s.ValidTgt is not null ? ParallelCorpus.FromFiles(s.ValidSrc, s.ValidTgt).ToList() : [];
     }
 
     /// <summary>The training and validation pairs of a parallel corpus.</summary>

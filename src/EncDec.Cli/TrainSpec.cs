@@ -101,6 +101,8 @@ public sealed class TrainSpec
     public int AverageLast { get; set; }
     /// <summary>loss | bleu: what picks the best checkpoint and drives early stopping.</summary>
     public string BestMetric { get; set; } = "loss";
+    /// <summary>A folder written by <c>encdec preprocess</c> (<c>--data</c>), instead of --train-src/--train-tgt.</summary>
+    public string? Data { get; set; }
 
     // masked-LM pretraining (encdec pretrain)
     public double MaskProbability { get; set; } = 0.15;

@@ -73,11 +73,14 @@ public sealed record BatcherOptions
 public sealed class Batcher
 {
     private readonly IReadOnlyList<Example> _examples;
+    private readonly IExampleLengths _lengths;
 
-    /// <summary>Batches <paramref name="examples"/> with <paramref name="options"/>.</summary>
+    /// <summary>Batches <paramref name="examples"/> with <paramref name="options"/>. Planning reads only lengths
+    /// (<see cref="IExampleLengths"/> when the list provides them), so a disk-backed list is never materialised.</summary>
     public Batcher(IReadOnlyList<Example> examples, BatcherOptions options)
     {
         _examples = examples;
+        _lengths = ListExampleLengths.For(examples);
         Options = options;
         if (options.BatchSize <= 0 && options.MaxTokens <= 0) throw new UserInputException("the batch token budget must be positive");
     }
@@ -108,40 +111,56 @@ public sealed class Batcher
         if (Options.Shuffle) rng.Shuffle(order);
         var batches = new List<int[]>();
         int chunk = Math.Max(1, Options.ChunkSize);
+        var keys = new LengthKey[Math.Min(chunk, n)];
         for (int c0 = 0; c0 < n; c0 += chunk)
         {
             var seg = order.AsSpan(c0, Math.Min(chunk, n - c0));
-            seg.Sort((x, y) =>
-            {
-                int d = _examples[x].Src.Length.CompareTo(_examples[y].Src.Length);
-                if (d == 0) d = _examples[x].Tgt.Length.CompareTo(_examples[y].Tgt.Length);
-                return d != 0 ? d : x.CompareTo(y);
-            });
-            Pack(seg, batches);
+            var k = keys.AsSpan(0, seg.Length);
+            for (int i = 0; i < seg.Length; i++) k[i] = new LengthKey(_lengths.SrcLength(seg[i]), _lengths.TgtLength(seg[i]), seg[i]);
+            k.Sort(); // by source length, then target length, then index: a total order, so the result is unique
+            Pack(k, batches);
         }
         if (Options.Shuffle) rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
         return batches;
     }
 
-    private void Pack(ReadOnlySpan<int> sorted, List<int[]> batches)
+    /// <summary>An example's lengths and index, ordered by source length, target length, index.</summary>
+    private readonly record struct LengthKey(int Src, int Tgt, int Index) : IComparable<LengthKey>
+    {
+        public int CompareTo(LengthKey o)
+        {
+            int d = Src.CompareTo(o.Src);
+            if (d == 0) d = Tgt.CompareTo(o.Tgt);
+            return d != 0 ? d : Index.CompareTo(o.Index);
+        }
+    }
+
+    private void Pack(ReadOnlySpan<LengthKey> sorted, List<int[]> batches)
     {
         int start = 0, s = 0, t = 0;
         for (int i = 0; i < sorted.Length; i++)
         {
-            var ex = _examples[sorted[i]];
-            int ns = Math.Max(s, ex.Src.Length), nt = Math.Max(t, ex.Tgt.Length + 1);
+            int srcLen = sorted[i].Src, tgtLen = sorted[i].Tgt;
+            int ns = Math.Max(s, srcLen), nt = Math.Max(t, tgtLen + 1);
             int count = i - start + 1;
             bool fits = Options.BatchSize > 0 ? count <= Options.BatchSize : Cost(count, ns, nt) <= Options.MaxTokens;
             if (!fits && count > 1)
             {
-                batches.Add(sorted[start..i].ToArray());
+                batches.Add(Indices(sorted[start..i]));
                 start = i;
-                ns = ex.Src.Length;
-                nt = ex.Tgt.Length + 1;
+                ns = srcLen;
+                nt = tgtLen + 1;
             }
             s = ns; t = nt;
         }
-        if (start < sorted.Length) batches.Add(sorted[start..].ToArray());
+        if (start < sorted.Length) batches.Add(Indices(sorted[start..]));
+    }
+
+    private static int[] Indices(ReadOnlySpan<LengthKey> keys)
+    {
+        var idx = new int[keys.Length];
+        for (int i = 0; i < idx.Length; i++) idx[i] = keys[i].Index;
+        return idx;
     }
 
     /// <summary>The padded batches of <paramref name="epoch"/>.</summary>
