@@ -55,6 +55,7 @@ internal sealed class SpecFlags
         new("--activation", "relu|gelu feed-forward activation"),
         new("--positions", "sinusoidal|learned positional encodings"),
         new("--tie-output", "The output layer reuses the target embedding matrix"),
+        new("--final-norm", "A LayerNorm after the last encoder and decoder layer, as nn.Transformer (default: only with --norm pre)"),
         new("--share-embeddings", "One embedding matrix for source and target (default: when the vocabulary is joint, Transformer)"),
         new("--cell", "lstm|gru|rnn (RNN models)"),
         new("--attention", "bahdanau|luong-dot|luong-general|luong-concat|none (RNN models)"),

@@ -34,7 +34,7 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
             SrcVocabSize = family == ModelFamily.DecoderOnly ? 0 : srcVocab, TgtVocabSize = tgtVocab,
             HiddenSize = s.HiddenSize, Cell = TrainCommand.ParseCell(s.Cell), Attention = TrainCommand.ParseAttention(s.Attention),
             Context = CliEnum.Parse<ContextKind>(s.Context, "--context", "context"), Bidirectional = s.Bidirectional, InputFeeding = s.InputFeeding,
-            ShareEmbeddings = share, TieOutput = s.TieOutput,
+            ShareEmbeddings = share, TieOutput = s.TieOutput, FinalNorm = s.FinalNorm,
             // a language model sees its prefix and its text in one sequence
             MaxPositions = Math.Max(1024, (family == ModelFamily.DecoderOnly ? 2 * s.MaxLength : s.MaxLength) + 2),
         };

@@ -43,6 +43,8 @@ public sealed class TrainSpec
     public string Activation { get; set; } = "relu";
     public string Positions { get; set; } = "sinusoidal";
     public bool TieOutput { get; set; }
+    /// <summary>A LayerNorm after the last encoder and decoder layer (Transformer; nn.Transformer has them); null = only with pre-norm.</summary>
+    public bool? FinalNorm { get; set; }
     /// <summary>One embedding matrix for source and target; null = shared when the vocabulary is joint (Transformer).</summary>
     public bool? ShareEmbeddings { get; set; }
     public string Cell { get; set; } = "lstm";

@@ -156,6 +156,10 @@ public sealed class TrainFlagsTests : IDisposable
         Assert.Equal((2, 1, 16, 4, 24, 0.2f), (c.EncoderLayers, c.DecoderLayers, c.DModel, c.Heads, c.FeedForward, c.Dropout));
         var names = ModelFactory.Build(c).StateDict().Keys.ToList();
         Assert.Contains(names, n => n.StartsWith("src_embed.positions.", StringComparison.Ordinal));     // learned positions have weights
+        Assert.Null(c.FinalNorm);
+        var post = Plan("--norm", "post", "--final-norm", "--d-model", "16", "--heads", "4").Model;
+        Assert.True(post.FinalNorm);
+        Assert.Contains(ModelFactory.Build(post).StateDict().Keys, n => n.StartsWith("encoder.", StringComparison.Ordinal) && n.Contains("norm") && !n.Contains("layers."));
         Assert.Contains(names, n => n.StartsWith("tgt_embed.", StringComparison.Ordinal));              // not shared
         Assert.Contains(names, n => n.StartsWith("encoder.", StringComparison.Ordinal) && n.Contains(".1."));
         Assert.DoesNotContain(names, n => n.StartsWith("decoder.", StringComparison.Ordinal) && n.Contains(".1."));
