@@ -71,7 +71,7 @@ internal static class TrainCommand
         using var stop = new StopSignals(cancel, stdout);
         using var runLock = RunLock.Acquire(s.Out, ui.Line);
         stop.BeforeImmediateExit = runLock.Release;
-        try { return Train(s, ui, stop, runLock, lm, kind, bestMetric, pretrained, trainPairs, validPairs); }
+        try { return Train(s, ui, stop, lm, kind, bestMetric, pretrained, trainPairs, validPairs); }
         catch (UserInputException) when (newFolder)
         {
             // a mistake found before training leaves no run folder behind (only the lock was in it)
@@ -81,7 +81,7 @@ internal static class TrainCommand
         }
     }
 
-    private static int Train(TrainSpec s, Ui ui, StopSignals stop, RunLock runLock, bool lm, TokenizerKind kind, ValidationMetric bestMetric,
+    private static int Train(TrainSpec s, Ui ui, StopSignals stop, bool lm, TokenizerKind kind, ValidationMetric bestMetric,
                              PretrainedEncoder? pretrained, List<SentencePair> trainPairs, List<SentencePair> validPairs)
     {
         if (s.Fresh && RunFolder.MoveAside(s.Out) is { } aside) ui.Line($"--fresh: moved the previous run's checkpoints, model and metrics to {aside}");
@@ -109,12 +109,7 @@ internal static class TrainCommand
             if (givenTokenizers) CheckGivenTokenizers(resumeFrom, s, src, tgt);
         }
         else if (lm && (s.SrcTokenizer ?? s.TgtTokenizer) is { } lmTok) src = tgt = Tokenizer.Load(lmTok);
-        else if (givenTokenizers)
-        {
-            src = Tokenizer.Load(s.SrcTokenizer ?? s.TgtTokenizer!);
-            tgt = Tokenizer.Load(s.TgtTokenizer ?? s.SrcTokenizer!);
-        }
-        else if (pretrained is not null)
+        else if (pretrained is not null && !givenTokenizers)
         {
             src = pretrained.Tokenizer;
             ui.Line($"source tokenizer: the pretrain run's ({src.Vocab.Count} tokens)");
@@ -126,16 +121,7 @@ internal static class TrainCommand
             ui.Line($"training a {kind.ToString().ToLowerInvariant()} tokenizer ({s.VocabSize} tokens, {codes.Count} control codes)");
             src = tgt = Tokenizer.Train(kind, trainPairs.Select(p => p.Target), s.VocabSize, controlTokens: codes);
         }
-        else if (s.JointVocab)
-        {
-            ui.Line($"training a joint {kind.ToString().ToLowerInvariant()} tokenizer ({s.VocabSize} tokens)");
-            src = tgt = Tokenizer.Train(kind, trainPairs.SelectMany(p => new[] { p.Source, p.Target }), s.VocabSize);
-        }
-        else
-        {
-            src = Tokenizer.Train(kind, trainPairs.Select(p => p.Source), s.VocabSize);
-            tgt = Tokenizer.Train(kind, trainPairs.Select(p => p.Target), s.VocabSize);
-        }
+        else (src, tgt) = TrainData.ResolveTokenizers(s.SrcTokenizer, s.TgtTokenizer, kind, s.VocabSize, s.JointVocab, trainPairs, ui);   // as preprocess
         pretrained?.CheckTokenizer(src);
         bool shared = ReferenceEquals(src, tgt) || src.ToJson() == tgt.ToJson();
         var plan = TrainPlan.Resolve(s, src.Vocab.Count, tgt.Vocab.Count, shared);
