@@ -112,7 +112,8 @@ internal static class TrainRun
 
     /// <summary>
     /// Loads the average of the last K checkpoints into <paramref name="model"/> and validates it; keeps it (returns true)
-    /// when it beats the best validation by the run's best metric, or when there is nothing to compare with.
+    /// when it beats the best validation by the run's best metric, or when there is nothing to compare with. False leaves
+    /// the average loaded: the caller replaces it with the best checkpoint.
     /// </summary>
     private static bool AverageIfBetter(Ui ui, Trainer trainer, Module model, TrainJob job, MetricsLog log)
     {
@@ -123,9 +124,7 @@ internal static class TrainRun
             ui.Line($"average_last {job.AverageLast}: only {last.Count} checkpoint in {Path.Combine(job.OutDir, RunFolder.CheckpointsDir)}, nothing to average");
             return false;
         }
-        var weights = CheckpointAverager.Average(last);
-        var lastWeights = model.StateDict().ToDictionary(kv => kv.Key, kv => Tensors.Tensor.FromArray(kv.Value.ToArray(), kv.Value.Shape));
-        model.LoadStateDict(weights);
+        model.LoadStateDict(CheckpointAverager.Average(last));
         string what = $"the average of the last {last.Count} checkpoints";
         if (job.Valid is not { Count: > 0 })
         {
@@ -139,8 +138,7 @@ internal static class TrainRun
         bool better = best is null || info.Score(metric) < best.Value;
         ui.Line($"{what}: valid {MetricName(metric)} {Show(info.Score(metric), metric)}, best checkpoint {(best is { } b ? Show(b, metric) : "-")}; "
                 + $"model.safetensors holds {(better ? "the averaged weights" : "the best checkpoint")}");
-        if (!better) model.LoadStateDict(lastWeights);
-        return better;
+        return better;   // when false the caller loads best.safetensors over the average (a run with a best score has that file)
     }
 
     private static string MetricName(ValidationMetric m) => m switch { ValidationMetric.Bleu => "bleu", ValidationMetric.ExactMatch => "exact match", _ => "loss" };
