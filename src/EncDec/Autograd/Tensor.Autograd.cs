@@ -6,6 +6,8 @@ public sealed partial class Tensor
 {
     private bool _requiresGrad;
     private Tensor? _pendingGrad;
+    /// <summary>The gradient buffer backward made for this leaf (not one a caller assigned to <see cref="Grad"/>).</summary>
+    private Tensor? _engineGrad;
 
     /// <summary>The operation that produced this tensor, or null for a leaf.</summary>
     public Node? GradFn { get; private set; }
@@ -32,10 +34,19 @@ public sealed partial class Tensor
     /// <summary>A tensor sharing this one's storage with no history.</summary>
     public Tensor Detach() => new(Storage, _shape, _strides, Offset);
 
-    /// <summary>Drops the accumulated gradient.</summary>
+    /// <summary>
+    /// Drops the accumulated gradient. A buffer backward made goes back to the pool for the next backward to reuse
+    /// (a training loop would otherwise leave a parameter-sized array to the GC every step); a tensor assigned to
+    /// <see cref="Grad"/> by the caller is left alone. Read or copy a gradient before zeroing it.
+    /// </summary>
     public void ZeroGrad(bool setToNull = true)
     {
-        if (setToNull) Grad = null;
+        if (setToNull)
+        {
+            if (Grad is { } g && ReferenceEquals(g, _engineGrad)) g.Storage.Release();
+            Grad = null;
+            _engineGrad = null;
+        }
         else Grad?.Span.Clear();
     }
 
@@ -68,7 +79,7 @@ public sealed partial class Tensor
         {
             if (Grad is null)
             {
-                using (TensorScope.Suspend()) Grad = ZerosPersistent(_shape);
+                using (TensorScope.Suspend()) Grad = _engineGrad = ZerosPersistent(_shape);
             }
             return Grad;
         }

@@ -95,6 +95,29 @@ public class EarlyReleaseTests
     }
 
     [Fact]
+    public void ZeroGradReturnsTheBufferBackwardMadeButNotOneTheCallerAssigned()
+    {
+        var (w1, w2, x) = Parameters();
+        var (loss, _) = Forward(w1, w2, x);
+        loss.Backward();
+        var made = w1.Grad!;
+        var expected = made.ToArray();
+        w1.ZeroGrad();
+        Assert.Null(w1.Grad);
+        Assert.True(made.Storage.IsReleased);
+
+        var mine = Tensor.FromArray(new float[24 * 16], 24, 16);
+        w2.Grad = mine;
+        w2.ZeroGrad();
+        Assert.False(mine.Storage.IsReleased);
+
+        // the next backward makes a fresh buffer with the same gradient
+        var (again, _) = Forward(w1, w2, x);
+        again.Backward();
+        Assert.Equal(expected, w1.Grad!.ToArray());
+    }
+
+    [Fact]
     public void PoolCapacityFollowsTheHighWaterMarkOfScopedBuffers()
     {
         long before = TensorPool.PeakLiveBytes;
