@@ -112,7 +112,15 @@ public sealed partial class Tensor
     /// Back-propagates from this tensor: gradients accumulate into the <see cref="Grad"/> of every leaf that
     /// requires grad. A non-scalar output needs an explicit <paramref name="gradient"/>.
     /// </summary>
-    public void Backward(Tensor? gradient = null)
+    public void Backward(Tensor? gradient = null) => Backward(gradient, null);
+
+    /// <summary>
+    /// Back-propagates as <see cref="Backward(Tensor?)"/> and calls <paramref name="leafGradientReady"/> for each leaf
+    /// that requires grad as soon as this backward pass has added its last contribution to the leaf's
+    /// <see cref="Grad"/> (while the rest of the pass still runs), so a caller can start using that gradient early, e.g.
+    /// all-reducing it across data-parallel processes. A leaf that no path reaches is not reported.
+    /// </summary>
+    public void Backward(Tensor? gradient, Action<Tensor>? leafGradientReady)
     {
         if (!_requiresGrad) throw new InvalidOperationException("Backward() on a tensor that does not require grad");
         if (gradient is null)
@@ -123,9 +131,10 @@ public sealed partial class Tensor
         else if (!ShapeUtil.SameShape(gradient.Shape, _shape))
             throw new ArgumentException($"gradient shape {ShapeUtil.Format(gradient.Shape)} does not match {ShapeUtil.Format(_shape)}");
 
-        if (IsLeaf) { AccumulateGrad(gradient); return; }
+        if (IsLeaf) { AccumulateGrad(gradient); leafGradientReady?.Invoke(this); return; }
 
         var order = TopologicalOrder(this);
+        var readyAfter = leafGradientReady is null ? null : LeavesDoneAfter(order);
         _pendingGrad = gradient.ContiguousRaw();
         var rootGrad = _pendingGrad;
         bool freeOutputs = TensorScope.FreesActivations;
@@ -136,7 +145,7 @@ public sealed partial class Tensor
                 var t = order[i];
                 var g = t._pendingGrad;
                 t._pendingGrad = null;
-                if (g is null) continue; // no path carried a gradient here
+                if (g is null) { Report(i); continue; } // no path carried a gradient here
                 int mark = TensorScope.Mark();
                 t.GradFn!.Backward(g);
                 // Memory: inside a TensorScope, what this node's backward allocated and did not hand on as an input's
@@ -147,8 +156,33 @@ public sealed partial class Tensor
                 TensorScope.ReleaseSince(mark);
                 if (!ReferenceEquals(g, rootGrad)) { g.Storage.Pinned = false; g.Storage.ReleaseIfTracked(); }
                 if (freeOutputs && !ReferenceEquals(t, this) && t.OwnsStorage) t.Storage.ReleaseIfTracked();
+                Report(i);
             }
         }
+
+        void Report(int i)
+        {
+            if (readyAfter is not null && readyAfter.TryGetValue(i, out var done))
+                foreach (var leaf in done) leafGradientReady!(leaf);
+        }
+    }
+
+    /// <summary>
+    /// For a pass over <paramref name="order"/> (run from the end), the leaves whose gradient is complete once node i has
+    /// run: a leaf's last contribution comes from the consumer with the smallest index.
+    /// </summary>
+    private static Dictionary<int, List<Tensor>> LeavesDoneAfter(List<Tensor> order)
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var byIndex = new Dictionary<int, List<Tensor>>();
+        for (int i = 0; i < order.Count; i++)
+            foreach (var input in order[i].GradFn!.Inputs)
+                if (input.IsLeaf && input._requiresGrad && seen.Add(input))
+                {
+                    if (!byIndex.TryGetValue(i, out var list)) byIndex[i] = list = new List<Tensor>();
+                    list.Add(input);
+                }
+        return byIndex;
     }
 
     /// <summary>Non-leaf tensors reachable from <paramref name="root"/>, inputs before outputs.</summary>

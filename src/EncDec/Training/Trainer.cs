@@ -39,6 +39,7 @@ public sealed class Trainer
     private int _badValidations;
     private int _skipped;
     private StopReason? _stopReason;
+    private GradientBuckets? _buckets;
 
     /// <summary>Folder for checkpoints and logs (null = keep nothing on disk).</summary>
     public string? RunDirectory { get; init; }
@@ -60,6 +61,21 @@ public sealed class Trainer
     public IReadOnlyDictionary<string, string> ExtraMetadata { get; init; } = new Dictionary<string, string>();
     /// <summary>Persists checkpoints (the IO layer's safetensors store); required when <see cref="RunDirectory"/> is set.</summary>
     public ICheckpointStore? CheckpointStore { get; init; }
+    /// <summary>
+    /// Data-parallel group (null = this process alone). Every rank builds the same model from the same seed and reads
+    /// its own share of each step's batches: with <c>GradAccumulation</c> = a and N ranks, a step takes a·N consecutive
+    /// batches of the epoch's plan and rank r takes every N-th of them starting at r, so N ranks equal one process
+    /// with <c>GradAccumulation</c> = a·N. Gradients are averaged in buckets while backward runs; the step's losses,
+    /// token counts, skip and stop decisions are agreed by all ranks. Set <see cref="RunDirectory"/> on rank 0 only.
+    /// </summary>
+    public IDataParallel? DataParallel { get; init; }
+    /// <summary>Bucket size for <see cref="DataParallel"/> gradient averaging.</summary>
+    public int GradientBucketBytes { get; init; } = GradientBuckets.DefaultBucketBytes;
+    /// <summary>Seconds the last step spent waiting for gradient reductions after backward (0 without a group).</summary>
+    public double LastReductionWaitSeconds => _buckets?.LastWaitSeconds ?? 0;
+    /// <summary>Gradient buckets of the last step started while backward was still running (of <see cref="GradientBucketCount"/>).</summary>
+    public int LastBucketsOverlapped => _buckets?.StartedDuringBackward ?? 0;
+    public int GradientBucketCount => _buckets?.Count ?? 0;
 
     public event Action<StepInfo>? StepCompleted;
     public event Action<ValidationInfo>? Validated;
@@ -101,30 +117,59 @@ public sealed class Trainer
         var plan = _batcher.Plan(_epoch);
         _module.Train();
         long tokensSinceLog = 0; var logClock = Stopwatch.StartNew();
+        StopReason? groupStop = null;   // a stop all ranks agreed on during the last step
+        var group = DataParallel is { WorldSize: > 1 } g0 ? g0 : null;
+        if (group is not null) _buckets ??= new GradientBuckets(group, _module.Parameters(), GradientBucketBytes);
         while (_step < _o.MaxSteps)
         {
-            if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-            if (_o.MaxMinutes is { } mm && clock.Elapsed.TotalMinutes >= mm) { reason = StopReason.MaxMinutes; break; }
+            if (group is null)
+            {
+                if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+                if (_o.MaxMinutes is { } mm && clock.Elapsed.TotalMinutes >= mm) { reason = StopReason.MaxMinutes; break; }
+            }
 
             double lossSum = 0; int tokens = 0, replaced = 0, eligible = 0; bool bad = false;
             double gold = _o.ScheduledSampling.GoldProbability(_step);
             // the step reads each loss before its backward, so backward may free activations as it goes
             using (var scope = TensorScope.Begin(freeActivations: true))
             {
+                var mine = group is null ? null : TakeStepBatches(ref plan, group);
+                _buckets?.BeginStep();
                 for (int micro = 0; micro < _o.GradAccumulation; micro++)
                 {
-                    if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
-                    var batch = Batch.Create(_train, plan[_batchInEpoch]);
-                    _batchInEpoch++;
+                    Batch batch;
+                    if (mine is not null) batch = Batch.Create(_train, mine[micro]);
+                    else
+                    {
+                        if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
+                        batch = Batch.Create(_train, plan[_batchInEpoch]);
+                        _batchInEpoch++;
+                    }
                     var (loss, n, rep, elig) = BatchLoss(batch, gold);
                     float lv = loss.Item();
                     if (!float.IsFinite(lv))
                     {
-                        Warning?.Invoke($"step {_step + 1}: non-finite loss ({lv}) on batch {_batchInEpoch - 1} of epoch {_epoch}; step skipped");
+                        Warning?.Invoke($"step {_step + 1}: non-finite loss ({lv}) on batch {_batchInEpoch - 1} of epoch {_epoch}"
+                                        + (group is null ? "" : $" (rank {group.Rank})") + "; step skipped");
                         bad = true; break;
                     }
-                    loss.MulScalar(1f / _o.GradAccumulation).Backward();
+                    var scaled = loss.MulScalar(1f / _o.GradAccumulation);
+                    if (_buckets is not null && micro == _o.GradAccumulation - 1) scaled.Backward(null, _buckets.OnGradientReady);
+                    else scaled.Backward();
                     lossSum += lv * n; tokens += n; replaced += rep; eligible += elig;
+                }
+                if (group is not null)
+                {
+                    // every rank reduces the same buckets and then agrees on the step's numbers and on stopping
+                    _buckets!.Finish();
+                    var agreed = new double[] { lossSum, tokens, replaced, eligible, bad ? 1 : 0,
+                        cancel.IsCancellationRequested ? 1 : 0,
+                        _o.MaxMinutes is { } mm2 && clock.Elapsed.TotalMinutes >= mm2 ? 1 : 0 };
+                    group.Sum(agreed);
+                    lossSum = agreed[0]; tokens = (int)agreed[1]; replaced = (int)agreed[2]; eligible = (int)agreed[3];
+                    bad = agreed[4] > 0;
+                    if (agreed[5] > 0) groupStop = StopReason.Cancelled;
+                    else if (agreed[6] > 0) groupStop = StopReason.MaxMinutes;
                 }
                 double norm = double.NaN;
                 if (!bad)
@@ -155,6 +200,7 @@ public sealed class Trainer
                 if (_o.LogEvery > 0 && _step % _o.LogEvery == 0) { tokensSinceLog = 0; logClock.Restart(); }
             }
 
+            if (groupStop is { } agreedStop) { reason = agreedStop; break; }
             bool final = _step >= _o.MaxSteps;
             // A stop request skips the validation due at this step: stopping must be quick (the checkpoint is written below).
             if (_validBatcher is not null && !cancel.IsCancellationRequested && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
@@ -173,6 +219,24 @@ public sealed class Trainer
         _stopReason = reason;
         if (RunDirectory is not null) lastCkpt = SaveRotating();
         return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
+    }
+
+    /// <summary>
+    /// This rank's batches of the next step: of the a·N consecutive plan entries the step covers (continuing into the
+    /// next epoch's plan as one process would), every N-th starting at the rank. The position advances past all of
+    /// them on every rank, so the ranks stay in step even when one skips the rest of a step.
+    /// </summary>
+    private List<int[]> TakeStepBatches(ref List<int[]> plan, IDataParallel group)
+    {
+        var mine = new List<int[]>(_o.GradAccumulation);
+        int total = _o.GradAccumulation * group.WorldSize;
+        for (int j = 0; j < total; j++)
+        {
+            if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
+            if (j % group.WorldSize == group.Rank) mine.Add(plan[_batchInEpoch]);
+            _batchInEpoch++;
+        }
+        return mine;
     }
 
     /// <summary>Validates, saves best.safetensors when the result is the best so far, and raises <see cref="Validated"/>.</summary>
