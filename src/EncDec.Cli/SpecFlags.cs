@@ -37,6 +37,9 @@ internal sealed class SpecFlags
         new("--control", "Control codes of a language model: none | tsv (first column: space-separated codes) | prefix (leading <...> tokens of a line)"),
         new("--out", "Run folder (checkpoints, logs, final model); an existing train run is resumed"),
         new("--fresh", "Ignore checkpoints in the run folder and start over"),
+        new("--distributed", "Data-parallel training over MPI: start with `mpirun -np N encdec train … --distributed`; rank r trains on every N-th "
+            + "batch of each step (N ranks = one process with N× --grad-accumulation), gradients are averaged while backward runs, rank 0 "
+            + "alone writes the run folder. ENCDEC_THREADS sets the threads per rank, ENCDEC_COLLECTIVE_TIMEOUT the seconds a collective may take"),
         new("--tokenizer", "bpe|word|char (trained when no tokenizer files are given)"),
         new("--vocab-size", "Tokenizer vocabulary size"),
         new("--joint-vocab", "One tokenizer for source and target (default true)"),

@@ -50,6 +50,15 @@ internal static class TrainCommand
 
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
+        if (!s.Distributed) return Run(s, stdout, cancel, null);
+        using var dist = DistributedRun.Start();
+        int code = Run(s, dist.IsLeader ? stdout : TextWriter.Null, cancel, dist);
+        dist.Complete();
+        return code;
+    }
+
+    private static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel, DistributedRun? dist)
+    {
         var ui = new Ui(stdout);
         var family = TrainPlan.ParseFamily(s.Model);
         bool lm = family == ModelFamily.DecoderOnly;
@@ -66,12 +75,13 @@ internal static class TrainCommand
         var (trainPairs, validPairs) = s.Data is not null ? ([], ReadValidation(s)) : lm ? ReadText(s) : ReadParallel(s);
         if (s.Data is null) ui.Line($"corpus: {trainPairs.Count} training {(lm ? "texts" : "pairs")}, {validPairs.Count} validation {(lm ? "texts" : "pairs")}");
 
+        using var stop = new StopSignals(cancel, stdout);
+        if (dist is { IsLeader: false }) return Train(s, ui, stop, lm, kind, bestMetric, pretrained, trainPairs, validPairs, dist);   // reads the folder rank 0 prepares
         bool newFolder = !Directory.Exists(s.Out);
         CliPaths.CreateRunFolder(s.Out, "--out");
-        using var stop = new StopSignals(cancel, stdout);
         using var runLock = RunLock.Acquire(s.Out, ui.Line);
         stop.BeforeImmediateExit = runLock.Release;
-        try { return Train(s, ui, stop, lm, kind, bestMetric, pretrained, trainPairs, validPairs); }
+        try { return Train(s, ui, stop, lm, kind, bestMetric, pretrained, trainPairs, validPairs, dist); }
         catch (UserInputException) when (newFolder)
         {
             // a mistake found before training leaves no run folder behind (only the lock was in it)
@@ -82,9 +92,11 @@ internal static class TrainCommand
     }
 
     private static int Train(TrainSpec s, Ui ui, StopSignals stop, bool lm, TokenizerKind kind, ValidationMetric bestMetric,
-                             PretrainedEncoder? pretrained, List<SentencePair> trainPairs, List<SentencePair> validPairs)
+                             PretrainedEncoder? pretrained, List<SentencePair> trainPairs, List<SentencePair> validPairs, DistributedRun? dist)
     {
-        if (s.Fresh && RunFolder.MoveAside(s.Out) is { } aside) ui.Line($"--fresh: moved the previous run's checkpoints, model and metrics to {aside}");
+        bool leader = dist is null || dist.IsLeader;
+        if (leader && s.Fresh && RunFolder.MoveAside(s.Out) is { } aside) ui.Line($"--fresh: moved the previous run's checkpoints, model and metrics to {aside}");
+        dist?.Group.Barrier();   // every rank now sees the folder as rank 0 left it: all resume from the same checkpoint
         var resumeFrom = s.Fresh ? null : RunFolder.FindResumable(s.Out, w => ui.Line("warning: " + w));
 
         ITokenizer src, tgt;
@@ -126,7 +138,7 @@ internal static class TrainCommand
         bool shared = ReferenceEquals(src, tgt) || src.ToJson() == tgt.ToJson();
         var plan = TrainPlan.Resolve(s, src.Vocab.Count, tgt.Vocab.Count, shared);
         pretrained?.CheckConfig(plan.Model);
-        src.Save(srcPath); tgt.Save(tgtPath);
+        if (leader) { src.Save(srcPath); tgt.Save(tgtPath); }
 
         // a language model's prefix (its control codes) may be empty
         var filter = new LengthFilter { MinTokens = lm ? 0 : 1, MaxSrcTokens = s.MaxLength, MaxTgtTokens = s.MaxLength };
@@ -163,6 +175,7 @@ internal static class TrainCommand
         {
             ResumeFrom = resumeFrom, Settings = settings, AverageLast = s.AverageLast,
             Initialize = pretrained is null ? null : pretrained.LoadInto,
+            DataParallel = dist?.Group, WritesFiles = leader,
         };
         var run = TrainRun.Run(ui, job, stop.Token);
         if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)

@@ -30,6 +30,10 @@ internal sealed record TrainJob(string OutDir, ModelConfig Config, TrainerOption
     public int AverageLast { get; init; }
     /// <summary>Called after each step, once its metrics line (if any) is written (for observers and tests).</summary>
     public Action<StepInfo>? OnStep { get; init; }
+    /// <summary>Data-parallel group of a <c>--distributed</c> run (null = this process alone).</summary>
+    public Training.IDataParallel? DataParallel { get; init; }
+    /// <summary>False on the ranks other than 0 of a distributed run: they train but write nothing.</summary>
+    public bool WritesFiles { get; init; } = true;
 }
 
 /// <summary>
@@ -43,7 +47,8 @@ internal static class TrainRun
     {
         string outDir = job.OutDir;
         var options = job.Options;
-        Directory.CreateDirectory(outDir);
+        bool writes = job.WritesFiles;
+        if (writes) Directory.CreateDirectory(outDir);
         var model = ModelFactory.Build(job.Config);
         job.Initialize?.Invoke(model);   // e.g. a pretrained encoder (a resumed run then loads its own weights over it)
         var validPoints = new List<(long, double)>();
@@ -51,10 +56,11 @@ internal static class TrainRun
         var valid = job.Valid is { Count: > 0 } v0 ? v0 : null;
         string validHyp = Path.Combine(outDir, RunFolder.ValidHypFile);
         var tgt = job.Target;
-        using var log = new MetricsLog(Path.Combine(outDir, RunFolder.MetricsFile));
+        using var log = writes ? new MetricsLog(Path.Combine(outDir, RunFolder.MetricsFile)) : null;
         var trainer = new Trainer(model, options, job.Train, valid, job.Batching)
         {
-            RunDirectory = outDir,
+            RunDirectory = writes ? outDir : null,
+            DataParallel = job.DataParallel,
             CheckpointStore = SafeTensorsCheckpointStore.Instance,
             ConfigJson = job.Config.ToJson(),
             Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
@@ -66,35 +72,36 @@ internal static class TrainRun
             ValidationReferences = valid is null ? null : job.ValidReferences,
             ValidationScorer = (h, r) =>
             {
-                AtomicFile.WriteAllText(validHyp, string.Concat(h.Select(line => line + "\n")));
+                if (writes) AtomicFile.WriteAllText(validHyp, string.Concat(h.Select(line => line + "\n")));
                 return Score(h, r);
             },
         };
         bool firstStep = true;
         trainer.StepCompleted += s =>
         {
-            if (firstStep || s.Step % Math.Max(options.LogEvery, 1) == 0 || s.Skipped || s.Step == options.MaxSteps) log.Step(s);
+            if (firstStep || s.Step % Math.Max(options.LogEvery, 1) == 0 || s.Skipped || s.Step == options.MaxSteps) log?.Step(s);
             firstStep = false;
             job.OnStep?.Invoke(s);
         };
-        trainer.Validated += v => { validPoints.Add((v.Step, v.Loss)); log.Validation(v); };
-        trainer.Warning += w => { ui.Line("warning: " + w); log.Warning(w); };
+        trainer.Validated += v => { validPoints.Add((v.Step, v.Loss)); log?.Validation(v); };
+        trainer.Warning += w => { ui.Line("warning: " + w); log?.Warning(w); };
 
         if (job.ResumeFrom is { } from)
         {
             trainer.Resume(from.Snapshot);
             ui.Line($"resuming from {from.Path} (step {trainer.Step})");
         }
-        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), job.Config.ToJson());
+        if (writes) AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), job.Config.ToJson());
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ui.TrainWithProgress(trainer, options.MaxSteps, options.LogEvery, () => trainer.Train(cancel));
         double seconds = clock.Elapsed.TotalSeconds;
+        var modelPath = Path.Combine(outDir, RunFolder.ModelFile);
+        if (!writes) { model.Eval(); return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount); }
 
         // The final model: the best validated weights of the run when there are any (or their average, when asked
         // for and better), else the last.
-        var modelPath = Path.Combine(outDir, RunFolder.ModelFile);
         var bestPath = Path.Combine(outDir, RunFolder.BestFile);
-        bool averaged = job.AverageLast > 0 && result.Reason != StopReason.Cancelled && AverageIfBetter(ui, trainer, model, job, log);
+        bool averaged = job.AverageLast > 0 && result.Reason != StopReason.Cancelled && AverageIfBetter(ui, trainer, model, job, log!);
         if (!averaged && valid is not null && File.Exists(bestPath))
             model.LoadStateDict(SafeTensorsCheckpointStore.Instance.Load(bestPath).Model);
         ModelStore.Save(modelPath, model, job.Config, job.Source, tgt, result.Steps);

@@ -19,6 +19,7 @@ public sealed class TrainSpec
     public string Control { get; set; } = "none";
     public string Out { get; set; } = Path.Combine("runs", "train");
     public bool Fresh { get; set; }
+    public bool Distributed { get; set; }
 
     // tokenizers
     public string Tokenizer { get; set; } = "bpe";
