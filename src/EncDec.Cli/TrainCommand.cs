@@ -52,7 +52,10 @@ internal static class TrainCommand
     {
         if (!s.Distributed) return Run(s, stdout, cancel, null);
         using var dist = DistributedRun.Start();
-        int code = Run(s, dist.IsLeader ? stdout : TextWriter.Null, cancel, dist);
+        int code;
+        // a collective that timed out is the job's failure, not this process's bug: one line, and mpirun ends the rest
+        try { code = Run(s, dist.IsLeader ? stdout : TextWriter.Null, cancel, dist); }
+        catch (Distributed.CollectiveTimeoutException e) { throw new UserInputException(e.Message); }
         dist.Complete();
         return code;
     }

@@ -72,6 +72,18 @@ public class DataParallelTests
     }
 
     [Fact]
+    public void A_rank_that_never_joins_makes_the_others_fail_with_a_clear_error_not_hang()
+    {
+        var (train, config) = Task();
+        var group = new InProcessGroup(2, timeout: TimeSpan.FromSeconds(1));
+        var (trainer, _) = MakeTrainer(config, train, 1, group.Members[0], steps: 5);   // rank 1 never starts
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<CollectiveTimeoutException>(() => trainer.Train());
+        Assert.Contains("did not complete within 1 s", e.Message);
+        Assert.True(clock.Elapsed.TotalSeconds < 30);
+    }
+
+    [Fact]
     public void Backward_reports_each_leaf_once_after_its_last_contribution()
     {
         var rng = new Rng(5);
