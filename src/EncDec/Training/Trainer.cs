@@ -69,6 +69,11 @@ public sealed class Trainer
     /// token counts, skip and stop decisions are agreed by all ranks. Set <see cref="RunDirectory"/> on rank 0 only.
     /// </summary>
     public IDataParallel? DataParallel { get; init; }
+    /// <summary>A loss to train with instead of teacher-forced cross-entropy (e.g. <see cref="ScstObjective"/>); scheduled
+    /// sampling and label smoothing do not apply to it.</summary>
+    public IBatchObjective? Objective { get; init; }
+    /// <summary>The mean reward <see cref="Objective"/> reported for the last batch (null without one).</summary>
+    public double? LastMeanReward { get; private set; }
     /// <summary>Bucket size for <see cref="DataParallel"/> gradient averaging.</summary>
     public int GradientBucketBytes { get; init; } = GradientBuckets.DefaultBucketBytes;
     /// <summary>Seconds the last step spent waiting for gradient reductions after backward (0 without a group).</summary>
@@ -255,6 +260,12 @@ public sealed class Trainer
     /// <summary>Loss of one batch (mean over target tokens) with scheduled sampling applied.</summary>
     private (Tensor Loss, int Tokens, int Replaced, int Eligible) BatchLoss(Batch batch, double goldProbability)
     {
+        if (Objective is not null)
+        {
+            var r = Objective.Loss(batch, _step + 1);
+            LastMeanReward = r.MeanReward;
+            return (r.Loss, r.Tokens, 0, 0);
+        }
         var src = new IndexTensor(batch.Src, batch.B, batch.S);
         int[] tgtIn = batch.TgtIn;
         int replaced = 0, eligible = 0;

@@ -1,0 +1,114 @@
+using EncDec.Autograd;
+using EncDec.Data;
+using EncDec.Generation;
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>Settings of a sequence-level objective (immutable).</summary>
+public sealed record SequenceObjectiveOptions
+{
+    /// <summary>Candidates per source: samples (SCST, MRT with sampling) or beam n-best (MRT with beam).</summary>
+    public int Samples { get; init; } = 4;
+    /// <summary>Weight w of teacher-forced cross-entropy on the gold targets: loss = (1 − w)·objective + w·MLE.</summary>
+    public double MleWeight { get; init; }
+    /// <summary>SCST: weight β of the mean token entropy subtracted from the loss (exploration bonus; 0 = none).</summary>
+    public double EntropyWeight { get; init; }
+    /// <summary>MRT: sharpness α of Q(y|x) ∝ p(y|x)^α (Shen et al. use 5e-3 with 100 samples; larger for few candidates).</summary>
+    public double Alpha { get; init; } = 0.5;
+    /// <summary>MRT: candidates from beam search (n-best) instead of sampling.</summary>
+    public bool BeamCandidates { get; init; }
+    /// <summary>Longest candidate decoded.</summary>
+    public int MaxLength { get; init; } = 128;
+    /// <summary>Sampling temperature of the candidates.</summary>
+    public float Temperature { get; init; } = 1f;
+    /// <summary>Seed of the candidate sampling; with the step it fixes every draw, so a resumed run draws the same.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (Samples < 1) throw new UserInputException($"--samples: must be at least 1 (got {Samples})");
+        if (MleWeight is < 0 or > 1 || double.IsNaN(MleWeight)) throw new UserInputException($"--mle-weight: must be in [0, 1] (got {MleWeight})");
+        if (EntropyWeight < 0 || double.IsNaN(EntropyWeight)) throw new UserInputException($"--entropy-weight: must be ≥ 0 (got {EntropyWeight})");
+        if (!(Alpha > 0) || double.IsInfinity(Alpha)) throw new UserInputException($"--mrt-alpha: must be > 0 (got {Alpha})");
+        if (MaxLength < 1) throw new UserInputException($"--max-len: must be at least 1 (got {MaxLength})");
+        if (!(Temperature > 0) || float.IsInfinity(Temperature)) throw new UserInputException($"--temperature: must be > 0 (got {Temperature})");
+    }
+}
+
+/// <summary>
+/// Self-critical sequence training (Rennie et al. 2017): for each source, K outputs are sampled from the model and the
+/// greedy output is decoded as the baseline; each sample's advantage is its reward minus the greedy output's, and the
+/// loss is −Σ advantage · log p(sample) over the sampled tokens (REINFORCE), optionally minus an entropy bonus and mixed
+/// with the gold cross-entropy. Candidates are decoded in eval mode (no dropout), the loss in the model's training mode.
+/// </summary>
+public sealed class ScstObjective : IBatchObjective
+{
+    private readonly Module _module;
+    private readonly ITeacherForcedModel _model;
+    private readonly SequenceReward _reward;
+    private readonly SequenceObjectiveOptions _o;
+
+    public ScstObjective(Module model, SequenceReward reward, SequenceObjectiveOptions options)
+    {
+        _module = model;
+        _model = model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel");
+        _reward = reward;
+        options.Validate();
+        _o = options;
+    }
+
+    public BatchObjectiveResult Loss(Batch batch, long step)
+    {
+        var sources = SequenceLogProbs.Sources(batch);
+        var refs = SequenceLogProbs.References(batch);
+        var (greedy, samples) = Decode(sources, step);
+
+        var pairSources = new List<int[]>(); var pairOutputs = new List<int[]>(); var advantage = new List<float>();
+        double greedyReward = 0;
+        for (int b = 0; b < batch.B; b++)
+        {
+            double baseline = _reward(greedy[b], refs[b]);
+            greedyReward += baseline;
+            foreach (var y in samples[b])
+            {
+                pairSources.Add(sources[b]); pairOutputs.Add(y);
+                advantage.Add((float)(_reward(y, refs[b]) - baseline));
+            }
+        }
+        var (logp, tokens, entropy) = SequenceLogProbs.Compute(_model, pairSources, pairOutputs, entropy: _o.EntropyWeight > 0);   // (N)
+        var adv = Tensor.FromArray(advantage.ToArray(), advantage.Count);                                                          // (N)
+        var loss = logp.Mul(adv).Sum().MulScalar(-1f / Math.Max(tokens, 1));
+        if (entropy is not null) loss = loss.Sub(entropy.MulScalar((float)_o.EntropyWeight));
+        loss = MixMle(loss, batch);
+        return new BatchObjectiveResult(loss, tokens, greedyReward / batch.B);
+    }
+
+    internal Tensor MixMle(Tensor loss, Batch batch)
+    {
+        if (_o.MleWeight <= 0) return loss;
+        var mle = SequenceLogProbs.GoldCrossEntropy(_model, batch, 0f);
+        return loss.MulScalar((float)(1 - _o.MleWeight)).Add(mle.MulScalar((float)_o.MleWeight));
+    }
+
+    /// <summary>The greedy output and K samples per source, decoded without dropout.</summary>
+    private (List<int[]> Greedy, List<List<int[]>> Samples) Decode(List<int[]> sources, long step)
+    {
+        bool training = _module.Training;
+        _module.Eval();
+        try
+        {
+            var greedy = SequenceGenerator.Generate(_model, sources, new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = _o.MaxLength })
+                .Select(r => r.Hypotheses[0].Tokens).ToList();
+            var sampled = SequenceGenerator.Generate(_model, sources, new GenerationOptions
+            {
+                Strategy = DecodingStrategy.Sample, NBest = _o.Samples, MaxLength = _o.MaxLength, Temperature = _o.Temperature,
+                Seed = _o.Seed * 0x9E3779B97F4A7C15UL + (ulong)step,
+            }).Select(r => r.Hypotheses.Select(h => h.Tokens).ToList()).ToList();
+            return (greedy, sampled);
+        }
+        finally { if (training) _module.Train(); }
+    }
+}

@@ -1,0 +1,107 @@
+using EncDec.Autograd;
+using EncDec.Data;
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Tests.Models;
+using EncDec.Text;
+using EncDec.Training;
+using Xunit;
+
+namespace EncDec.Tests.Training;
+
+public class SequenceObjectiveTests
+{
+    /// <summary>Fraction of the reference's positions the hypothesis gets right, with a penalty for extra tokens.</summary>
+    private static double TokenAccuracy(int[] hyp, int[] reference)
+    {
+        int right = 0;
+        for (int i = 0; i < Math.Min(hyp.Length, reference.Length); i++) if (hyp[i] == reference[i]) right++;
+        return (double)right / Math.Max(hyp.Length, reference.Length);
+    }
+
+    [Fact]
+    public void Mrt_gradient_equals_finite_differences_of_the_expected_risk_over_an_enumerated_candidate_set()
+    {
+        int a = Vocabulary.SpecialCount, b = a + 1, vocab = a + 2;
+        var config = ModelTestKit.Transformer(vocab, vocab, d: 8, heads: 2, ffn: 16, seed: 4);
+        var model = ModelFactory.Build(config);
+        model.Eval();   // no dropout: the risk is a deterministic function of the weights
+        var sources = new List<int[]> { new[] { a, b }, new[] { b, b, a } };
+        var refs = new List<int[]> { new[] { b, a }, new[] { a } };
+        // every output of length 0 … 2 over {a, b}: the candidate set is enumerable
+        var all = new List<int[]> { Array.Empty<int>() };
+        foreach (int x in new[] { a, b }) { all.Add(new[] { x }); foreach (int y in new[] { a, b }) all.Add(new[] { x, y }); }
+        var candidates = new List<IReadOnlyList<int[]>> { all, all.Take(5).ToList() };   // the second source with fewer: padding slots
+        var mrt = new MrtObjective(model, TokenAccuracy, new SequenceObjectiveOptions { Alpha = 1.0 });
+
+        var risk = mrt.ExpectedRisk(sources, refs, candidates, out _, out _);
+        risk.Backward();
+        double Risk()
+        {
+            using var noGrad = GradMode.NoGrad();
+            return mrt.ExpectedRisk(sources, refs, candidates, out _, out _).Item();
+        }
+        int checkedEntries = 0;
+        foreach (var (name, p) in model.NamedParameters().Where((_, i) => i % 3 == 0))
+        {
+            var data = p.Storage.Array;
+            var grad = p.Grad!.ToArray();
+            for (int e = 0; e < Math.Min(3, p.Numel); e++)
+            {
+                int o = p.Offset + e * (p.Numel / 3 > 0 ? p.Numel / 3 : 1);
+                if (o >= p.Offset + p.Numel) continue;
+                float keep = data[o];
+                const float h = 1e-2f;
+                data[o] = keep + h; double up = Risk();
+                data[o] = keep - h; double down = Risk();
+                data[o] = keep;
+                double numeric = (up - down) / (2 * h), analytic = grad[o - p.Offset];
+                Assert.True(Math.Abs(numeric - analytic) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name}[{o - p.Offset}]: autograd {analytic:E3}, finite differences {numeric:E3}");
+                checkedEntries++;
+            }
+        }
+        Assert.True(checkedEntries > 20);
+        Assert.True(model.NamedParameters().Any(p => p.Param.Grad!.ToArray().Any(g => Math.Abs(g) > 1e-4)), "the risk depends on the weights");
+    }
+
+    [Fact]
+    public void Scst_raises_the_expected_reward_of_the_models_samples()
+    {
+        var (train, _) = ModelTestKit.SymbolTask(SyntheticTask.Reverse, 64, 4, seed: 11, minLen: 3, maxLen: 5);
+        var config = ModelTestKit.Transformer(ModelTestKit.SymbolVocab, ModelTestKit.SymbolVocab, d: 32, heads: 2, ffn: 64, seed: 2);
+        var model = ModelFactory.Build(config);
+        var batching = new BatcherOptions { BatchSize = 16, Shuffle = true };
+        new Trainer(model, ModelTestKit.Options(100, 3e-3, warmup: 10), train, null, batching).Train();   // under-trained on purpose
+
+        double GreedyReward()
+        {
+            model.Eval();
+            var outs = EncDec.Generation.SequenceGenerator.Generate((ISeq2SeqModel)model, train.Select(e => e.Src).ToList(),
+                new EncDec.Generation.GenerationOptions { MaxLength = 12 });
+            model.Train();
+            return outs.Select((r, i) => TokenAccuracy(r.Hypotheses[0].Tokens, train[i].Tgt)).Average();
+        }
+        double SampleReward()
+        {
+            model.Eval();
+            var outs = EncDec.Generation.SequenceGenerator.Generate((ISeq2SeqModel)model, train.Select(e => e.Src).ToList(),
+                new EncDec.Generation.GenerationOptions { MaxLength = 12, Strategy = EncDec.Generation.DecodingStrategy.Sample, NBest = 8, Seed = 99 });
+            model.Train();
+            return outs.Select((r, i) => r.Hypotheses.Average(h => TokenAccuracy(h.Tokens, train[i].Tgt))).Average();
+        }
+        double sBefore = SampleReward();
+        const double LR = 3e-4;
+        double before = GreedyReward();
+        var objective = new ScstObjective(model, TokenAccuracy, new SequenceObjectiveOptions { Samples = 8, MaxLength = 12, Seed = 3 });
+        var options = ModelTestKit.Options(40, LR, warmup: 1) with { Schedule = new EncDec.Optim.LrScheduleConfig(EncDec.Optim.LrScheduleKind.Constant, LR), Optimizer = new EncDec.Optim.OptimizerOptions(EncDec.Optim.OptimizerKind.Adam, LR, Beta2: 0.98) };
+        var trainer = new Trainer(model, options, train, null, batching) { Objective = objective };
+        var result = trainer.Train();
+        double after = GreedyReward();
+        double sAfter = SampleReward();
+        Assert.Equal(40, result.Steps);
+        Assert.NotNull(trainer.LastMeanReward);
+        // What REINFORCE optimises, the expected reward of the model's samples, rises (measured 0.559 → 0.593). The greedy
+        // output's reward is reported, not asserted: in this 40-step run it fell (0.896 → 0.859) while the samples improved.
+        Assert.True(sAfter > sBefore + 0.02, $"SCST: mean sample token accuracy {sBefore:F3} → {sAfter:F3} (greedy {before:F3} → {after:F3})");
+    }
+}
