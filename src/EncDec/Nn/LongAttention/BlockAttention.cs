@@ -15,6 +15,10 @@ namespace EncDec.Nn;
 /// </summary>
 internal static unsafe class BlockAttention
 {
+    /// <summary>Tiles are small products run on the calling thread (the tiles themselves are spread over the cores):
+    /// the managed kernel, since OpenBLAS called from several threads at once for such sizes mostly waits on its locks.</summary>
+    private static readonly IGemmProvider Tile = GemmProviders.Managed;
+
     /// <summary>softmax(q·kᵀ·scale + mask | pattern)·v → contiguous (B, H, Tq, Dh), differentiable in q, k, v.</summary>
     public static Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor? mask, AttentionPattern pattern, int block, float? scale = null)
     {
@@ -54,7 +58,7 @@ internal static unsafe class BlockAttention
     /// <summary>Scores of one tile S = q_rows·k_colsᵀ·scale + mask, with blocked keys at −∞ (rows × cols, row stride cols).</summary>
     private static void Scores(Args a, int bh, int i0, int rows, int j0, int cols, float* qp, float* kp, float* s)
     {
-        GemmProviders.Current.Sgemm(false, true, rows, cols, a.Dh, a.Scale, qp + Base(a.Q, bh, i0, a), a.Ld(a.Q),
+        Tile.Sgemm(false, true, rows, cols, a.Dh, a.Scale, qp + Base(a.Q, bh, i0, a), a.Ld(a.Q),
                                     kp + Base(a.K, bh, j0, a), a.Ld(a.K), 0f, s, cols);
         var m = a.Mask;
         if (m is not null)
@@ -111,7 +115,7 @@ internal static unsafe class BlockAttention
                         m[r] = mx;
                     }
                     // acc (rows, Dh) += P (rows, cols) · v_cols (cols, Dh)
-                    GemmProviders.Current.Sgemm(false, false, rows, dh, cols, 1f, s, cols, vp + Base(a.V, bh, j0, a), a.Ld(a.V), 1f, acc, dh);
+                    Tile.Sgemm(false, false, rows, dh, cols, 1f, s, cols, vp + Base(a.V, bh, j0, a), a.Ld(a.V), 1f, acc, dh);
                 }
             for (int r = 0; r < rows; r++)
             {
@@ -143,7 +147,7 @@ internal static unsafe class BlockAttention
                    gp = go.Storage.Array, dqp = dq.Storage.Array, dkp = dk.Storage.Array, dvp = dv.Storage.Array)
             {
                 float* p = w, dp = w + bsz * bsz;
-                var gemm = GemmProviders.Current;
+                var gemm = Tile;
                 for (int bh = s0; bh < e0; bh++)
                     for (int qb = 0; qb < qBlocks; qb++)
                     {
