@@ -13,7 +13,9 @@ namespace EncDec.Bench;
 /// batches of 32, exactly 25 output tokens each (EOS banned before, forced after: MinLength = MaxLength = 25), greedy and
 /// beam 4. Matches <c>peer-bench/transformer_decode.py</c>. Prints one JSON line per strategy; output tokens are the
 /// 200 × 25 tokens of the final outputs.
-/// Options: <c>--sents N</c>, <c>--batch N</c>, <c>--reps N</c> (median of N timed runs, default 1), <c>--strategy greedy|beam4|both</c>.
+/// Options: <c>--sents N</c>, <c>--batch N</c>, <c>--reps N</c> (median of N timed runs, default 1), <c>--strategy greedy|beam4|both</c>,
+/// <c>--int8</c>: also an int8 copy of the model (every Linear but the tied output layer, <see cref="EncDec.Nn.Int8Quantizer"/>),
+/// timed interleaved with the float32 one in the same run; each line then names its <c>weights</c>.
 /// </summary>
 public static class DecodeBench
 {
@@ -32,6 +34,14 @@ public static class DecodeBench
         };
         var model = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
         model.Eval();
+        var variants = new List<(string Weights, EncoderDecoder Model)> { ("float32", model) };
+        if (args.Contains("--int8"))
+        {
+            var q = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
+            q.Eval();
+            EncDec.Nn.Int8Quantizer.Quantize(q);
+            variants.Add(("int8", q));
+        }
         var rng = new Rng(7);
         var sources = new int[sents][];
         for (int i = 0; i < sents; i++)
@@ -46,22 +56,25 @@ public static class DecodeBench
         // batch with each strategy (not timed)
         var warm = sources.Take(Math.Min(batch, sents)).ToArray();
         for (int i = 0; i < 2; i++)
-        {
-            Decode(model, warm, batch, greedy);
-            Decode(model, warm, batch, beam);
-        }
+            foreach (var (_, m) in variants)
+            {
+                Decode(m, warm, batch, greedy);
+                Decode(m, warm, batch, beam);
+            }
 
         foreach (var (name, opts) in new[] { ("greedy", greedy), ("beam4", beam) })
         {
             if (which != "both" && which != name) continue;
-            var walls = new double[reps];
+            var wallsOf = variants.Select(_ => new double[reps]).ToArray();
             long outTokens = 0;
             for (int r = 0; r < reps; r++)
-            {
-                var sw = Stopwatch.StartNew();
-                outTokens = Decode(model, sources, batch, opts);
-                walls[r] = sw.Elapsed.TotalSeconds;
-            }
+                for (int vi = 0; vi < variants.Count; vi++)                  // interleaved: float32, int8, float32, …
+                {
+                    var sw = Stopwatch.StartNew();
+                    outTokens = Decode(variants[vi].Model, sources, batch, opts);
+                    wallsOf[vi][r] = sw.Elapsed.TotalSeconds;
+                }
+            var walls = wallsOf[0];
             if (profile)
             {
                 var timed = new TimedModel(model);
@@ -72,11 +85,15 @@ public static class DecodeBench
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"profile {name}: wall {sw.Elapsed.TotalSeconds:F3}s cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3}s encode {timed.Encode_.TotalSeconds:F3}s init {timed.Init.TotalSeconds:F3}s step {timed.Step.TotalSeconds:F3}s select {timed.Select.TotalSeconds:F3}s ({timed.Steps} steps) gc0 {GC.CollectionCount(0) - gc0} gc2 {GC.CollectionCount(2) - gc2}"));
             }
-            Array.Sort(walls);
-            double wall = walls[reps / 2];
             if (outTokens != (long)sents * OutLen) throw new InvalidOperationException($"expected {sents * OutLen} output tokens, got {outTokens}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
+            for (int vi = 0; vi < variants.Count; vi++)
+            {
+                Array.Sort(wallsOf[vi]);
+                double wall = wallsOf[vi][reps / 2];
+                string weights = variants.Count > 1 ? $"\"weights\":\"{variants[vi].Weights}\"," : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
+            }
         }
     }
 

@@ -3,7 +3,7 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
-    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed";
+    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask";
 
     public static int Main(string[] args)
     {
@@ -38,6 +38,12 @@ public static class Program
                 return 0;
             case "distributed-worker":
                 DistributedBench.Worker(args[1..]);
+                return 0;
+            case "attention":
+                AttentionBench.Run(args[1..]);
+                return 0;
+            case "longtask":
+                LongTaskBench.Run(args[1..]);
                 return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);

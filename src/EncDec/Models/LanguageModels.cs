@@ -22,7 +22,7 @@ public sealed class EncoderOnlyModel : Module
 
     public EncoderOnlyModel(ModelConfig c, Rng rng)
     {
-        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm, SelfAttention: c.EncoderAttentionOptions());
         var tok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
         SrcEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
         Encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, c.Norm == NormPosition.Pre, rng));
@@ -105,7 +105,7 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
 
     public DecoderOnlyLm(ModelConfig c, Rng rng)
     {
-        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, NormPosition.Pre);
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, NormPosition.Pre, SelfAttention: c.DecoderAttentionOptions());
         var tok = ModelFactory.ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
         TgtEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
         Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, c.DecoderLayers).Select(_ => new TransformerEncoderLayer(layer, rng)));

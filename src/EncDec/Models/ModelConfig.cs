@@ -23,7 +23,7 @@ public enum PositionalKind { Sinusoidal, Learned }
 /// One immutable description of a model. <see cref="ModelFactory.Build"/> turns it into a model; it is
 /// stored (as JSON) in every checkpoint so that a checkpoint alone is enough to rebuild and run the model.
 /// </summary>
-public sealed record ModelConfig
+public sealed partial record ModelConfig
 {
     public ModelFamily Family { get; init; } = ModelFamily.Transformer;
     public int SrcVocabSize { get; init; }
@@ -101,5 +101,6 @@ public sealed record ModelConfig
         if (ShareEmbeddings) Need(SrcVocabSize == TgtVocabSize, "share_embeddings needs equal source and target vocabulary sizes");
         if (Family == ModelFamily.Rnn) Need(HiddenSize > 0 && EncoderLayers > 0 && DecoderLayers > 0, "hidden_size and layer counts must be positive");
         if (TieOutput && Family == ModelFamily.Rnn) Need(HiddenSize == DModel, "tie_output with an RNN needs hidden_size == d_model");
+        ValidateAttentionCores(source);
     }
 }

@@ -27,8 +27,11 @@ public sealed class Linear : Module
         OutFeatures = weight.Shape[0]; InFeatures = weight.Shape[1];
     }
 
+    /// <summary>When set (<see cref="Int8Quantizer"/>), inference without autograd runs the int8 kernel on these values.</summary>
+    public Int8Weight? Int8 { get; set; }
+
     /// <summary>(…, in) → (…, out).</summary>
-    public Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);
+    public Tensor Forward(Tensor x) => Int8 is not null && !GradMode.IsEnabled ? Int8.Forward(x, Bias) : F.Linear(x, Weight, Bias);
 }
 
 /// <summary>Lookup table (num, dim) with an optional padding row that stays zero and gets no gradient; init N(0, 1).</summary>

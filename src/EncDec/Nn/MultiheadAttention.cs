@@ -176,13 +176,16 @@ public sealed class MultiheadAttention : Module
     public int HeadDim { get; }
     /// <summary>Dropout probability on the attention probabilities (training mode only).</summary>
     public float DropoutP { get; }
+    /// <summary>How softmax(q·kᵀ)·v is computed (full by default; see <see cref="AttentionCoreKind"/>).</summary>
+    public IAttentionCore Core { get; }
 
     private readonly Rng? _rng;
 
     protected override IEnumerable<Rng> OwnGenerators() => _rng is null ? [] : [_rng];
 
-    public MultiheadAttention(int embedDim, int numHeads, float dropout = 0f, bool bias = true, Rng? rng = null)
+    public MultiheadAttention(int embedDim, int numHeads, float dropout = 0f, bool bias = true, Rng? rng = null, IAttentionCore? core = null)
     {
+        Core = core ?? FullAttentionCore.Instance;
         if (numHeads <= 0 || embedDim % numHeads != 0)
             throw new ArgumentException($"embed_dim {embedDim} must be divisible by num_heads {numHeads}");
         if (dropout < 0 || dropout > 1) throw new ArgumentOutOfRangeException(nameof(dropout), "dropout probability must be in [0, 1]");
@@ -234,6 +237,11 @@ public sealed class MultiheadAttention : Module
         var q = SplitHeads(QProj.Forward(queryStep));                       // (B, H, S, Dh)
         var k = SplitHeads(KProj.Forward(queryStep));                       // (B, H, S, Dh), a view
         var v = SplitHeads(VProj.Forward(queryStep));                       // (B, H, S, Dh), a view
+        if (Core.Kind != AttentionCoreKind.Full)
+        {
+            var (oc, state) = Core.Step(q, k, v, cache);                    // (B, H, S, Dh)
+            return (OutProj.Forward(MergeHeads(oc)), state);
+        }
         var next = cache is null ? AttentionCache.FromStep(k, v) : cache.Append(k, v); // (B, H, T+S, Dh)
         if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, null, null), next);
         var (o, _) = Attend(q, next.Key, next.Value, null, causal: queryStep.Shape[1] > 1, needWeights: false);
@@ -282,6 +290,11 @@ public sealed class MultiheadAttention : Module
     {
         bool training = Training && DropoutP > 0f;
         Tensor o; Tensor? weights = null;
+        if (Core.Kind != AttentionCoreKind.Full)
+        {
+            if (needWeights) throw new ArgumentException($"attention weights need the full attention core, not {Core.Kind}");
+            return (OutProj.Forward(MergeHeads(Core.Attend(q, k, v, mask, causal))), null);   // (B, Tq, E)
+        }
         if (needWeights)
         {
             var (oc, probs) = Attention.ScaledDotProductAttentionComposed(q, k, v, mask, causal, DropoutP, training, _rng);
@@ -293,6 +306,9 @@ public sealed class MultiheadAttention : Module
         var merged = o.Transpose(1, 2).Reshape(b, tq, EmbedDim);            // (B, H, Tq, Dh) → (B, Tq, H, Dh) → (B, Tq, E)
         return (OutProj.Forward(merged), weights);                           // (B, Tq, E)
     }
+
+    /// <summary>(B, H, T, Dh) → (B, T, E).</summary>
+    private Tensor MergeHeads(Tensor o) => o.Transpose(1, 2).Reshape(o.Shape[0], o.Shape[2], EmbedDim); // (B, H, T, Dh) → (B, T, H, Dh) → (B, T, E)
 
     /// <summary>(B, T, E) → (B, H, T, Dh), a view.</summary>
     private Tensor SplitHeads(Tensor x)

@@ -8,10 +8,11 @@ public enum Activation { Relu, Gelu }
 /// <summary>Where layer normalisation sits: after each residual sum (PyTorch <c>norm_first=False</c>) or before each sublayer (<c>norm_first=True</c>).</summary>
 public enum NormPosition { Post, Pre }
 
-/// <summary>Hyper-parameters of one Transformer encoder or decoder layer (PyTorch's defaults).</summary>
+/// <summary>Hyper-parameters of one Transformer encoder or decoder layer (PyTorch's defaults). <paramref name="SelfAttention"/>:
+/// the core of the self-attention sublayer (null = full attention); cross-attention is always full.</summary>
 public sealed record TransformerLayerOptions(int DModel, int NHeads, int DimFeedForward = 2048, float Dropout = 0.1f,
                                              Activation Activation = Activation.Relu, NormPosition Norm = NormPosition.Post,
-                                             float LayerNormEps = 1e-5f);
+                                             float LayerNormEps = 1e-5f, AttentionCoreOptions? SelfAttention = null);
 
 /// <summary>
 /// Linear → ReLU|GELU → dropout → Linear, with PyTorch's names <c>linear1</c>, <c>linear2</c>. Transformer layers
@@ -63,7 +64,7 @@ public sealed class TransformerEncoderLayer : Module
     public TransformerEncoderLayer(TransformerLayerOptions options, Rng? rng = null)
     {
         Options = options;
-        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention));
         Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
         Dropout = new Dropout(options.Dropout, rng);
         Linear2 = new Linear(options.DimFeedForward, options.DModel, rng: rng);
@@ -119,7 +120,7 @@ public sealed class TransformerDecoderLayer : Module
     public TransformerDecoderLayer(TransformerLayerOptions options, Rng? rng = null)
     {
         Options = options;
-        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention));
         MultiheadAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
         Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
         Dropout = new Dropout(options.Dropout, rng);

@@ -1,0 +1,25 @@
+namespace EncDec.Nn;
+
+/// <summary>Switches the Linear layers of a model to int8 inference (<see cref="Linear.Int8"/>).</summary>
+public static class Int8Quantizer
+{
+    /// <summary>
+    /// Quantises every <see cref="Linear"/> of <paramref name="model"/> except those named in <paramref name="keepFloat"/>
+    /// (state-dict prefixes, e.g. the output projection <c>generator</c>) and layers whose weight is shared with an
+    /// embedding (a tied output layer). Returns the number of layers quantised. Training (grad mode) still uses the floats.
+    /// </summary>
+    public static int Quantize(Module model, params string[] keepFloat)
+    {
+        var embeddings = new HashSet<object>(model.NamedModules().Select(m => m.Module).OfType<Embedding>().Select(e => (object)e.Weight.Storage),
+                                             ReferenceEqualityComparer.Instance);
+        int n = 0;
+        foreach (var (name, m) in model.NamedModules())
+        {
+            if (m is not Linear lin || keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal))) continue;
+            if (embeddings.Contains(lin.Weight.Storage)) continue;
+            lin.Int8 = Int8Weight.Quantize(lin.Weight);
+            n++;
+        }
+        return n;
+    }
+}
