@@ -60,10 +60,15 @@ class LineChart {
     c.fillText(this.title, L.left, 16);
     if (!this.series.length) { c.fillStyle = "#68737d"; c.fillText("no data yet", L.left, L.h / 2); return; }
     c.strokeStyle = "#e4e4df"; c.fillStyle = "#68737d"; c.lineWidth = 1;
-    for (const t of LineChart.ticks(L.y0, L.y1, 5)) {
-      const [, y] = this.px(L, L.x0, this.logY ? Math.pow(10, t) : t);
+    // y ticks in value space: round values (a log axis spanning a decade or more: powers of ten)
+    const lo = this.logY ? Math.pow(10, L.y0) : L.y0, hi = this.logY ? Math.pow(10, L.y1) : L.y1;
+    const yTicks = this.logY && L.y1 - L.y0 >= 1
+      ? LineChart.ticks(Math.ceil(L.y0), Math.floor(L.y1), Math.max(1, Math.floor(L.y1) - Math.ceil(L.y0))).map(e => Math.pow(10, e))
+      : LineChart.ticks(lo, hi, 5).filter(t => !this.logY || t > 0);
+    for (const t of yTicks) {
+      const [, y] = this.px(L, L.x0, t);
       c.beginPath(); c.moveTo(L.left, y); c.lineTo(L.w - L.right, y); c.stroke();
-      c.textAlign = "right"; c.fillText(LineChart.fmt(this.logY ? Math.pow(10, t) : t), L.left - 6, y + 4);
+      c.textAlign = "right"; c.fillText(LineChart.fmt(t), L.left - 6, y + 4);
     }
     for (const t of LineChart.ticks(L.x0, L.x1, 6)) {
       const [x] = this.px(L, t, this.logY ? 1 : L.y0);

@@ -40,6 +40,7 @@ internal static class ServerTestKit
         var (model, _) = ModelTestKit.Train(config, examples, ModelTestKit.Options(steps: 250, lr: 3e-3, warmup: 30), batchSize: 32);
         model.Eval();
         var dir = Directory.CreateTempSubdirectory("encdec-serve-model-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
         var path = Path.Combine(dir, "copy.safetensors");
         ModelStore.Save(path, model, config, src, tgt);
         return path;
@@ -78,10 +79,10 @@ internal static class ServerTestKit
         return list;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds (at most 10 s).</summary>
+    /// <summary>Polls until <paramref name="condition"/> holds (at most 30 s: the CI machine may be busy).</summary>
     public static async Task Until(Func<bool> condition, string what)
     {
-        var end = DateTime.UtcNow.AddSeconds(10);
+        var end = DateTime.UtcNow.AddSeconds(30);
         while (!condition())
         {
             if (DateTime.UtcNow > end) throw new TimeoutException("timed out waiting for " + what);
