@@ -68,6 +68,8 @@ public static class Program
         root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
+        root.Add(ServeCommand.Build(stdout, stderr));
+        root.Add(DashboardCommand.Build(stdout, stderr));
         return root;
     }
 }

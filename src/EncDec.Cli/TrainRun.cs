@@ -105,7 +105,7 @@ internal static class TrainRun
         if (!averaged && valid is not null && File.Exists(bestPath))
             model.LoadStateDict(SafeTensorsCheckpointStore.Instance.Load(bestPath).Model);
         ModelStore.Save(modelPath, model, job.Config, job.Source, tgt, result.Steps);
-        AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossCurveSvg.Render(result.Losses, validPoints));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossPlot.RenderSvg(result.Losses, validPoints));
         model.Eval();
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
     }

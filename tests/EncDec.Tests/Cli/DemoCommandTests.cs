@@ -46,8 +46,9 @@ public class DemoCommandTests
         var svg = XDocument.Load(Path.Combine(run, "loss.svg"));
         XNamespace ns = "http://www.w3.org/2000/svg";
         Assert.Equal(ns + "svg", svg.Root!.Name);
-        var poly = Assert.Single(svg.Descendants(ns + "polyline"));
-        Assert.True(poly.Attribute("points")!.Value.Trim().Split(' ').Length >= 2);
+        // ScottPlot draws the training curve as one path of line segments (the first series' colour)
+        var curve = Assert.Single(svg.Descendants(ns + "path"), p => (string?)p.Attribute("stroke") == "#1F77B4" && p.Attribute("d")!.Value.Count(c => c == 'L') >= 2);
+        Assert.Contains(svg.Descendants(ns + "text"), t => t.Value.Trim() == "training loss");
 
         Assert.Contains("source:", File.ReadAllText(Path.Combine(run, "samples.txt")));
         Assert.Equal(40, File.ReadAllLines(Path.Combine(run, "test.hyp")).Length);

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using EncDec.Data;
+using EncDec.IO;
+using EncDec.Models;
+using EncDec.Server;
+using EncDec.Text;
+
+namespace EncDec.Bench;
+
+/// <summary>
+/// <c>bench serve</c>: N concurrent loopback clients post one text each, again and again, for S seconds against
+/// <c>encdec serve</c>'s server (in this process) with a demo-size Transformer (d 128, 4 heads, FFN 256, 2+2 layers,
+/// char vocabularies from the dates task, seeded random weights, every output exactly 20 tokens), once with dynamic
+/// batching and once serving one request at a time. One JSON line per mode: requests, errors, p50/p99 latency,
+/// requests/s, output tokens/s, RSS at start/end and peak.
+/// Options: <c>--clients N</c> (100), <c>--seconds S</c> (60), <c>--mode both|batched|single</c>, <c>--max-batch N</c> (32), <c>--max-wait-ms N</c> (5).
+/// </summary>
+public static class ServeBench
+{
+    private const int OutLen = 20;
+
+    public static void Run(string[] args)
+    {
+        int clients = Int(args, "--clients", 100), seconds = Int(args, "--seconds", 60), maxBatch = Int(args, "--max-batch", 32), maxWait = Int(args, "--max-wait-ms", 5);
+        string mode = Str(args, "--mode", "both");
+        var pairs = SyntheticTasks.Generate(SyntheticTask.Dates, 2000, seed: 1);
+        var src = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Source), 1000);
+        var tgt = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Target), 1000);
+        var config = new ModelConfig
+        {
+            Family = ModelFamily.Transformer, SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count, DModel = 128, Heads = 4,
+            FeedForward = 256, EncoderLayers = 2, DecoderLayers = 2, Seed = 11,
+        };
+        var dir = Directory.CreateTempSubdirectory("encdec-bench-serve-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "demo.safetensors");
+            ModelStore.Save(path, ModelFactory.Build(config), config, src, tgt);
+            var model = ServedModel.Load(path);
+            var texts = pairs.Select(p => p.Source).Take(500).ToArray();
+            foreach (var batched in new[] { true, false })
+            {
+                if (mode == "batched" && !batched || mode == "single" && batched) continue;
+                var settings = new ServerSettings
+                {
+                    Port = 0, Batching = batched, MaxBatchSize = maxBatch, MaxWaitMs = maxWait, QueueCapacity = Math.Max(256, clients * 2),
+                    RequestTimeoutMs = 120_000,
+                };
+                Console.WriteLine(RunOnce(settings, model, texts, clients, seconds));
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    private static string RunOnce(ServerSettings settings, ServedModel model, string[] texts, int clients, int seconds)
+    {
+        var server = EncDecServer.StartAsync(settings, model).GetAwaiter().GetResult();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients + 4, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(180) };
+        string Body(int i) => JsonSerializer.Serialize(new { texts = new[] { texts[i % texts.Length] }, min_length = OutLen, max_length = OutLen });
+        // warm-up (JIT): a few requests, not timed
+        for (int i = 0; i < 3; i++) http.PostAsync("/v1/translate", new StringContent(Body(i), Encoding.UTF8, "application/json")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
+        GC.Collect();
+        long rssStart = Rss().Rss;
+        var latencies = new List<double>[clients];
+        int errors = 0;
+        var sw = Stopwatch.StartNew();
+        long end = Environment.TickCount64 + seconds * 1000L;
+        var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            var mine = latencies[c] = new List<double>();
+            int k = c;
+            while (Environment.TickCount64 < end)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var r = await http.PostAsync("/v1/translate", new StringContent(Body(k), Encoding.UTF8, "application/json"));
+                    await r.Content.ReadAsByteArrayAsync();
+                    if (r.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                    else mine.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
+                catch (HttpRequestException) { Interlocked.Increment(ref errors); }
+                k += clients;
+            }
+        })).ToArray();
+        Task.WaitAll(tasks);
+        double wall = sw.Elapsed.TotalSeconds;
+        long rssEnd = Rss().Rss;
+        var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
+        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(q * all.Length) - 1)];
+        var metrics = server.Metrics;
+        double meanBatch = metrics.BatchTexts.Count == 0 ? 0 : (double)all.Length / metrics.BatchTexts.Count;
+        server.StopAsync().GetAwaiter().GetResult();
+        var inv = CultureInfo.InvariantCulture;
+        return string.Create(inv, $"{{\"bench\":\"serve\",\"mode\":\"{(settings.Batching ? "batched" : "single")}\",\"clients\":{clients},\"seconds\":{wall:F1},\"requests\":{all.Length},\"errors\":{errors}," +
+            $"\"p50_ms\":{P(0.5) * 1000:F1},\"p99_ms\":{P(0.99) * 1000:F1},\"requests_per_s\":{all.Length / wall:F1},\"output_tokens_per_s\":{all.Length * (OutLen + 1) / wall:F0}," +
+            $"\"mean_batch_texts\":{meanBatch:F1},\"max_batch\":{settings.MaxBatchSize},\"max_wait_ms\":{settings.MaxWaitMs},\"rss_start_mib\":{rssStart >> 20},\"rss_end_mib\":{rssEnd >> 20},\"peak_rss_mib\":{Rss().Peak >> 20}}}");
+    }
+
+    private static (long Rss, long Peak) Rss()
+    {
+        long rss = 0, peak = 0;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kb(line);
+        }
+        return (rss, peak);
+        static long Kb(string l) => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static int Int(string[] a, string name, int d) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : d; }
+    private static string Str(string[] a, string name, string d) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : d; }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using EncDec.Generation;
+using EncDec.IO;
+using EncDec.Models;
+using EncDec.Text;
+
+namespace EncDec.Server;
+
+/// <summary>
+/// The model a server decodes with: the loaded checkpoint, its tokenizers, and the translation of a request's
+/// options into <see cref="GenerationOptions"/> plus the batching key (requests with equal keys share a batch).
+/// </summary>
+public sealed class ServedModel
+{
+    public LoadedModel Loaded { get; }
+    public ISeq2SeqModel Model { get; }
+    public ITokenizer Source { get; }
+    public ITokenizer Target { get; }
+    /// <summary>Name shown in /v1/models and the responses: the run folder's or file's name.</summary>
+    public string Name { get; }
+    private readonly bool _emptySourceOk;
+
+    public ServedModel(LoadedModel loaded, string name)
+    {
+        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model cannot translate");
+        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizers");
+        Loaded = loaded; Model = seq; Source = loaded.SourceTokenizer; Target = loaded.TargetTokenizer; Name = name;
+        _emptySourceOk = seq is DecoderOnlyLm;
+        loaded.Model.Eval();
+    }
+
+    /// <summary>Loads a run folder or model file (a bad path or checkpoint is a <see cref="UserInputException"/>).</summary>
+    public static ServedModel Load(string pathOrRun)
+    {
+        var loaded = ModelStore.Load(pathOrRun);
+        string trimmed = pathOrRun.TrimEnd('/', '\\');
+        string name = Directory.Exists(pathOrRun) ? Path.GetFileName(trimmed) : Path.GetFileNameWithoutExtension(trimmed);
+        return new ServedModel(loaded, string.IsNullOrEmpty(name) ? "model" : name);
+    }
+
+    /// <summary>Source token ids of one text (an empty text becomes UNK, as the translator does).</summary>
+    public int[] EncodeSource(string text)
+    {
+        var ids = Source.Encode(text);
+        return ids.Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids;
+    }
+
+    /// <summary>The generation options of a request; an option the model cannot honour is a 400 naming the field.</summary>
+    public GenerationOptions Options(TranslateRequest r, ServerSettings limits)
+    {
+        int[] prefix = r.Prefix is null ? Array.Empty<int>() : Target.Encode(r.Prefix);
+        var phrases = new List<int[]>();
+        for (int i = 0; i < r.Constraints.Count; i++)
+        {
+            var ids = Target.Encode(r.Constraints[i].Trim());
+            if (ids.Length == 0) throw new RequestException(400, $"field 'constraints[{i}]' has no tokens in the target vocabulary");
+            phrases.Add(ids);
+        }
+        var o = new GenerationOptions
+        {
+            Strategy = r.Strategy,
+            BeamSize = r.Strategy == DecodingStrategy.Beam ? Math.Max(r.Beam, phrases.Count > 0 ? Math.Max(4, phrases.Count + 1) : 1) : 1,
+            NBest = r.NBest,
+            LengthPenalty = r.Strategy == DecodingStrategy.Beam ? r.LengthPenalty : 0,
+            MaxLength = r.MaxLength ?? limits.MaxOutputLength,
+            MinLength = r.MinLength,
+            Temperature = r.Temperature, TopK = r.TopK, TopP = r.TopP, TypicalP = r.TypicalP, MinP = r.MinP,
+            RepetitionPenalty = r.RepetitionPenalty, NoRepeatNgramSize = r.NoRepeatNgram, Seed = r.Seed,
+            ReturnAttention = r.ReturnAttention, ReturnTokenLogProbs = true,
+            BosId = Vocabulary.BosId, EosId = Vocabulary.EosId, PadId = Vocabulary.PadId,
+            ForcedPrefix = prefix, RequiredPhrases = phrases,
+        };
+        if (o.NBest > o.BeamSize && o.Strategy == DecodingStrategy.Beam) throw new RequestException(400, $"field 'n_best' ({o.NBest}) must be at most 'beam' ({o.BeamSize})");
+        if (o.MinLength > o.EffectiveMaxLength(0) && r.MaxLength is not null) throw new RequestException(400, "field 'min_length' must be at most 'max_length'");
+        try { o.Validate(Model.TargetVocabSize); }
+        catch (ArgumentException e) { throw new RequestException(400, $"invalid options: {e.Message}"); }
+        return o;
+    }
+
+    /// <summary>Requests whose options give equal keys are decoded in one batch (everything but the texts is shared).</summary>
+    public static string BatchKey(GenerationOptions o)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{o.Strategy}|{o.BeamSize}|{o.NBest}|{o.LengthPenalty:R}|{o.MaxLength}|{o.MinLength}|{o.Temperature:R}|{o.TopK}|{o.TopP:R}|{o.TypicalP:R}|{o.MinP:R}|{o.RepetitionPenalty:R}|{o.NoRepeatNgramSize}|{o.Seed}|{o.ReturnAttention}|");
+        sb.AppendJoin(',', o.ForcedPrefix).Append('|');
+        foreach (var p in o.RequiredPhrases) sb.AppendJoin(',', p).Append(';');
+        return sb.ToString();
+    }
+
+    /// <summary>One line describing the architecture.</summary>
+    public string Architecture
+    {
+        get
+        {
+            var c = Loaded.Config;
+            return c.Family switch
+            {
+                ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers}",
+                ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers}",
+                _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} attention={c.Attention.ToString().ToLowerInvariant()}",
+            };
+        }
+    }
+}
