@@ -46,9 +46,10 @@ internal static class ForecastCommand
         var patience = new Option<int>("--patience") { Description = "Stop after this many validations without improvement (0: never)", DefaultValueFactory = _ => 6 };
         var minutes = new Option<double>("--max-minutes") { Description = "Stop training after this many minutes", DefaultValueFactory = _ => 2.8 };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and batch order", DefaultValueFactory = _ => 1 };
+        var forcing = new Option<double>("--teacher-forcing") { Description = "Share of batches trained teacher-forced; the rest feed back the model's own forecasts", DefaultValueFactory = _ => 0.5 };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "forecast") };
         var cmd = new Command("train", "Train a forecaster on a CSV series and score it on the held-out end of the series beside naive, seasonal-naive and linear-AR baselines.")
-        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, outDir };
+        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, forcing, outDir };
         cmd.SetAction((r, ct) =>
         {
             var spec = new ForecastSpec
@@ -74,8 +75,9 @@ internal static class ForecastCommand
             {
                 Steps = Positive(r.GetValue(steps), "--steps"), BatchSize = Positive(r.GetValue(batch), "--batch-size"), Lr = r.GetValue(lr),
                 ValidEvery = Positive(r.GetValue(validEvery), "--valid-every"), Patience = r.GetValue(patience),
-                MaxSeconds = r.GetValue(minutes) * 60, Seed = (ulong)r.GetValue(seed),
+                MaxSeconds = r.GetValue(minutes) * 60, Seed = (ulong)r.GetValue(seed), TeacherForcing = r.GetValue(forcing),
             };
+            if (training.TeacherForcing is < 0 or > 1) throw new UserInputException($"--teacher-forcing: {training.TeacherForcing} is not in [0, 1]");
             var job = new ForecastJob(r.GetValue(csv)!, spec, CliEnum.Parse<MissingValuePolicy>(r.GetValue(missing)!, "--fill-missing", "policy"), cfg, training, r.GetValue(outDir)!);
             ForecastRunner.Run(job, stdout, ct);
             return Task.FromResult(0);

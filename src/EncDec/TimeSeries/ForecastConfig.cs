@@ -48,10 +48,12 @@ public sealed record ForecastConfig
     public int Heads { get; init; } = 4;
     public int FeedForward { get; init; } = 128;
     public float Dropout { get; init; } = 0.1f;
+    /// <summary>Measures each window in units of its context's standard deviation (besides subtracting its level), as RevIN does.</summary>
+    public bool WindowScaling { get; init; } = true;
     /// <summary>Adds a linear map from the context straight to every horizon step (a linear-autoregressive part beside the network, as LSTNet's highway).</summary>
     public bool LinearSkip { get; init; } = true;
 
-    /// <summary>Numbers per target and step: 1 (point), the quantile count, or 2 (mean, scale).</summary>
+    /// <summary>Numbers per target and step: 1 (point), the quantile count, or 2 (mean, log σ).</summary>
     [JsonIgnore]
     public int OutputsPerTarget => Output switch
     {

@@ -21,10 +21,10 @@ public static class ForecastLoss
             default:
                 {
                     var mean = output.Narrow(3, 0, 1);                        // (B, H, n, 1)
-                    var std = Softplus(output.Narrow(3, 1, 1)) + 1e-3f;
-                    var z = (y - mean) / std;
+                    var logSigma = output.Narrow(3, 1, 1);
+                    var z = (y - mean) * logSigma.Neg().Exp();
                     // −log N(y; μ, σ) = log σ + z²/2 + log(2π)/2
-                    return (std.Log() + (z * z).MulScalar(0.5f)).Mean() + 0.5f * MathF.Log(2 * MathF.PI);
+                    return (logSigma + (z * z).MulScalar(0.5f)).Mean() + 0.5f * MathF.Log(2 * MathF.PI);
                 }
         }
     }
@@ -40,10 +40,4 @@ public static class ForecastLoss
 
     /// <summary>|x| as relu(x) + relu(−x).</summary>
     public static Tensor Abs(Tensor x) => x.Relu() + (-x).Relu();
-
-    /// <summary>log(1 + eˣ), computed stably as relu(x) + log(1 + e^−|x|).</summary>
-    public static Tensor Softplus(Tensor x) => x.Relu() + Abs(x).Neg().Exp().AddScalar(1f).Log();
-
-    /// <summary>Softplus of a plain number (the Gaussian scale at inference).</summary>
-    public static float Softplus(float x) => x > 0 ? x + MathF.Log(1 + MathF.Exp(-x)) : MathF.Log(1 + MathF.Exp(x));
 }

@@ -68,7 +68,7 @@ public sealed class ForecastModel : Module
     }
 
     /// <summary>Encoder outputs and the state a recurrent decoder starts from (null for a Transformer).</summary>
-    private sealed record Encoded(Tensor Memory, object? State, Tensor Level, Tensor? SkipOut);
+    private sealed record Encoded(Tensor Memory, object? State, Tensor Level, Tensor Scale, Tensor? SkipOut);
 
     private Encoded Encode(ForecastBatch b)
     {
@@ -76,19 +76,43 @@ public sealed class ForecastModel : Module
         var values = b.ContextValues;                                         // (B, C, n)
         if (values.Rank != 3 || values.Shape[1] != C || values.Shape[2] != n)
             throw new ArgumentException($"context values {ShapeUtil.Format(values.Shape)} are not (B, {C}, {n})");
-        var level = values.Narrow(1, C - 1, 1);                               // (B, 1, n)
-        var rel = values - level;                                             // (B, C, n)
+        var level = values.Narrow(1, C - 1, 1).Detach();                      // (B, 1, n)
+        var scale = WindowScale(values);                                      // (B, 1, n)
+        var rel = (values - level) / scale;                                   // (B, C, n)
         var e = InputDropout.Forward(EncoderInput.Forward(WithCovariates(rel, b.ContextCovariates)));   // (B, C, d)
         Tensor? skip = Skip is null ? null : Skip.Forward(rel.Transpose(1, 2)).Transpose(1, 2);        // (B, n, C)→(B, n, H)→(B, H, n)
         switch (Config.Architecture)
         {
             case ForecastArchitecture.Lstm:
-                { var (o, s) = EncoderLstm!.Forward(e); return new Encoded(o, s, level, skip); }       // o (B, C, d)
+                { var (o, s) = EncoderLstm!.Forward(e); return new Encoded(o, s, level, scale, skip); }       // o (B, C, d)
             case ForecastArchitecture.Gru:
-                { var (o, s) = EncoderGru!.Forward(e); return new Encoded(o, s, level, skip); }
+                { var (o, s) = EncoderGru!.Forward(e); return new Encoded(o, s, level, scale, skip); }
             default:
-                return new Encoded(Encoder!.Forward(Positions!.Forward(e)), null, level, skip);        // (B, C, d)
+                return new Encoded(Encoder!.Forward(Positions!.Forward(e)), null, level, scale, skip);        // (B, C, d)
         }
+    }
+
+    /// <summary>
+    /// The spread a window is measured in (B, 1, n): with <see cref="ForecastConfig.WindowScaling"/> the standard deviation
+    /// of each series over the context (at least 0.05 scaled units), else 1 — so a network trained on quiet years still
+    /// fits louder ones.
+    /// </summary>
+    private Tensor WindowScale(Tensor values)
+    {
+        int bsz = values.Shape[0], C = values.Shape[1], n = values.Shape[2];
+        var s = new float[bsz * n];
+        if (!Config.WindowScaling) { Array.Fill(s, 1f); return Tensor.FromArray(s, bsz, 1, n); }
+        var v = values.ContiguousRaw().Span;
+        for (int b = 0; b < bsz; b++)
+            for (int j = 0; j < n; j++)
+            {
+                double m = 0, q = 0;
+                for (int t = 0; t < C; t++) m += v[(b * C + t) * n + j];
+                m /= C;
+                for (int t = 0; t < C; t++) { double d = v[(b * C + t) * n + j] - m; q += d * d; }
+                s[b * n + j] = (float)Math.Max(Math.Sqrt(q / C), 0.05);
+            }
+        return Tensor.FromArray(s, bsz, 1, n);
     }
 
     private Tensor WithCovariates(Tensor values, Tensor? covariates)
@@ -133,15 +157,22 @@ public sealed class ForecastModel : Module
         return F.Concat(new[] { dec, ctx }, 2);                             // (B, S, 2d)
     }
 
-    /// <summary>Adds the skip part for horizon steps [offset, offset+S) and the level: raw (B, S, n, K) → absolute scaled outputs.</summary>
+    /// <summary>
+    /// Adds the skip part for horizon steps [offset, offset+S), undoes the window scale and adds the level: raw (B, S, n, K)
+    /// → outputs in scaled series units (a Gaussian's second slot is log σ).
+    /// </summary>
     private Tensor Finish(Tensor raw, Encoded enc, int offset)
     {
         int S = raw.Shape[1];
-        var loc = enc.Level.Unsqueeze(-1);                                   // (B, 1, n, 1)
-        if (enc.SkipOut is not null) loc = loc + enc.SkipOut.Narrow(1, offset, S).Unsqueeze(-1);   // (B, S, n, 1)
-        if (Config.Output != ForecastOutput.Gaussian) return raw + loc;      // every quantile / the point moves with the level
-        var mean = raw.Narrow(3, 0, 1) + loc;                                // (B, S, n, 1)
-        return F.Concat(new[] { mean, raw.Narrow(3, 1, 1) }, 3);             // (B, S, n, 2): mean, raw scale
+        var level = enc.Level.Unsqueeze(-1);                                 // (B, 1, n, 1)
+        var scale = enc.Scale.Unsqueeze(-1);                                 // (B, 1, n, 1)
+        var skip = enc.SkipOut?.Narrow(1, offset, S).Unsqueeze(-1);          // (B, S, n, 1)
+        if (Config.Output != ForecastOutput.Gaussian)
+            return (skip is null ? raw : raw + skip) * scale + level;        // every quantile / the point moves with the level
+        var mean = raw.Narrow(3, 0, 1);                                      // (B, S, n, 1)
+        if (skip is not null) mean = mean + skip;
+        var logSigma = raw.Narrow(3, 1, 1) + scale.Log();                    // log σ in scaled series units
+        return F.Concat(new[] { mean * scale + level, logSigma }, 3);        // (B, S, n, 2)
     }
 
     /// <summary>Teacher-forced outputs (B, H, n, K) in scaled units: the decoder reads the true previous values.</summary>
@@ -150,7 +181,7 @@ public sealed class ForecastModel : Module
         if (b.FutureValues is null) throw new ArgumentException("teacher forcing needs the future values");
         int H = Config.Horizon;
         var enc = Encode(b);
-        var futRel = b.FutureValues - enc.Level;                             // (B, H, n)
+        var futRel = (b.FutureValues - enc.Level) / enc.Scale;               // (B, H, n)
         var prev = F.Concat(new[] { Tensor.Zeros(b.BatchSize, 1, Config.Targets), futRel.Narrow(1, 0, H - 1) }, 1);   // (B, H, n): shifted right
         var (raw, _) = Decode(enc, prev, b.FutureCovariates, 0, enc.State);
         return Finish(raw, enc, 0);
@@ -166,6 +197,15 @@ public sealed class ForecastModel : Module
     public Tensor Forecast(ForecastBatch b)
     {
         using var noGrad = GradMode.NoGrad();
+        return Rollout(b, sortQuantiles: Config.Output == ForecastOutput.Quantile).Contiguous();   // (B, H, n, K)
+    }
+
+    /// <summary>The loss of a free-running (autoregressive) pass, for training on the model's own inputs; the fed-back values carry no gradient.</summary>
+    public Tensor FreeRunningLoss(ForecastBatch b) => ForecastLoss.Compute(Config, Rollout(b, sortQuantiles: false), b.FutureValues!);
+
+    /// <summary>Decodes the horizon step by step, feeding back each step's point forecast (detached): (B, H, n, K). Sorting is for inference only (no gradient).</summary>
+    private Tensor Rollout(ForecastBatch b, bool sortQuantiles)
+    {
         int H = Config.Horizon, n = Config.Targets, bsz = b.BatchSize, slot = Config.PointSlot;
         var enc = Encode(b);
         var steps = new List<Tensor>();
@@ -182,12 +222,11 @@ public sealed class ForecastModel : Module
             }
             else (raw, state) = Decode(enc, prevs[^1], b.FutureCovariates?.Narrow(1, t, 1), t, state);
             var y = Finish(raw, enc, t);                                     // (B, 1, n, K)
+            if (sortQuantiles) { y = y.Contiguous(); SortLastDim(y); }      // the fed-back median is the sorted one
             steps.Add(y);
-            prevs.Add(y.Narrow(3, slot, 1).Squeeze(3) - enc.Level);          // (B, 1, n)
+            prevs.Add(((y.Narrow(3, slot, 1).Squeeze(3) - enc.Level) / enc.Scale).Detach());   // (B, 1, n)
         }
-        var outAll = F.Concat(steps, 1).Contiguous();                        // (B, H, n, K)
-        if (Config.Output == ForecastOutput.Quantile) SortLastDim(outAll);
-        return outAll;
+        return F.Concat(steps, 1);                                           // (B, H, n, K)
     }
 
     private static void SortLastDim(Tensor t)

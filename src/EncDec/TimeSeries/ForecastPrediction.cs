@@ -44,7 +44,7 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
                         }
                         else if (cfg.Output == ForecastOutput.Gaussian)
                         {
-                            float sd = scaler.InverseScale(j, ForecastLoss.Softplus(y[at + 1]) + 1e-3f);
+                            float sd = scaler.InverseScale(j, MathF.Exp(y[at + 1]));
                             lo![w][h][j] = point[w][h][j] - z80 * sd;
                             hi![w][h][j] = point[w][h][j] + z80 * sd;
                         }

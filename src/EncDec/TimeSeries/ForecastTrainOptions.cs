@@ -14,4 +14,9 @@ public sealed record ForecastTrainOptions
     public int Patience { get; init; } = 6;
     public double MaxSeconds { get; init; } = 170;
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Share of training batches run teacher-forced (the decoder reads the true previous values); the others run free
+    /// (it reads its own previous forecasts, as at inference), so the quantiles learn multi-step uncertainty.
+    /// </summary>
+    public double TeacherForcing { get; init; } = 0.5;
 }

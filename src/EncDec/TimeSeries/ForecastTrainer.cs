@@ -53,7 +53,9 @@ public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[
             opt.Lr = options.Lr * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / options.Steps)));
             using (TensorScope.Begin(freeActivations: true))
             {
-                var loss = model.Loss(data.Batch(batchStarts, cfg, withFuture: true));
+                var batch = data.Batch(batchStarts, cfg, withFuture: true);
+                bool forced = options.TeacherForcing >= 1 || rng.NextDouble() < options.TeacherForcing;
+                var loss = forced ? model.Loss(batch) : model.FreeRunningLoss(batch);
                 double lv = loss.Item();
                 loss.Backward();
                 if (double.IsFinite(lv))
