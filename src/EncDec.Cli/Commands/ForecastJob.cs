@@ -50,15 +50,18 @@ internal static class ForecastRunner
         return new Outcome(model, s, report, result);
     }
 
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
     private static void Write(ForecastJob job, ForecastModel model, PreparedSeries s, ForecastReport report, ForecastTrainResult result)
     {
         ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), model, s);
         AtomicFile.WriteAllText(Path.Combine(job.Out, "report.txt"), report.Format() + "\n");
         var metrics = new
         {
-            csv = job.Csv, steps = result.Steps, seconds = result.Seconds, stop = result.StopReason, best_valid_loss = result.BestValidLoss,
+            csv = job.Csv, steps = result.Steps, seconds = result.Seconds, stop = result.StopReason,
+            best_valid_loss = double.IsFinite(result.BestValidLoss) ? result.BestValidLoss : (double?)null,
             season = report.Season, windows = report.Windows, interval_level = report.IntervalLevel,
-            rows = report.Rows.Select(r => new { method = r.Method, target = r.Target, mae = r.Scores.Mae, rmse = r.Scores.Rmse, smape = r.Scores.Smape, mase = r.Scores.Mase, coverage = r.Scores.Coverage }),
+            rows = report.Rows.Select(r => new { method = r.Method, target = r.Target, mae = Finite(r.Scores.Mae), rmse = Finite(r.Scores.Rmse), smape = Finite(r.Scores.Smape), mase = Finite(r.Scores.Mase), coverage = r.Scores.Coverage }),
         };
         AtomicFile.WriteAllText(Path.Combine(job.Out, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         // the forecast from the start of the test part (one window, horizon steps), written and plotted

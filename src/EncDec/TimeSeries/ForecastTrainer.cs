@@ -80,6 +80,16 @@ public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[
                 if (options.Patience > 0 && bad >= options.Patience) { reason = "early stopping"; break; }
             }
         }
+        // a run stopped by time (or steps) after its last validation validates its final weights too
+        if (validStarts.Length > 0 && step > 0 && reason != "cancelled" && reason != "early stopping" && (vals.Count == 0 || vals[^1].Step != step))
+        {
+            double v = Validate(validStarts);
+            bool isBest = v < best;
+            if (isBest) { best = v; bestWeights = null; }                  // the current weights are the best: keep them
+            var info = new ForecastValidation(step, v, isBest);
+            vals.Add(info);
+            Validated?.Invoke(info);
+        }
         if (bestWeights is not null) Restore(bestWeights);
         model.Eval();
         return new ForecastTrainResult(step, reason, losses, vals, best, clock.Elapsed.TotalSeconds);

@@ -59,4 +59,18 @@ public sealed class ForecastTrainingTests
             ForecastStore.Load(dir.File("plain.safetensors"));
         }).Message);
     }
+
+    [Fact]
+    public void A_run_stopped_by_time_still_validates_its_final_weights()
+    {
+        var s = Prepare(SeasonalCsv(rows: 120));
+        var cfg = new ForecastConfig { Architecture = ForecastArchitecture.Gru, HiddenSize = 4, Targets = 1, Covariates = 2, Context = 24, Horizon = 6 };
+        var model = new ForecastModel(cfg, new Rng(1));
+        var r = new ForecastTrainer(model, s.Data, s.TrainStarts, s.ValidStarts,
+            new ForecastTrainOptions { Steps = 100_000, ValidEvery = 100_000, MaxSeconds = 0.3, BatchSize = 8 }).Train();
+        Assert.Equal("time limit", r.StopReason);
+        Assert.True(r.Steps > 0);
+        Assert.Single(r.Validations);
+        Assert.True(double.IsFinite(r.BestValidLoss));
+    }
 }
