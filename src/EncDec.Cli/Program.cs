@@ -70,6 +70,7 @@ public static class Program
         root.Add(InfoCommand.Build(stdout, stderr));
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(DashboardCommand.Build(stdout, stderr));
+        root.Add(ForecastCommand.Build(stdout, stderr));
         return root;
     }
 }
@@ -81,7 +82,7 @@ internal static class EvalCli
     {
         var hyp = new Option<string>("--hyp") { Description = "Hypotheses, one per line", Required = true };
         var refs = new Option<string[]>("--ref") { Description = "Reference file (repeat for several references)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var metrics = new Option<string>("--metrics") { Description = "Comma-separated: bleu,chrf,rouge,exact", DefaultValueFactory = _ => "bleu,chrf" };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated: bleu,chrf,rouge,exact,wer,cer", DefaultValueFactory = _ => "bleu,chrf" };
         var lower = new Option<bool>("--lowercase") { Description = "Case-insensitive BLEU/chrF" };
         var tok = new Option<string>("--tokenize") { Description = "BLEU tokenizer: 13a|none|char", DefaultValueFactory = _ => "13a" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };

@@ -11,11 +11,15 @@ public enum EvalMetrics
     ChrF = 2,
     Rouge = 4,
     Exact = 8,
+    /// <summary>Word error rate, as jiwer.</summary>
+    Wer = 16,
+    /// <summary>Character error rate, as jiwer.</summary>
+    Cer = 32,
     /// <summary>The default set: BLEU and chrF.</summary>
     Default = Bleu | ChrF,
 }
 
-/// <summary>Options of <c>encdec eval --hyp FILE --ref FILE [--ref FILE2…] [--metrics bleu,chrf,rouge,exact] [--lowercase] [--tokenize 13a|none|char] [--json]</c>.</summary>
+/// <summary>Options of <c>encdec eval --hyp FILE --ref FILE [--ref FILE2…] [--metrics bleu,chrf,rouge,exact,wer,cer] [--lowercase] [--tokenize 13a|none|char] [--json]</c>.</summary>
 public sealed record EvalOptions
 {
     public required string HypPath { get; init; }
@@ -38,7 +42,9 @@ public sealed record EvalOptions
                 "chrf" => EvalMetrics.ChrF,
                 "rouge" => EvalMetrics.Rouge,
                 "exact" or "exact_match" or "em" => EvalMetrics.Exact,
-                _ => throw new UserInputException($"--metrics: unknown metric '{raw}' (expected bleu, chrf, rouge, exact)"),
+                "wer" => EvalMetrics.Wer,
+                "cer" => EvalMetrics.Cer,
+                _ => throw new UserInputException($"--metrics: unknown metric '{raw}' (expected bleu, chrf, rouge, exact, wer, cer)"),
             };
         }
         if (result == EvalMetrics.None) throw new UserInputException("--metrics: no metric given");
@@ -81,6 +87,8 @@ public static class EvalCommand
     {
         if (o.RefPaths.Count == 0) throw new UserInputException("eval: at least one --ref file is required");
         if (o.Metrics == EvalMetrics.None) throw new UserInputException("--metrics: no metric given");
+        if ((o.Metrics & (EvalMetrics.Wer | EvalMetrics.Cer)) != 0 && o.RefPaths.Count > 1)
+            throw new UserInputException("--metrics wer,cer: take exactly one --ref file (jiwer scores against one reference)");
         var hyps = MetricFiles.ReadLines(o.HypPath);
         var refs = new List<IReadOnlyList<string>>();
         foreach (string path in o.RefPaths)
@@ -104,13 +112,15 @@ public static class EvalCommand
                     : null,
                 Rouge = o.Metrics.HasFlag(EvalMetrics.Rouge) ? Rouge.Corpus(hyps, refs) : null,
                 ExactMatch = o.Metrics.HasFlag(EvalMetrics.Exact) ? ExactMatch.Corpus(hyps, refs) : null,
+                Wer = o.Metrics.HasFlag(EvalMetrics.Wer) ? ErrorRate.Wer(hyps, refs[0]) : null,
+                Cer = o.Metrics.HasFlag(EvalMetrics.Cer) ? ErrorRate.Cer(hyps, refs[0]) : null,
             };
         }
         catch (EmptyReferenceException e)
         {
             string where = o.RefPaths.Count == 1 ? o.RefPaths[0] : string.Join(", ", o.RefPaths);
             throw new UserInputException(where, e.SegmentIndex + 1,
-                "empty reference line (BLEU and chrF, like sacreBLEU, need a non-empty reference for every segment)");
+                "empty reference line (BLEU and chrF, like sacreBLEU, and WER/CER, like jiwer, need a non-empty reference for every segment)");
         }
     }
 }

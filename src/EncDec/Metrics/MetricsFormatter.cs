@@ -11,6 +11,10 @@ public sealed record MetricsReport
     public RougeScore? Rouge { get; init; }
     /// <summary>Exact-match fraction, 0–1.</summary>
     public double? ExactMatch { get; init; }
+    /// <summary>Word error rate (jiwer), with its alignment counts.</summary>
+    public ErrorRateScore? Wer { get; init; }
+    /// <summary>Character error rate (jiwer), with its alignment counts.</summary>
+    public ErrorRateScore? Cer { get; init; }
     /// <summary>Number of segments evaluated.</summary>
     public int Segments { get; init; }
 }
@@ -54,6 +58,8 @@ public static class MetricsFormatter
         if (r.ChrF is { } c) lines.Add(FormatChrF(c, withSignature: true));
         if (r.Rouge is { } ro) lines.Add(FormatRouge(ro));
         if (r.ExactMatch is { } e) lines.Add(FormatExactMatch(e));
+        if (r.Wer is { } wer) lines.Add(ErrorRate.Format("WER", wer, "words"));
+        if (r.Cer is { } cer) lines.Add(ErrorRate.Format("CER", cer, "characters"));
         return string.Join('\n', lines);
     }
 
@@ -94,6 +100,8 @@ public static class MetricsFormatter
                 WriteRouge(w, "rougeL", ro.RougeL);
             }
             if (r.ExactMatch is { } e) w.WriteNumber("exact_match", e);
+            if (r.Wer is { } wer) WriteErrorRate(w, "wer", wer);
+            if (r.Cer is { } cer) WriteErrorRate(w, "cer", cer);
             w.WriteNumber("segments", r.Segments);
             w.WriteStartObject("signature");
             if (r.Bleu is { } b2) w.WriteString("bleu", b2.Signature);
@@ -109,6 +117,17 @@ public static class MetricsFormatter
         w.WriteStartArray(name);
         foreach (long v in values) w.WriteNumberValue(v);
         w.WriteEndArray();
+    }
+
+    private static void WriteErrorRate(Utf8JsonWriter w, string name, ErrorRateScore s)
+    {
+        w.WriteNumber(name, s.Rate);
+        w.WriteStartObject(name + "_counts");
+        w.WriteNumber("substitutions", s.Substitutions);
+        w.WriteNumber("deletions", s.Deletions);
+        w.WriteNumber("insertions", s.Insertions);
+        w.WriteNumber("hits", s.Hits);
+        w.WriteEndObject();
     }
 
     private static void WriteRouge(Utf8JsonWriter w, string name, RougeValue v)

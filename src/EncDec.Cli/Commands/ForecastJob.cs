@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using EncDec.Tensors;
+using EncDec.TimeSeries;
+
+namespace EncDec.Cli.Commands;
+
+/// <summary>Everything <c>encdec forecast train</c> (and the forecasting demos) need: data, model, training and output.</summary>
+internal sealed record ForecastJob(string Csv, ForecastSpec Spec, MissingValuePolicy Missing, ForecastConfig Model,
+                                   ForecastTrainOptions Training, string Out, string? DisplayName = null);
+
+/// <summary>Runs a <see cref="ForecastJob"/>: reads and prepares the series, trains, evaluates on the test part beside the
+/// baselines, writes the run folder (model.safetensors, report.txt, metrics.json, test-forecast.csv, forecast.svg).</summary>
+internal static class ForecastRunner
+{
+    public sealed record Outcome(ForecastModel Model, PreparedSeries Series, ForecastReport Report, ForecastTrainResult Result);
+
+    public static Outcome Run(ForecastJob job, TextWriter stdout, CancellationToken cancel)
+    {
+        var read = TimeSeriesCsv.Read(job.Csv, job.Spec.TimeColumn, job.Spec.Targets.Concat(job.Spec.CovariateColumns).ToArray(), job.Missing);
+        return Run(job, read, stdout, cancel);
+    }
+
+    public static Outcome Run(ForecastJob job, CsvReadResult read, TextWriter stdout, CancellationToken cancel)
+    {
+        CliPaths.CreateRunFolder(job.Out, "--out");
+        if (read.FilledValues > 0) stdout.WriteLine(read.Describe());
+        var s = PreparedSeries.Prepare(read.Frame, job.Spec);
+        var cfg = job.Model with { Targets = job.Spec.Targets.Count, Covariates = s.CovariateCount, Context = job.Spec.Windows.Context, Horizon = job.Spec.Windows.Horizon };
+        cfg.Validate();
+        var name = job.DisplayName ?? Path.GetFileName(job.Csv);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {s.Frame.Length} rows ({s.Frame.Times[0]} … {s.Frame.Times[^1]}), train {s.Split.TrainEnd} / valid {s.Split.ValidEnd - s.Split.TrainEnd} / test {s.Split.Length - s.Split.ValidEnd} rows in time order; " +
+            $"{s.TrainStarts.Length} training windows (context {cfg.Context}, horizon {cfg.Horizon}), season {s.Season}, calendar {CliEnum.Name(s.Spec.Calendar)}"));
+        var model = new ForecastModel(cfg, new Rng(job.Training.Seed));
+        stdout.WriteLine($"model {CliEnum.Name(cfg.Architecture)} hidden {cfg.HiddenSize} layers {cfg.Layers}, output {CliEnum.Name(cfg.Output)}" +
+                         (cfg.Output == ForecastOutput.Quantile ? " " + string.Join(",", cfg.Quantiles.Select(q => q.ToString(CultureInfo.InvariantCulture))) : "") +
+                         $", {model.ParameterCount:N0} parameters");
+        var trainer = new ForecastTrainer(model, s.Data, s.TrainStarts, s.ValidStarts, job.Training)
+        {
+            Validated = v => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {v.Step,5}: valid loss {v.Loss:0.0000}{(v.Best ? " *" : "")}")),
+        };
+        var result = trainer.Train(cancel);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained {result.Steps} steps in {result.Seconds:0.0} s ({result.StopReason}); best valid loss {result.BestValidLoss:0.0000}"));
+        var report = ForecastEvaluation.Evaluate(model, s);
+        stdout.WriteLine($"test: the last {s.Split.Length - s.Split.ValidEnd} rows (never seen in training)");
+        stdout.WriteLine(report.Format());
+        Write(job, model, s, report, result);
+        stdout.WriteLine($"run folder: {job.Out} (model.safetensors, report.txt, metrics.json, test-forecast.csv, test-forecast.svg)");
+        return new Outcome(model, s, report, result);
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    private static void Write(ForecastJob job, ForecastModel model, PreparedSeries s, ForecastReport report, ForecastTrainResult result)
+    {
+        ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), model, s);
+        AtomicFile.WriteAllText(Path.Combine(job.Out, "report.txt"), report.Format() + "\n");
+        var metrics = new
+        {
+            csv = job.Csv, steps = result.Steps, seconds = result.Seconds, stop = result.StopReason,
+            best_valid_loss = double.IsFinite(result.BestValidLoss) ? result.BestValidLoss : (double?)null,
+            season = report.Season, windows = report.Windows, interval_level = report.IntervalLevel,
+            rows = report.Rows.Select(r => new { method = r.Method, target = r.Target, mae = Finite(r.Scores.Mae), rmse = Finite(r.Scores.Rmse), smape = Finite(r.Scores.Smape), mase = Finite(r.Scores.Mase), coverage = r.Scores.Coverage }),
+        };
+        AtomicFile.WriteAllText(Path.Combine(job.Out, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        // the forecast from the start of the test part (one window, horizon steps), written and plotted
+        int start = s.TestStarts.Length > 0 ? s.TestStarts[0] : s.ValidStarts.LastOrDefault();
+        var pred = ForecastPrediction.Run(model, s.Data, s.Scaler, new[] { start });
+        var times = s.Frame.Times.Skip(start + model.Config.Context).Take(model.Config.Horizon).ToArray();
+        ForecastOutputFiles.WriteCsv(Path.Combine(job.Out, "test-forecast.csv"), s.Spec.Targets, times, pred, 0);
+        ForecastOutputFiles.WriteSvg(Path.Combine(job.Out, "test-forecast.svg"), s, start + model.Config.Context, times, pred, 0, actualFuture: true);
+    }
+}

@@ -1,0 +1,22 @@
+namespace EncDec.TimeSeries;
+
+/// <summary>How a forecaster is trained: AdamW with a cosine-decayed learning rate, gradient clipping, validation every
+/// <see cref="ValidEvery"/> steps on autoregressive forecasts, the best weights kept, early stopping after
+/// <see cref="Patience"/> validations without improvement, and a wall-clock limit.</summary>
+public sealed record ForecastTrainOptions
+{
+    public int Steps { get; init; } = 1500;
+    public int BatchSize { get; init; } = 64;
+    public double Lr { get; init; } = 3e-3;
+    public double WeightDecay { get; init; } = 1e-4;
+    public double ClipNorm { get; init; } = 1.0;
+    public int ValidEvery { get; init; } = 100;
+    public int Patience { get; init; } = 6;
+    public double MaxSeconds { get; init; } = 170;
+    public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Share of training batches run teacher-forced (the decoder reads the true previous values); the others run free
+    /// (it reads its own previous forecasts, as at inference), so the quantiles learn multi-step uncertainty.
+    /// </summary>
+    public double TeacherForcing { get; init; } = 0.5;
+}

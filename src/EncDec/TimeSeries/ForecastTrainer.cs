@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using EncDec.Optim;
+using EncDec.Tensors;
+
+namespace EncDec.TimeSeries;
+
+/// <summary>One validation of a forecaster: the step and the mean loss of its autoregressive forecasts (scaled units).</summary>
+public sealed record ForecastValidation(int Step, double Loss, bool Best);
+
+/// <summary>Why training ended and what it did.</summary>
+public sealed record ForecastTrainResult(int Steps, string StopReason, IReadOnlyList<double> Losses, IReadOnlyList<ForecastValidation> Validations,
+                                         double BestValidLoss, double Seconds);
+
+/// <summary>
+/// Trains a <see cref="ForecastModel"/> with teacher forcing on random batches of training windows (windows are
+/// drawn in random order, but every window's targets lie in the training part of the time split), validates on the
+/// validation windows with autoregressive forecasts and ends with the best weights loaded.
+/// </summary>
+public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[] trainStarts, int[] validStarts, ForecastTrainOptions options)
+{
+    /// <summary>Called after every step with (step, loss).</summary>
+    public Action<int, double>? StepCompleted { get; init; }
+    /// <summary>Called after every validation.</summary>
+    public Action<ForecastValidation>? Validated { get; init; }
+
+    public ForecastTrainResult Train(CancellationToken cancel = default)
+    {
+        if (trainStarts.Length == 0) throw new UserInputException("no training windows: the training part is shorter than --context + --horizon");
+        var cfg = model.Config;
+        var rng = new Rng(options.Seed);
+        var opt = Optimizer.Create(new OptimizerOptions(OptimizerKind.AdamW, options.Lr, WeightDecay: options.WeightDecay), model.NamedParameters());
+        var losses = new List<double>();
+        var vals = new List<ForecastValidation>();
+        double best = double.PositiveInfinity;
+        Dictionary<string, float[]>? bestWeights = null;
+        int bad = 0, step = 0;
+        string reason = "steps";
+        var clock = Stopwatch.StartNew();
+        var order = (int[])trainStarts.Clone();
+        int at = order.Length;
+        var batchStarts = new int[Math.Min(options.BatchSize, order.Length)];
+        model.Train();
+        while (step < options.Steps)
+        {
+            if (cancel.IsCancellationRequested) { reason = "cancelled"; break; }
+            if (clock.Elapsed.TotalSeconds >= options.MaxSeconds) { reason = "time limit"; break; }
+            for (int i = 0; i < batchStarts.Length; i++)
+            {
+                if (at >= order.Length) { rng.Shuffle(order.AsSpan()); at = 0; }
+                batchStarts[i] = order[at++];
+            }
+            // cosine decay from Lr to Lr/20 over the run
+            opt.Lr = options.Lr * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / options.Steps)));
+            using (TensorScope.Begin(freeActivations: true))
+            {
+                var batch = data.Batch(batchStarts, cfg, withFuture: true);
+                bool forced = options.TeacherForcing >= 1 || rng.NextDouble() < options.TeacherForcing;
+                var loss = forced ? model.Loss(batch) : model.FreeRunningLoss(batch);
+                double lv = loss.Item();
+                loss.Backward();
+                if (double.IsFinite(lv))
+                {
+                    if (options.ClipNorm > 0) GradClip.ClipGradNorm(model.Parameters(), options.ClipNorm);
+                    opt.Step();
+                }
+                opt.ZeroGrad();
+                losses.Add(lv);
+            }
+            step++;
+            StepCompleted?.Invoke(step, losses[^1]);
+            bool last = step >= options.Steps;
+            if (validStarts.Length > 0 && (step % options.ValidEvery == 0 || last))
+            {
+                double v = Validate(validStarts);
+                bool isBest = v < best;
+                if (isBest) { best = v; bad = 0; bestWeights = Snapshot(); } else bad++;
+                var info = new ForecastValidation(step, v, isBest);
+                vals.Add(info);
+                Validated?.Invoke(info);
+                if (options.Patience > 0 && bad >= options.Patience) { reason = "early stopping"; break; }
+            }
+        }
+        // a run stopped by time (or steps) after its last validation validates its final weights too
+        if (validStarts.Length > 0 && step > 0 && reason != "cancelled" && reason != "early stopping" && (vals.Count == 0 || vals[^1].Step != step))
+        {
+            double v = Validate(validStarts);
+            bool isBest = v < best;
+            if (isBest) { best = v; bestWeights = null; }                  // the current weights are the best: keep them
+            var info = new ForecastValidation(step, v, isBest);
+            vals.Add(info);
+            Validated?.Invoke(info);
+        }
+        if (bestWeights is not null) Restore(bestWeights);
+        model.Eval();
+        return new ForecastTrainResult(step, reason, losses, vals, best, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Mean loss of autoregressive forecasts over the windows at <paramref name="starts"/>.</summary>
+    public double Validate(int[] starts)
+    {
+        model.Eval();
+        double sum = 0; int count = 0;
+        for (int i = 0; i < starts.Length; i += 256)
+        {
+            using var scope = TensorScope.Begin();
+            var chunk = starts.Skip(i).Take(256).ToArray();
+            var b = data.Batch(chunk, model.Config, withFuture: true);
+            var y = model.Forecast(b);
+            sum += ForecastLoss.Compute(model.Config, y, b.FutureValues!).Item() * chunk.Length;
+            count += chunk.Length;
+        }
+        model.Train();
+        return sum / Math.Max(count, 1);
+    }
+
+    private Dictionary<string, float[]> Snapshot() => model.NamedParameters().ToDictionary(p => p.Name, p => p.Param.ToArray());
+
+    private void Restore(Dictionary<string, float[]> w)
+    {
+        foreach (var (name, p) in model.NamedParameters()) w[name].CopyTo(p.Span);
+    }
+}

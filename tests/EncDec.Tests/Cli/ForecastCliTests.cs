@@ -1,0 +1,60 @@
+using EncDec.Tests.TimeSeries;
+using Xunit;
+
+namespace EncDec.Tests.Cli;
+
+[Collection(CliCollection.Name)]
+public sealed class ForecastCliTests
+{
+    [Fact]
+    public void Train_then_predict_past_the_end_writes_csv_and_plot()
+    {
+        using var dir = new TempDir();
+        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
+        string run = dir.File("run");
+        var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
+                             "--hidden-size", "8", "--steps", "20", "--valid-every", "10", "--batch-size", "16", "--out", run);
+        Assert.Contains("train 140 / valid 20 / test 40 rows in time order", r.Stdout);
+        Assert.Contains("linear-AR", r.Stdout);
+        Assert.Contains("seasonal-naive (m = 12)", r.Stdout);
+        foreach (var f in new[] { "model.safetensors", "report.txt", "metrics.json", "test-forecast.csv", "test-forecast.svg" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+
+        string outCsv = dir.File("fc.csv");
+        var p = CliRunner.Ok("forecast", "predict", "--model", run, "--csv", csv, "--output", outCsv);
+        Assert.Contains("1916-09 … 1917-02 (6 steps)", p.Stdout);                 // 200 months from 1900-01 end at 1916-08
+        var lines = File.ReadAllLines(outCsv);
+        Assert.Equal("time,y,y_lower80,y_upper80", lines[0]);
+        Assert.Equal(7, lines.Length);
+        Assert.StartsWith("1916-09,", lines[1]);
+        var cells = lines[1].Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(cells[1] <= cells[0] && cells[0] <= cells[2], lines[1]);
+        Assert.Contains("<polyline", File.ReadAllText(dir.File("fc.svg")));
+    }
+
+    [Fact]
+    public void User_mistakes_are_one_line()
+    {
+        using var dir = new TempDir();
+        string csv = dir.Write("s.csv", "time,y\n2000-01,1\n2000-02,\n2000-03,3\n");
+        Assert.Equal($"error: {csv}:3: missing value in column 'y' (use --fill-missing interpolate to fill gaps)",
+                     CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--out", dir.File("r")));
+        Assert.StartsWith("error: --target: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "nope", "--out", dir.File("r")));
+        Assert.StartsWith("error: --model: unknown model 'cnn'", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--model", "cnn"));
+        Assert.Contains("no training windows", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--fill-missing", "interpolate",
+                                                                "--out", dir.File("r"), "--valid-fraction", "0", "--test-fraction", "0"));
+        string junk = dir.Write("m.safetensors", "junk");
+        Assert.StartsWith($"error: {junk}: ", CliRunner.Fails("forecast", "predict", "--model", junk, "--csv", csv));
+    }
+
+    [Fact]
+    public void Demo_quick_on_a_shipped_series()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Ok("demo", "--task", "sunspots", "--quick", "--out", dir.Path);
+        Assert.Contains("sunspots.csv: 309 rows (1700 … 2008)", r.Stdout);
+        Assert.Contains("test: the last 62 rows", r.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "data.csv")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "model.safetensors")));
+    }
+}
