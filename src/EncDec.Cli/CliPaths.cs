@@ -10,7 +10,11 @@ internal static class CliPaths
     public static void CreateRunFolder(string path, string option)
     {
         if (File.Exists(path)) throw new UserInputException(path, null, $"{option}: is a file, not a run folder");
-        try { Directory.CreateDirectory(path); }
+        try
+        {
+            Directory.CreateDirectory(path);
+            ErrorBoundary.RunFolder = path;   // an internal error from here on leaves its trace in the run folder
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException(path, null, $"{option}: cannot create the run folder ({Program.OneLine(e.Message)})");

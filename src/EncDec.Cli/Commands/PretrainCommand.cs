@@ -42,7 +42,7 @@ internal static class PretrainCommand
         var ui = new Ui(stdout);
         s.Validate();
         if (s.TrainText is null) throw new UserInputException("--train-text is required (as a flag or in --config)");
-        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
+        var kind = CliParsers.ParseKind(s.Tokenizer, "--tokenizer");
         TrainPlan.ResolvePretrain(s, 1);
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         if (TrainRun.LatestCheckpoint(s.Out) is not null || File.Exists(Path.Combine(s.Out, "model.safetensors")))
@@ -65,7 +65,7 @@ internal static class PretrainCommand
         CliPaths.CreateRunFolder(s.Out, "--out");
         tok.Save(Path.Combine(s.Out, "source.tokenizer.json"));
         AtomicFile.WriteAllText(Path.Combine(s.Out, "config.json"), config.ToJson());
-        ui.Line($"model {DemoCommand.Describe(config)}");
+        ui.Line($"model {ModelDescription.Describe(config)}");
 
         var model = (EncoderOnlyModel)ModelFactory.Build(config);
         var mlm = new MlmOptions(tok.Vocab.Count, tok.Vocab.FirstOrdinaryId, Vocabulary.MaskId, s.MaskProbability);
