@@ -26,4 +26,11 @@ internal static class CliPaths
     {
         if (Directory.Exists(path)) throw new UserInputException(path, null, $"{option}: is a folder, not a file");
     }
+
+    /// <summary>Fails early when the input file given by <paramref name="option"/> is missing or a folder.</summary>
+    public static void CheckInputFile(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new UserInputException(path, null, $"{option}: is a folder, not a file");
+        if (!File.Exists(path)) throw new UserInputException(path, null, $"{option}: file not found");
+    }
 }

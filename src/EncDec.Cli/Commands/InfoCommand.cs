@@ -21,6 +21,7 @@ internal static class InfoCommand
                 ("parameters", m.Model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)),
                 ("tensors", m.Model.NamedParameters().Count().ToString(CultureInfo.InvariantCulture)),
                 ("training step", m.Step.ToString(CultureInfo.InvariantCulture)),
+                ("weights", ModelHealth.Describe(m) + (m.NonFiniteTensors.Count > 0 ? ": the training diverged; translate refuses this model" : "")),
                 ("source vocabulary", m.SourceTokenizer is null ? "-" : $"{m.SourceTokenizer.Vocab.Count} ({m.SourceTokenizer.Kind.ToString().ToLowerInvariant()})"),
                 ("target vocabulary", m.TargetTokenizer is null ? "-" : $"{m.TargetTokenizer.Vocab.Count} ({m.TargetTokenizer.Kind.ToString().ToLowerInvariant()})"),
             });
