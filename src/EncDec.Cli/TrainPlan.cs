@@ -48,6 +48,18 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
         return new TrainPlan(model, trainer, BatchingOf(s));
     }
 
+    /// <summary>
+    /// The checks a run makes before reading data or creating anything: every enum and combination (<see cref="Resolve"/>),
+    /// and the model's sizes and memory (<see cref="ModelConfig.Validate"/>) for vocabularies of up to vocab_size tokens
+    /// when the tokenizers are to be trained (the trained ones are no larger, but for a byte fallback's few hundred).
+    /// </summary>
+    public static void CheckBeforeWork(TrainSpec s)
+    {
+        bool trained = s.SrcTokenizer is null && s.TgtTokenizer is null && s.Data is null;
+        int vocab = trained ? Math.Max(s.VocabSize, 1) : 1;
+        Resolve(s, vocab, vocab, s.JointVocab).Model.Validate("the model settings");
+    }
+
     /// <summary>The encoder-only model and the options of <c>encdec pretrain</c>.</summary>
     public static TrainPlan ResolvePretrain(TrainSpec s, int vocab)
     {

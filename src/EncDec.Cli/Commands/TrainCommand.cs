@@ -28,7 +28,7 @@ internal static class TrainCommand
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
-                TrainPlan.Resolve(spec, 1, 1, spec.JointVocab);   // the same checks a run makes
+                TrainPlan.CheckBeforeWork(spec);   // the same checks a run makes
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
@@ -40,10 +40,10 @@ internal static class TrainCommand
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
+        s.Validate();
         var family = TrainPlan.ParseFamily(s.Model);
         bool lm = family == ModelFamily.DecoderOnly;
-        s.Validate();
-        TrainPlan.Resolve(s, 1, 1, s.JointVocab);   // every enum and combination is checked before any work
+        TrainPlan.CheckBeforeWork(s);   // every enum, combination and model size is checked before any work
         var bestMetric = ParseBestMetric(s.BestMetric);
         if (lm && (s.TrainText ?? s.TrainTgt) is null) throw new UserInputException("--model lm needs --train-text (or --train-tgt) (as a flag or in --config)");
         if (!lm && s.Data is null && (s.TrainSrc is null || s.TrainTgt is null))
