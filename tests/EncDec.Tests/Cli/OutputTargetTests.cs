@@ -94,10 +94,12 @@ public class OutputTargetTests : IDisposable
     }
 
     [Fact]
-    public void OutputInAMissingFolder_IsRefusedBeforeDecoding()
+    public void OutputInAMissingFolder_IsCreatedOnlyWhenTheWorkSucceeded()
     {
         var output = _d.File("nowhere/hyp.txt");
-        Assert.Equal($"error: {output}: --output: the folder {_d.File("nowhere")} does not exist", CliRunner.Fails(Translate(output)));
+        Assert.Equal("error: --top-p: must be in (0, 1] (1 = off), got 2", CliRunner.Fails([.. Translate(output), "--top-p", "2"]));
         Assert.False(Directory.Exists(_d.File("nowhere")));
+        CliRunner.Ok(Translate(output));
+        Assert.Equal(Expected(), File.ReadAllText(output));
     }
 }
