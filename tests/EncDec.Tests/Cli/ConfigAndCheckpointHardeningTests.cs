@@ -122,4 +122,12 @@ public class ConfigAndCheckpointHardeningTests : IDisposable
         Assert.Equal("error: the model settings: d_model 100,000 is more than 65,536", CliRunner.Fails(Train("--d-model", "100000", "--heads", "1")));
         Assert.False(Directory.Exists(_d.File("run")));
     }
+
+    [Fact]
+    public void ModelFromAPipe_NeedsASeekableFile()
+    {
+        var fifo = _d.File("model.pipe");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo)!) { mk.WaitForExit(); Assert.Equal(0, mk.ExitCode); }
+        Assert.Equal($"error: {fifo}: a model needs a seekable file, not a pipe or a device: save it to a file first", CliRunner.Fails("info", fifo));
+    }
 }

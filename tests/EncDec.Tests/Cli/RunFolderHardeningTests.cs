@@ -106,4 +106,52 @@ public class RunFolderHardeningTests(SafetyCorpusFixture fx) : IClassFixture<Saf
         var stored = JsonSerializer.Deserialize<double[]>(snapshot.Extra["losses"])!;
         Assert.Equal(result.Losses.Skip(4), stored);   // the last 3 of 7
     }
+
+    [Fact]
+    public void Resume_WithAnotherWidth_IsOneShortLineNamingTheFileAndTheFirstSetting()
+    {
+        var run = fx.Dir.File("width");
+        CliRunner.Ok(fx.Args(run, 2));
+        string ckpt = Path.Combine(run, "checkpoints", "step_00000002.safetensors");
+        var args = fx.Args(run, 4);
+        args[Array.IndexOf(args, "--d-model") + 1] = "32";
+        Assert.Equal($"error: {ckpt}: d_model is 16 in this run but 32 was asked for; use --fresh to start over", CliRunner.Fails(args));
+        args[Array.IndexOf(args, "--hidden-size") + 1] = "32";
+        args[Array.IndexOf(args, "--layers") + 1] = "2";
+        Assert.Equal($"error: {ckpt}: d_model is 16 in this run but 32 was asked for (and 2 more settings differ); use --fresh to start over", CliRunner.Fails(args));
+        Assert.Equal(["step_00000002.safetensors"], RunFolder.Checkpoints(run).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task RepeatedSigterm_Exits143_WithTheLockReleasedAndNoTemporaryFiles()
+    {
+        var run = fx.Dir.File("double-term");
+        string dll = Path.Combine(AppContext.BaseDirectory, "EncDec.Cli.dll");
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var arg in fx.Args(run, 400)) psi.ArgumentList.Add(arg);
+        using var child = Process.Start(psi)!;
+        var stdoutTask = child.StandardOutput.ReadToEndAsync();
+        var stderrTask = child.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(run, RunLock.FileName)))   // the lock is taken before the first step
+        {
+            Assert.False(child.HasExited, "the trainer ended before taking its lock");
+            Assert.True(clock.Elapsed.TotalSeconds < 120, "no lock after 120 s");
+            Thread.Sleep(5);
+        }
+        foreach (var _ in new[] { 1, 2 })
+            using (var kill = Process.Start("/bin/kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120))) await child.WaitForExitAsync(timeout.Token);
+        string stdout = await stdoutTask, stderr = await stderrTask;
+        Assert.True(child.ExitCode == 143, $"exit {child.ExitCode}\n{stdout}\n{stderr}");
+        Assert.Equal("", stderr);
+        Assert.Contains("SIGTERM: stopping after the current step", stdout);
+        // (the kernel may merge the two signals into one, so whether the second one or the step's end stopped it varies)
+        Assert.False(File.Exists(Path.Combine(run, RunLock.FileName)));
+        Assert.Empty(Directory.EnumerateFiles(run, "*.tmp", SearchOption.AllDirectories));
+    }
 }
