@@ -147,7 +147,7 @@ public sealed class Trainer
                     _optimizer.Step();
                     _skippedInARow = 0;
                     if (FirstNonFiniteParameter() is { } name)
-                        divergence = $"the weights became non-finite after the update of step {_step} (first: {name}; lr {lr:G3})";
+                        divergence = string.Create(CultureInfo.InvariantCulture, $"the weights became non-finite after the update of step {_step} (first: {name}; lr {lr:G3})");
                 }
                 else
                 {
