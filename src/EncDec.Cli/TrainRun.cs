@@ -95,6 +95,11 @@ internal static class TrainRun
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ui.TrainWithProgress(trainer, options.MaxSteps, options.LogEvery, () => trainer.Train(cancel));
         double seconds = clock.Elapsed.TotalSeconds;
+        if (result.Reason == StopReason.Diverged)
+        {
+            if (writes) StopDiverged(outDir, result, log!, validPoints);
+            throw new UserInputException($"training diverged: {result.Detail}");
+        }
         var modelPath = Path.Combine(outDir, RunFolder.ModelFile);
         if (!writes) { model.Eval(); return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount); }
 
@@ -108,6 +113,19 @@ internal static class TrainRun
         AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossPlot.RenderSvg(result.Losses, validPoints));
         model.Eval();
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
+    }
+
+    /// <summary>
+    /// A diverged run ends with an error naming what happened and the last good checkpoint, which is kept; no model file is
+    /// written from the diverged weights.
+    /// </summary>
+    private static void StopDiverged(string outDir, TrainResult result, MetricsLog log, List<(long, double)> validPoints)
+    {
+        log.Append(new { type = "diverged", step = result.Steps, message = result.Detail });
+        AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossPlot.RenderSvg(result.Losses, validPoints));
+        string kept = LatestCheckpoint(outDir) is { } last ? $"the last good checkpoint {last} is kept" : "no checkpoint was written before it";
+        throw new UserInputException(outDir, null,
+            $"training diverged: {result.Detail}; {kept}; lower --lr (or raise --warmup, set --clip-norm) and run again");
     }
 
     /// <summary>BLEU (13a) and chrF2 exactly as <c>encdec eval</c> computes them, and exact match.</summary>
