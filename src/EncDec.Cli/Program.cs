@@ -68,6 +68,7 @@ public static class Program
         root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
+        root.Add(ExportCommand.Build(stdout, stderr));
         return root;
     }
 }

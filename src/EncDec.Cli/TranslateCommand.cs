@@ -14,7 +14,11 @@ internal static class TranslateCommand
 {
     public sealed record Options(string Model, string? Input, string? Output, int Beam, int NBest, bool Sample, float Temperature,
                                  int TopK, float TopP, float TypicalP, float MinP, int MaxLen, string? Constraints, string? Prefix,
-                                 float LengthPenalty, int BatchSize, ulong Seed, float RepetitionPenalty, int NoRepeatNgram);
+                                 float LengthPenalty, int BatchSize, ulong Seed, float RepetitionPenalty, int NoRepeatNgram)
+    {
+        /// <summary>What runs the model under EncDec's search (<c>--runtime</c>).</summary>
+        public Commands.InferenceRuntimeKind Runtime { get; init; }
+    }
 
     public static Command Build(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
@@ -37,12 +41,14 @@ internal static class TranslateCommand
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed", DefaultValueFactory = _ => 1UL };
         var rep = new Option<float>("--repetition-penalty") { Description = "CTRL repetition penalty (1 = off)", DefaultValueFactory = _ => 1f };
         var nrng = new Option<int>("--no-repeat-ngram") { Description = "Forbid repeating n-grams of this size (0 = off)" };
+        var runtime = new Option<string>("--runtime") { Description = "native, or onnx: run a folder from `encdec export --format onnx` with ONNX Runtime", DefaultValueFactory = _ => "native" };
         var cmd = new Command("translate", "Decode source lines with a trained model (greedy, beam search or sampling).")
-        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng };
+        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng, runtime };
         cmd.Aliases.Add("generate");
         cmd.SetAction(r => Run(new Options(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(beam), r.GetValue(nbest), r.GetValue(sample),
             r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(typical), r.GetValue(minP), r.GetValue(maxLen), r.GetValue(constraints),
-            r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng)), stdin, stdout));
+            r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng))
+            { Runtime = Commands.RuntimeModel.Parse(r.GetValue(runtime)!) }, stdin, stdout));
         return cmd;
     }
 
@@ -52,11 +58,10 @@ internal static class TranslateCommand
         if (o.NBest < 1) throw new UserInputException("--nbest must be at least 1");
         if (!o.Sample && o.NBest > o.Beam) throw new UserInputException($"--nbest {o.NBest} needs --beam of at least {o.NBest}");
         if (o.Output is not null) CliPaths.CheckOutputFile(o.Output, "--output");
-        var loaded = ModelStore.Load(o.Model);
-        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
-        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
+        using var loaded = Commands.RuntimeModel.Load(o.Model, o.Runtime);
+        var seq = loaded.Model;
         var lines = o.Input is null ? ReadAll(stdin) : MetricFiles.ReadLines(o.Input).ToList();
-        var tgt = loaded.TargetTokenizer;
+        var tgt = loaded.Target;
         IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();
         List<IReadOnlyList<int[]>>? cons = null;
         if (o.Constraints is not null)
@@ -80,12 +85,12 @@ internal static class TranslateCommand
         {
             if (cons is null)
             {
-                results.AddRange(new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions, o.BatchSize).Translate(lines, progress));
+                results.AddRange(new Translator(seq, loaded.Source, tgt, baseOptions, o.BatchSize).Translate(lines, progress));
                 return;
             }
             for (int i = 0; i < lines.Count; i++)   // constraints differ per line
             {
-                var t = new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1);
+                var t = new Translator(seq, loaded.Source, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1);
                 results.AddRange(t.Translate(new[] { lines[i] }));
                 progress?.Invoke(i + 1);
             }
