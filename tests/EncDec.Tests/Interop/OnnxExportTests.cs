@@ -90,6 +90,9 @@ public sealed class OnnxExportTests
             tokens = tokens.Select(_ => rng.Next(Vocabulary.SpecialCount, config.TgtVocabSize)).ToArray();
         }
         Assert.True(worst < 1e-4, $"{name}: logits differ by {worst}");
+        // tests/fixtures/interop/check_onnx.py checks these files with python3-onnx: ENCDEC_ONNX_DUMP=DIR keeps a copy of each
+        if (Environment.GetEnvironmentVariable("ENCDEC_ONNX_DUMP") is { Length: > 0 } dump)
+            OnnxExporter.Export(native, config, WordTokenizer(config.SrcVocabSize), WordTokenizer(config.TgtVocabSize), Path.Combine(dump, name));
     }
 
     [Fact]
