@@ -15,6 +15,7 @@ public static class Program
     /// <summary>Runs the tool with the given writers (used by the tests).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        EncDec.Interop.Text.SentencePieceTokenizer.Register();   // `spm:FILE` tokenizers and checkpoints that hold them
         var root = BuildRoot(stdout, stderr);
         // ProcessTerminationTimeout = null: System.CommandLine does not handle SIGINT/SIGTERM; `train` and `demo` do
         // (StopSignals: checkpoint, one line, exit 130/143), other commands end at once as usual.
