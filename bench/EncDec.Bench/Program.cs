@@ -33,6 +33,9 @@ public static class Program
             case "accuracy":
                 AccuracyBench.Run(args[1..]);
                 return 0;
+            case "decode" when args.Contains("--runtime"):
+                OnnxDecodeBench.Run(args[1..]);
+                return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);
                 return 0;
