@@ -112,6 +112,18 @@ public sealed class OnnxExportTests
         Assert.True(File.Exists(dir.File("encoder.onnx")) && File.Exists(dir.File("decoder_step.onnx")) && File.Exists(dir.File("src_tokenizer.json")));
     }
 
+    [Fact]
+    public void Unsupported_models_are_refused_in_one_line()
+    {
+        using var dir = new TempDir();
+        var gru = ModelTestKit.Lstm(Vocab, Vocab, emb: 8, hidden: 12, cell: RnnCellKind.Gru);
+        var e = Assert.Throws<UserInputException>(() => OnnxExporter.Export(ModelFactory.Build(gru), gru, WordTokenizer(Vocab), WordTokenizer(Vocab), dir.Path));
+        Assert.Contains("gru", e.Message);
+        var lm = new ModelConfig { Family = ModelFamily.DecoderOnly, TgtVocabSize = Vocab, DModel = 16, Heads = 2, FeedForward = 16, DecoderLayers = 1 };
+        Assert.Throws<UserInputException>(() => OnnxExporter.Export(ModelFactory.Build(lm), lm, WordTokenizer(Vocab), WordTokenizer(Vocab), dir.Path));
+        Assert.False(File.Exists(dir.File(OnnxModelInfo.FileName)));
+    }
+
     private static float MaxDiff(Tensor a, Tensor b)
     {
         Assert.Equal(a.Shape, b.Shape);
