@@ -70,6 +70,7 @@ public static class Program
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
         root.Add(ExportCommand.Build(stdout, stderr));
+        root.Add(ImportCommand.Build(stdout, stderr));
         return root;
     }
 }
