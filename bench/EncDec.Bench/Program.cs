@@ -45,6 +45,9 @@ public static class Program
             case "longtask":
                 LongTaskBench.Run(args[1..]);
                 return 0;
+            case "decode" when args.Contains("--runtime"):
+                OnnxDecodeBench.Run(args[1..]);
+                return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);
                 return 0;

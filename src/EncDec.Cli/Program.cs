@@ -16,6 +16,7 @@ public static class Program
     /// <summary>Runs the tool with the given writers (used by the tests).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        EncDec.Interop.Text.SentencePieceTokenizer.Register();   // `spm:FILE` tokenizers and checkpoints that hold them
         var root = BuildRoot(stdout, stderr);
         var verboseOption = ErrorBoundary.VerboseOption();
         root.Add(verboseOption);
@@ -53,6 +54,8 @@ public static class Program
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(DashboardCommand.Build(stdout, stderr));
         root.Add(ForecastCommand.Build(stdout, stderr));
+        root.Add(ExportCommand.Build(stdout, stderr));
+        root.Add(ImportCommand.Build(stdout, stderr));
         return root;
     }
 }

@@ -15,7 +15,11 @@ internal static class TranslateCommand
     public sealed record Options(string Model, string? Input, string? Output, int Beam, int NBest, bool Sample, float Temperature,
                                  int TopK, float TopP, float TypicalP, float MinP, int MaxLen, string? Constraints, string? Prefix,
                                  float LengthPenalty, int BatchSize, ulong Seed, float RepetitionPenalty, int NoRepeatNgram,
-                                 TooLongPolicy TooLong = TooLongPolicy.Truncate);
+                                 TooLongPolicy TooLong = TooLongPolicy.Truncate)
+    {
+        /// <summary>What runs the model under EncDec's search (<c>--runtime</c>).</summary>
+        public Commands.InferenceRuntimeKind Runtime { get; init; }
+    }
 
     /// <summary>The flag of each <see cref="GenerationOptions"/> setting this command sets.</summary>
     private static readonly Dictionary<string, string> FlagOf = new(StringComparer.Ordinal)
@@ -55,13 +59,15 @@ internal static class TranslateCommand
             Description = "An input line longer than the model's positions: truncate (cut it, with a warning counting them) | reject (an error naming the line)",
             DefaultValueFactory = _ => "truncate",
         };
+        var runtime = new Option<string>("--runtime") { Description = "native, or onnx: run a folder from `encdec export --format onnx` with ONNX Runtime", DefaultValueFactory = _ => "native" };
         var cmd = new Command("translate", "Decode source lines with a trained model (greedy, beam search or sampling).")
-        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng, tooLong };
+        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng, tooLong, runtime };
         cmd.Aliases.Add("generate");
         cmd.SetAction(r => Run(new Options(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(beam), r.GetValue(nbest), r.GetValue(sample),
             r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(typical), r.GetValue(minP), r.GetValue(maxLen), r.GetValue(constraints),
             r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng),
-            CliEnum.Parse<TooLongPolicy>(r.GetValue(tooLong)!, "--too-long", "policy")), stdin, stdout, stderr));
+            CliEnum.Parse<TooLongPolicy>(r.GetValue(tooLong)!, "--too-long", "policy")) { Runtime = Commands.RuntimeModel.Parse(r.GetValue(runtime)!) },
+            stdin, stdout, stderr));
         return cmd;
     }
 
@@ -87,17 +93,26 @@ internal static class TranslateCommand
         if (o.Constraints is not null) CliPaths.CheckInputFile(o.Constraints, "--constraints");
         var output = o.Output is null ? null : OutputTarget.For(o.Output, "--output");
 
-        var loaded = ModelStore.Load(o.Model);
-        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
-        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
-        if (loaded.NonFiniteTensors.Count > 0)
-            throw new UserInputException(loaded.Path, null, $"{ModelHealth.Describe(loaded)}: the training diverged; use an earlier checkpoint");
+        int maxSource = int.MaxValue;
+        Commands.RuntimeModel loaded;
+        if (o.Runtime == Commands.InferenceRuntimeKind.Native)
+        {
+            var native = ModelStore.Load(o.Model);
+            if (native.Model is not ISeq2SeqModel nativeModel) throw new UserInputException($"{native.Path}: a {native.Config.Family} model cannot translate");
+            if (native.SourceTokenizer is null || native.TargetTokenizer is null) throw new UserInputException($"{native.Path}: the checkpoint has no tokenizers");
+            if (native.NonFiniteTensors.Count > 0)
+                throw new UserInputException(native.Path, null, $"{ModelHealth.Describe(native)}: the training diverged; use an earlier checkpoint");
+            maxSource = Math.Max(1, native.Config.MaxPositions - 2);   // positions of BOS/EOS aside, as in training
+            loaded = new Commands.RuntimeModel(nativeModel, native.SourceTokenizer, native.TargetTokenizer, native.Path);
+        }
+        else loaded = Commands.RuntimeModel.Load(o.Model, o.Runtime);
+        using var disposeModel = loaded;
+        var seq = loaded.Model;
         var lines = o.Input is null ? ReadAll(stdin) : MetricFiles.ReadLines(o.Input).ToList();
-        var tgt = loaded.TargetTokenizer;
-        int maxSource = Math.Max(1, loaded.Config.MaxPositions - 2);   // positions of BOS/EOS aside, as in training
+        var tgt = loaded.Target;
         if (o.TooLong == TooLongPolicy.Reject)
             for (int i = 0; i < lines.Count; i++)
-                if (loaded.SourceTokenizer.Encode(lines[i]).Length is var n && n > maxSource)
+                if (loaded.Source.Encode(lines[i]).Length is var n && n > maxSource)
                     throw new UserInputException(o.Input ?? "<stdin>", i + 1,
                         string.Create(CultureInfo.InvariantCulture, $"{n:N0} tokens, more than the {maxSource:N0} the model takes (--too-long truncate cuts such lines)"));
         IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();
@@ -116,12 +131,12 @@ internal static class TranslateCommand
         {
             if (cons is null)
             {
-                results.AddRange(new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions, o.BatchSize) { MaxSourceTokens = maxSource }.Translate(lines, progress));
+                results.AddRange(new Translator(seq, loaded.Source, tgt, baseOptions, o.BatchSize) { MaxSourceTokens = maxSource }.Translate(lines, progress));
                 return;
             }
             for (int i = 0; i < lines.Count; i++)   // constraints differ per line
             {
-                var t = new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1) { MaxSourceTokens = maxSource };
+                var t = new Translator(seq, loaded.Source, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1) { MaxSourceTokens = maxSource };
                 results.AddRange(t.Translate(new[] { lines[i] }));
                 progress?.Invoke(i + 1);
             }

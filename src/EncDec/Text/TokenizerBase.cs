@@ -124,6 +124,7 @@ public static class Tokenizer
     /// <exception cref="UserInputException">The file is missing, not JSON, or not a valid tokenizer.</exception>
     public static ITokenizer Load(string path)
     {
+        if (TokenizerRegistry.TryOpen(path, out var foreign)) return foreign!;
         if (!File.Exists(path)) throw new UserInputException(path, null, "tokenizer file not found");
         try
         {
@@ -151,6 +152,7 @@ public static class Tokenizer
             int version = root.GetProperty("version").GetInt32();
             if (version != TokenizerBase.FormatVersion)
                 throw new UserInputException(path, null, $"unsupported tokenizer format version {version}");
+            if (TokenizerRegistry.TryFromJson(root.GetProperty("kind").GetString(), root, path, out var foreign)) return foreign!;
             if (!Enum.TryParse<TokenizerKind>(root.GetProperty("kind").GetString(), ignoreCase: true, out var kind))
                 throw new UserInputException(path, null, "unknown tokenizer kind");
             int controls = root.GetProperty("controlTokenCount").GetInt32();

@@ -9,6 +9,8 @@ public enum TokenizerKind
     Word,
     /// <summary>Byte-pair encoding with byte fallback and a space marker.</summary>
     Bpe,
+    /// <summary>A SentencePiece model (BPE or unigram), read through Microsoft.ML.Tokenizers by EncDec.Interop.</summary>
+    SentencePiece,
 }
 
 /// <summary>The reserved tokens every vocabulary starts with, at fixed ids.</summary>

@@ -1,0 +1,36 @@
+using EncDec.Interop.Onnx;
+using EncDec.IO;
+using EncDec.Models;
+using EncDec.Text;
+
+namespace EncDec.Cli.Commands;
+
+/// <summary>What runs a model's encoder and decoder steps under EncDec's search.</summary>
+public enum InferenceRuntimeKind { Native, Onnx }
+
+/// <summary>A model ready for <c>translate</c>: EncDec's own, or an ONNX export run by ONNX Runtime.</summary>
+internal sealed record RuntimeModel(ISeq2SeqModel Model, ITokenizer Source, ITokenizer Target, string Path) : IDisposable
+{
+    public void Dispose() => (Model as IDisposable)?.Dispose();
+
+    public static InferenceRuntimeKind Parse(string text) => CliEnum.Parse<InferenceRuntimeKind>(text, "--runtime", "runtime");
+
+    /// <summary>
+    /// Loads <paramref name="path"/> for <paramref name="runtime"/>: native needs a run folder or model file, onnx a folder from
+    /// <c>encdec export --format onnx</c> (a run folder with an <c>onnx/</c> export inside is accepted too).
+    /// </summary>
+    public static RuntimeModel Load(string path, InferenceRuntimeKind runtime)
+    {
+        if (runtime == InferenceRuntimeKind.Onnx)
+        {
+            string dir = File.Exists(System.IO.Path.Combine(path, OnnxModelInfo.FileName)) || !Directory.Exists(System.IO.Path.Combine(path, "onnx")) ? path : System.IO.Path.Combine(path, "onnx");
+            if (!Directory.Exists(dir)) throw new UserInputException(path, null, "--model: --runtime onnx needs the folder written by `encdec export --format onnx`");
+            var m = OnnxSeq2SeqModel.Load(dir);
+            return new RuntimeModel(m, m.SourceTokenizer, m.TargetTokenizer, dir);
+        }
+        var loaded = ModelStore.Load(path);
+        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
+        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
+        return new RuntimeModel(seq, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Path);
+    }
+}

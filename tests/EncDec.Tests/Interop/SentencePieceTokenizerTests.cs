@@ -1,0 +1,89 @@
+using System.Text.Json;
+using EncDec.Interop.Text;
+using EncDec.Text;
+using Xunit;
+
+namespace EncDec.Tests.Interop;
+
+/// <summary>
+/// SentencePiece models trained by tests/fixtures/interop/make_spm_fixtures.py (python3-sentencepiece), read through
+/// Microsoft.ML.Tokenizers: on 1,500 lines in seven scripts with unknown characters, the ids are SentencePiece's (under the
+/// documented id mapping) and decode(encode(x)) is SentencePiece's detokenisation.
+/// </summary>
+[Collection(EncDec.Tests.Cli.CliCollection.Name)]
+public sealed class SentencePieceTokenizerTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "interop", "spm", name);
+
+    private static IEnumerable<JsonElement> Expected()
+    {
+        foreach (var line in File.ReadLines(Fixture("expected.jsonl")))
+            yield return JsonDocument.Parse(line).RootElement;
+    }
+
+    [Theory]
+    [InlineData("bpe")]
+    [InlineData("unigram")]
+    public void Ids_and_detokenisation_equal_sentencepiece(string kind)
+    {
+        var tok = SentencePieceTokenizer.Open(Fixture(kind + ".model"));
+        int lines = 0, withUnknown = 0, nonLatin = 0, exact = 0, nfkcDiffer = 0;
+        foreach (var row in Expected())
+        {
+            string text = row.GetProperty("text").GetString()!;
+            var expected = row.GetProperty(kind).EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var ids = tok.Encode(text);
+            lines++;
+            if (ids.Contains(Vocabulary.UnkId)) withUnknown++;
+            if (text.Any(c => c > 0x2FF)) nonLatin++;
+            bool same = expected.SequenceEqual(ids.Select(tok.ToSentencePieceId));
+            if (kind == "bpe" && text.Contains('\uD835'))
+            {
+                // Mathematical Fraktur letters (U+1D518…, outside the BMP): SentencePiece's NFKC rules map them to ASCII
+                // letters, Microsoft.ML.Tokenizers 2.0.1 leaves them as they are (unknown): a known difference, counted
+                if (!same) nfkcDiffer++;
+                continue;
+            }
+            Assert.True(same, $"{kind}: '{text}': [{string.Join(' ', ids.Select(tok.ToSentencePieceId))}] vs [{string.Join(' ', expected)}]");
+            Assert.Equal(row.GetProperty(kind + "_decoded").GetString(), tok.Decode(ids));
+            exact++;
+        }
+        Assert.Equal(1500, lines);
+        Assert.True(exact >= (kind == "bpe" ? 1400 : 1500), $"{kind}: only {exact} lines compared exactly");
+        Assert.True(nfkcDiffer <= 1500 - exact, $"{kind}: {nfkcDiffer}");
+        Console.WriteLine($"{kind}: {exact} of {lines} lines exact; {nfkcDiffer} NFKC-dependent lines differ");
+        Assert.True(withUnknown > 100 && nonLatin > 700, $"{withUnknown} lines with unknowns, {nonLatin} non-Latin");
+    }
+
+    [Fact]
+    public void Train_and_translate_with_spm_tokenizers_from_the_command_line()
+    {
+        using var dir = new TempDir();
+        var texts = Expected().Take(40).Select(r => r.GetProperty("text").GetString()!).ToArray();
+        string src = dir.Write("s.txt", string.Join('\n', texts) + "\n"), tgt = dir.Write("t.txt", string.Join('\n', texts.Reverse()) + "\n");
+        Cli.CliRunner.Ok("train", "--train-src", src, "--train-tgt", tgt, "--src-tokenizer", "spm:" + Fixture("bpe.model"), "--tgt-tokenizer", "spm:" + Fixture("unigram.model"),
+                         "--model", "transformer", "--d-model", "16", "--heads", "2", "--feed-forward", "16", "--layers", "1", "--max-steps", "2", "--batch-size", "8",
+                         "--out", dir.File("run"));
+        var info = Cli.CliRunner.Ok("info", dir.File("run"));
+        Assert.Contains("sentencepiece", info.Stdout);
+        Cli.CliRunner.Ok("translate", "--model", dir.File("run"), "--input", src, "--max-len", "4");
+        var bad = Cli.CliRunner.Run("tokenizer", "encode", "--tokenizer", "spm:" + src);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("not a SentencePiece model", bad.Stderr);
+    }
+
+    [Fact]
+    public void Spm_prefix_loads_and_the_saved_json_restores_the_same_tokenizer()
+    {
+        SentencePieceTokenizer.Register();
+        var tok = Tokenizer.Load("spm:" + Fixture("unigram.model"));
+        Assert.Equal(TokenizerKind.SentencePiece, tok.Kind);
+        Assert.Equal(Vocabulary.UnkId, tok.Encode("สุนัข")[^1]);
+        var back = Tokenizer.FromJson(tok.ToJson(), "checkpoint");
+        const string text = "Zwei Männer spielen Fußball 🙂 собака 狗";
+        Assert.Equal(tok.Encode(text), back.Encode(text));
+        Assert.Equal(tok.Vocab.Count, back.Vocab.Count);
+        var err = Assert.Throws<UserInputException>(() => Tokenizer.Load("spm:" + Fixture("missing.model")));
+        Assert.Contains("missing.model", err.Message);
+    }
+}
