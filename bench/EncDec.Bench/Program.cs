@@ -3,7 +3,7 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
-    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode";
+    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, fuzz, killtest";
 
     public static int Main(string[] args)
     {
@@ -36,6 +36,10 @@ public static class Program
             case "decode":
                 DecodeBench.Run(args[1..]);
                 return 0;
+            case "fuzz":
+                return FuzzBench.Run(args[1..]);
+            case "killtest":
+                return KillTestBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown bench '{args[0]}'; available: {Available}");
                 return 2;
