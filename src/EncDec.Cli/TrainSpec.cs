@@ -122,8 +122,7 @@ public sealed class TrainSpec
         return FromYamlText(text, path);
     }
 
-    /// <summary>Parses config text; <paramref name="path"/> names it in errors (with the line where there is one).
-    /// A setting given no value (<c>model:</c> or <c>model: ~</c>) that must have one is an error naming it.</summary>
+    /// <summary>Parses config text; <paramref name="path"/> names it in errors (with the line where there is one).</summary>
     public static TrainSpec FromYamlText(string text, string path)
     {
         TrainSpec spec;
@@ -140,19 +139,7 @@ public sealed class TrainSpec
         {
             throw new UserInputException(path, null, $"invalid config: {Program.OneLine(e.Message)}");
         }
-        spec.CheckRequiredValues(path);
         return spec;
-    }
-
-    private static readonly System.Reflection.NullabilityInfoContext Nullability = new();
-
-    /// <summary>Settings that must have a value (non-nullable strings) but were given none in the file.</summary>
-    private void CheckRequiredValues(string path)
-    {
-        foreach (var p in typeof(TrainSpec).GetProperties())
-            if (p.PropertyType == typeof(string) && p.CanWrite && p.GetValue(this) is null
-                && Nullability.Create(p).WriteState == System.Reflection.NullabilityState.NotNull)
-                throw new UserInputException(path, null, $"invalid config: '{UnderscoredNamingConvention.Instance.Apply(p.Name)}' needs a value");
     }
 
     /// <summary>Every setting as YAML with the keys <see cref="FromYaml"/> reads (the output of <c>--print-config</c>).</summary>
