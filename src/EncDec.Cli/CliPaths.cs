@@ -10,7 +10,11 @@ internal static class CliPaths
     public static void CreateRunFolder(string path, string option)
     {
         if (File.Exists(path)) throw new UserInputException(path, null, $"{option}: is a file, not a run folder");
-        try { Directory.CreateDirectory(path); }
+        try
+        {
+            Directory.CreateDirectory(path);
+            ErrorBoundary.RunFolder = path;   // an internal error from here on leaves its trace in the run folder
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException(path, null, $"{option}: cannot create the run folder ({Program.OneLine(e.Message)})");
@@ -21,5 +25,12 @@ internal static class CliPaths
     public static void CheckOutputFile(string path, string option)
     {
         if (Directory.Exists(path)) throw new UserInputException(path, null, $"{option}: is a folder, not a file");
+    }
+
+    /// <summary>Fails early when the input file given by <paramref name="option"/> is missing or a folder.</summary>
+    public static void CheckInputFile(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new UserInputException(path, null, $"{option}: is a folder, not a file");
+        if (!File.Exists(path)) throw new UserInputException(path, null, $"{option}: file not found");
     }
 }

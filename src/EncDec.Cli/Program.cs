@@ -5,8 +5,9 @@ namespace EncDec.Cli;
 
 /// <summary>
 /// The <c>encdec</c> tool. Each command's logic lives in <c>Commands/</c>; this file only declares the
-/// command line. A user's mistake (<see cref="UserInputException"/>, a bad option value) prints one line
-/// and exits non-zero; only a bug shows a stack trace.
+/// command line. <see cref="ErrorBoundary"/> turns every failure into one line: a user's mistake
+/// (<see cref="UserInputException"/>, a bad option value) exits 1 (2 for a malformed command line), a bug exits 70
+/// with its trace in a log file (or on stderr with <c>--verbose</c>).
 /// </summary>
 public static class Program
 {
@@ -16,45 +17,25 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot(stdout, stderr);
+        root.Add(ErrorBoundary.VerboseOption);
         // ProcessTerminationTimeout = null: System.CommandLine does not handle SIGINT/SIGTERM; `train` and `demo` do
         // (StopSignals: checkpoint, one line, exit 130/143), other commands end at once as usual.
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-        try
+        var parsed = root.Parse(args);
+        bool verbose = parsed.Errors.Count == 0 && parsed.GetValue(ErrorBoundary.VerboseOption);
+        if (parsed.Errors.Count > 0 && !ErrorBoundary.AsksForHelp(args))
         {
-            return root.Parse(args).Invoke(config);
+            stderr.WriteLine(ErrorBoundary.UsageError(parsed));
+            return ErrorBoundary.UsageExitCode;
         }
-        catch (UserInputException e)
-        {
-            stderr.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            stderr.WriteLine("interrupted");
-            return 130;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A path the user gave that cannot be read or written (missing, a folder, no permission, disk full):
-            // .NET's message names the path; one line, no stack trace.
-            stderr.WriteLine($"error: {DescribeIoError(e)}");
-            return 1;
-        }
+        return ErrorBoundary.Run(() => parsed.Invoke(config), stderr, verbose);
     }
 
-    /// <summary>One line for a file-system error: "PATH: file not found" where the path is known, else .NET's message.</summary>
-    internal static string DescribeIoError(Exception e) => e switch
-    {
-        FileNotFoundException { FileName: { Length: > 0 } f } => $"{f}: file not found",
-        _ => OneLine(e.Message),
-    };
+    /// <summary>One line for a file-system error (see <see cref="ErrorBoundary.DescribeIoError"/>).</summary>
+    internal static string DescribeIoError(Exception e) => ErrorBoundary.DescribeIoError(e);
 
     /// <summary>The first line of <paramref name="message"/>.</summary>
-    internal static string OneLine(string message)
-    {
-        int nl = message.IndexOfAny(['\r', '\n']);
-        return (nl < 0 ? message : message[..nl]).Trim();
-    }
+    internal static string OneLine(string message) => ErrorBoundary.OneLine(message);
 
     internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
     {
@@ -69,37 +50,5 @@ public static class Program
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
         root.Add(InfoCommand.Build(stdout, stderr));
         return root;
-    }
-}
-
-/// <summary><c>encdec eval</c>.</summary>
-internal static class EvalCli
-{
-    public static Command Build(TextWriter stdout, TextWriter stderr)
-    {
-        var hyp = new Option<string>("--hyp") { Description = "Hypotheses, one per line", Required = true };
-        var refs = new Option<string[]>("--ref") { Description = "Reference file (repeat for several references)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var metrics = new Option<string>("--metrics") { Description = "Comma-separated: bleu,chrf,rouge,exact", DefaultValueFactory = _ => "bleu,chrf" };
-        var lower = new Option<bool>("--lowercase") { Description = "Case-insensitive BLEU/chrF" };
-        var tok = new Option<string>("--tokenize") { Description = "BLEU tokenizer: 13a|none|char", DefaultValueFactory = _ => "13a" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var cmd = new Command("eval", "Score hypotheses against references: BLEU and chrF as sacreBLEU 2.x computes them, ROUGE, exact match.")
-        {
-            hyp, refs, metrics, lower, tok, json,
-        };
-        cmd.SetAction(r =>
-        {
-            var o = new EvalOptions
-            {
-                HypPath = r.GetValue(hyp)!,
-                RefPaths = r.GetValue(refs)!,
-                Metrics = EvalOptions.ParseMetrics(r.GetValue(metrics)!),
-                Lowercase = r.GetValue(lower),
-                Tokenize = EvalOptions.ParseTokenize(r.GetValue(tok)!),
-                Json = r.GetValue(json),
-            };
-            return EvalCommand.Run(o, stdout, stderr);
-        });
-        return cmd;
     }
 }

@@ -1,12 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace EncDec.Cli;
 
 /// <summary>
-/// <c>RUN/train.lock</c>: holds the pid of the process training into a run folder, so that a second trainer on the
-/// same folder is refused instead of both overwriting each other's checkpoints. A lock whose process is no longer
-/// running (a crash, a kill -9) is taken over. Removed on dispose.
+/// <c>RUN/train.lock</c>: holds the pid and the host name of the process training into a run folder (<c>PID\nHOST\n</c>),
+/// so that a second trainer on the same folder is refused instead of both overwriting each other's checkpoints. A lock
+/// whose process is no longer running on this host (a crash, a kill -9) is taken over; one held on another host (a shared
+/// folder) is refused, since whether its process runs cannot be seen from here. Removed on dispose.
 /// </summary>
 internal sealed class RunLock : IDisposable
 {
@@ -27,12 +27,15 @@ internal sealed class RunLock : IDisposable
             {
                 using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 using (var w = new StreamWriter(fs))
-                    w.Write(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+                    w.Write(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n" + Environment.MachineName + "\n");
                 return new RunLock(path);
             }
             catch (IOException) when (File.Exists(path))
             {
-                int? owner = ReadPid(path);
+                var (owner, host) = ReadOwner(path);
+                if (owner is { } other && host is not null && !string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+                    throw new UserInputException(path, null,
+                        $"another trainer (pid {other} on host {host}) is using this run folder; if it no longer runs, delete this lock file");
                 if (owner is { } pid && IsAlive(pid))
                     throw new UserInputException(path, null, $"another trainer (pid {pid}) is using this run folder; wait for it to finish or stop it");
                 say($"taking over the stale lock {path} ({(owner is { } p ? $"pid {p} is not running" : "no valid pid in it")})");
@@ -42,22 +45,20 @@ internal sealed class RunLock : IDisposable
         throw new UserInputException(path, null, "cannot take the run folder's lock");
     }
 
-    private static int? ReadPid(string path)
-    {
-        try { return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ? pid : null; }
-        catch (IOException) { return null; }
-    }
-
-    private static bool IsAlive(int pid)
+    /// <summary>The pid (first line) and host (second line, absent in locks written before it was recorded) of a lock file.</summary>
+    private static (int? Pid, string? Host) ReadOwner(string path)
     {
         try
         {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
+            var lines = File.ReadAllText(path).Split('\n', StringSplitOptions.TrimEntries);
+            int? pid = int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
+            string? host = lines.Length > 1 && lines[1].Length > 0 ? lines[1] : null;
+            return (pid, host);
         }
-        catch (ArgumentException) { return false; }        // no such process
-        catch (InvalidOperationException) { return false; }
+        catch (IOException) { return (null, null); }
     }
+
+    private static bool IsAlive(int pid) => pid == Environment.ProcessId || AtomicFile.IsRunning(pid);
 
     /// <summary>Removes the lock file (also used just before an immediate exit).</summary>
     public void Release()

@@ -23,7 +23,7 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
     public static TrainPlan Resolve(TrainSpec s, int srcVocab, int tgtVocab, bool jointVocab)
     {
         var family = ParseFamily(s.Model);
-        TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
+        CliParsers.ParseKind(s.Tokenizer, "--tokenizer");
         CliEnum.Parse<ControlCodeSource>(s.Control, "--control", "control-code source");
         bool share = s.ShareEmbeddings ?? (jointVocab && family == ModelFamily.Transformer);
         if (share && family == ModelFamily.DecoderOnly) share = false;
@@ -32,13 +32,13 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
         var model = Architecture(s, family) with
         {
             SrcVocabSize = family == ModelFamily.DecoderOnly ? 0 : srcVocab, TgtVocabSize = tgtVocab,
-            HiddenSize = s.HiddenSize, Cell = TrainCommand.ParseCell(s.Cell), Attention = TrainCommand.ParseAttention(s.Attention),
+            HiddenSize = s.HiddenSize, Cell = CliParsers.ParseCell(s.Cell), Attention = CliParsers.ParseAttention(s.Attention),
             Context = CliEnum.Parse<ContextKind>(s.Context, "--context", "context"), Bidirectional = s.Bidirectional, InputFeeding = s.InputFeeding,
             ShareEmbeddings = share, TieOutput = s.TieOutput, FinalNorm = s.FinalNorm,
             // a language model sees its prefix and its text in one sequence
             MaxPositions = Math.Max(1024, (family == ModelFamily.DecoderOnly ? 2 * s.MaxLength : s.MaxLength) + 2),
         };
-        var decay = TrainCommand.ParseDecay(s.ScheduledSampling);
+        var decay = CliParsers.ParseDecay(s.ScheduledSampling);
         var trainer = Common(s, model.DModel) with
         {
             LabelSmoothing = s.LabelSmoothing, EarlyStoppingPatience = s.Patience,
@@ -46,6 +46,18 @@ internal sealed record TrainPlan(ModelConfig Model, TrainerOptions Trainer, Batc
             ValidDecode = family != ModelFamily.DecoderOnly,   // BLEU of a language model's continuations means nothing
         };
         return new TrainPlan(model, trainer, BatchingOf(s));
+    }
+
+    /// <summary>
+    /// The checks a run makes before reading data or creating anything: every enum and combination (<see cref="Resolve"/>),
+    /// and the model's sizes and memory (<see cref="ModelConfig.Validate"/>) for vocabularies of up to vocab_size tokens
+    /// when the tokenizers are to be trained (the trained ones are no larger, but for a byte fallback's few hundred).
+    /// </summary>
+    public static void CheckBeforeWork(TrainSpec s)
+    {
+        bool trained = s.SrcTokenizer is null && s.TgtTokenizer is null && s.Data is null;
+        int vocab = trained ? Math.Max(s.VocabSize, 1) : 1;
+        Resolve(s, vocab, vocab, s.JointVocab).Model.Validate("the model settings");
     }
 
     /// <summary>The encoder-only model and the options of <c>encdec pretrain</c>.</summary>

@@ -89,6 +89,7 @@ internal static class TrainRun
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ui.TrainWithProgress(trainer, options.MaxSteps, options.LogEvery, () => trainer.Train(cancel));
         double seconds = clock.Elapsed.TotalSeconds;
+        if (result.Reason == StopReason.Diverged) StopDiverged(outDir, result, log, validPoints);
 
         // The final model: the best validated weights of the run when there are any (or their average, when asked
         // for and better), else the last.
@@ -101,6 +102,19 @@ internal static class TrainRun
         AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossCurveSvg.Render(result.Losses, validPoints));
         model.Eval();
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
+    }
+
+    /// <summary>
+    /// A diverged run ends with an error naming what happened and the last good checkpoint, which is kept; no model file is
+    /// written from the diverged weights.
+    /// </summary>
+    private static void StopDiverged(string outDir, TrainResult result, MetricsLog log, List<(long, double)> validPoints)
+    {
+        log.Append(new { type = "diverged", step = result.Steps, message = result.Detail });
+        AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossCurveSvg.Render(result.Losses, validPoints));
+        string kept = LatestCheckpoint(outDir) is { } last ? $"the last good checkpoint {last} is kept" : "no checkpoint was written before it";
+        throw new UserInputException(outDir, null,
+            $"training diverged: {result.Detail}; {kept}; lower --lr (or raise --warmup, set --clip-norm) and run again");
     }
 
     /// <summary>BLEU (13a) and chrF2 exactly as <c>encdec eval</c> computes them, and exact match.</summary>

@@ -172,10 +172,28 @@ public sealed class TrainSpec
         return msg;
     }
 
+    /// <summary>The largest vocabulary a tokenizer may be trained to.</summary>
+    public const int MaxVocabSize = 10_000_000;
+
+    /// <summary>A YAML <c>key: ~</c> or <c>key:</c> leaves a setting that must have a value null: refused, naming it.</summary>
+    private void CheckNoMissingValues()
+    {
+        var nullability = new System.Reflection.NullabilityInfoContext();
+        foreach (var p in typeof(TrainSpec).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (p.PropertyType != typeof(string) || p.GetValue(this) is not null) continue;
+            if (nullability.Create(p).WriteState != System.Reflection.NullabilityState.NotNull) continue;
+            string key = UnderscoredNamingConvention.Instance.Apply(p.Name);
+            throw new UserInputException($"{key} (--{key.Replace('_', '-')}) must have a value (the config file leaves it empty)");
+        }
+    }
+
     /// <summary>Rejects settings no training run can use, naming the setting.</summary>
     public void Validate()
     {
         static void Check(bool ok, string what) { if (!ok) throw new UserInputException(what); }
+        CheckNoMissingValues();
+        Check(VocabSize <= MaxVocabSize, $"vocab_size (--vocab-size) must be at most {MaxVocabSize:N0}, got {VocabSize:N0}");
         Check(MaxSteps >= 1, $"max_steps (--max-steps) must be at least 1, got {MaxSteps}");
         Check(MaxMinutes is null or > 0, $"max_minutes (--max-minutes) must be positive, got {MaxMinutes}");
         Check(Lr > 0 && double.IsFinite(Lr), $"lr (--lr) must be a positive number, got {Lr}");

@@ -79,22 +79,42 @@ public sealed record GenerationOptions
         return (int)Math.Clamp(max, 0, 1 << 20);
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> on inconsistent settings.</summary>
+    /// <summary>
+    /// Checks every setting that does not depend on a vocabulary (ranges and combinations), before any model is loaded
+    /// or any file written.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The first bad setting, named by its property.</exception>
+    public void Validate()
+    {
+        if (Problems().FirstOrDefault() is ({ } setting, { } problem)) throw new InvalidSettingException(setting, problem);
+    }
+
+    /// <summary>The settings <see cref="Validate()"/> rejects: (property name, what is wrong), in declaration order.</summary>
+    public IEnumerable<(string Setting, string Problem)> Problems()
+    {
+        static string G(float v) => v.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+        if (BeamSize < 1) yield return (nameof(BeamSize), $"must be at least 1, got {BeamSize}");
+        if (NBest < 1) yield return (nameof(NBest), $"must be at least 1, got {NBest}");
+        if (Strategy == DecodingStrategy.Beam && NBest > BeamSize) yield return (nameof(NBest), $"{NBest} needs a beam of at least {NBest} (beam {BeamSize})");
+        if (Strategy == DecodingStrategy.Greedy && NBest != 1) yield return (nameof(NBest), $"greedy decoding returns one hypothesis, not {NBest}: use beam search or sampling");
+        if (RequiredPhrases.Count > 0 && Strategy != DecodingStrategy.Beam)
+            yield return (nameof(RequiredPhrases), $"need beam search, not {Strategy.ToString().ToLowerInvariant()} decoding");
+        if (MaxLength is < 0) yield return (nameof(MaxLength), $"must not be negative, got {MaxLength}");
+        if (MinLength < 0) yield return (nameof(MinLength), $"must not be negative, got {MinLength}");
+        if (!(Temperature > 0) || float.IsInfinity(Temperature)) yield return (nameof(Temperature), $"must be a finite number greater than 0, got {G(Temperature)}");
+        if (TopK < 0) yield return (nameof(TopK), $"must not be negative (0 = off), got {TopK}");
+        if (!(TopP > 0 && TopP <= 1)) yield return (nameof(TopP), $"must be in (0, 1] (1 = off), got {G(TopP)}");
+        if (!(TypicalP > 0 && TypicalP <= 1)) yield return (nameof(TypicalP), $"must be in (0, 1] (1 = off), got {G(TypicalP)}");
+        if (!(MinP >= 0 && MinP <= 1)) yield return (nameof(MinP), $"must be in [0, 1] (0 = off), got {G(MinP)}");
+        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) yield return (nameof(RepetitionPenalty), $"must be a finite number greater than 0 (1 = off), got {G(RepetitionPenalty)}");
+        if (NoRepeatNgramSize < 0) yield return (nameof(NoRepeatNgramSize), $"must not be negative (0 = off), got {NoRepeatNgramSize}");
+        if (!float.IsFinite(LengthPenalty)) yield return (nameof(LengthPenalty), $"must be a finite number, got {G(LengthPenalty)}");
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> on inconsistent settings (<see cref="Problems"/>, then ids against the vocabulary).</summary>
     public void Validate(int vocabSize)
     {
-        if (BeamSize < 1) throw new ArgumentException("BeamSize must be ≥ 1");
-        if (NBest < 1) throw new ArgumentException("NBest must be ≥ 1");
-        if (Strategy == DecodingStrategy.Beam && NBest > BeamSize) throw new ArgumentException("NBest must be ≤ BeamSize");
-        if (Strategy == DecodingStrategy.Greedy && NBest != 1) throw new ArgumentException("greedy decoding returns one hypothesis (NBest = 1)");
-        if (RequiredPhrases.Count > 0 && Strategy != DecodingStrategy.Beam) throw new ArgumentException("RequiredPhrases need beam search");
-        if (MaxLength is < 0 || MinLength < 0) throw new ArgumentException("lengths must be ≥ 0");
-        if (!(Temperature > 0) || float.IsInfinity(Temperature)) throw new ArgumentException("Temperature must be > 0");
-        if (TopK < 0) throw new ArgumentException("TopK must be ≥ 0");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException("TopP must be in (0, 1]");
-        if (!(TypicalP > 0 && TypicalP <= 1)) throw new ArgumentException("TypicalP must be in (0, 1]");
-        if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException("MinP must be in [0, 1]");
-        if (!(RepetitionPenalty > 0)) throw new ArgumentException("RepetitionPenalty must be > 0");
-        if (NoRepeatNgramSize < 0) throw new ArgumentException("NoRepeatNgramSize must be ≥ 0");
+        if (Problems().FirstOrDefault() is ({ } setting, { } problem)) throw new ArgumentException($"{setting}: {problem}");
         foreach (var id in new[] { BosId, EosId, PadId })
             if ((uint)id >= (uint)vocabSize) throw new ArgumentException($"special id {id} outside the vocabulary of {vocabSize}");
         foreach (var t in ForcedPrefix)

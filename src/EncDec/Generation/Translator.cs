@@ -6,7 +6,11 @@ using EncDec.Text;
 namespace EncDec.Generation;
 
 /// <summary>One translated line: its n-best outputs (text, tokens, score) and, on request, the source attention of the best.</summary>
-public sealed record Translation(string Source, IReadOnlyList<TranslationCandidate> NBest, float[,]? Attention, string[] SourceTokens, string[] OutputTokens);
+public sealed record Translation(string Source, IReadOnlyList<TranslationCandidate> NBest, float[,]? Attention, string[] SourceTokens, string[] OutputTokens)
+{
+    /// <summary>True when the source had more than <see cref="Translator.MaxSourceTokens"/> tokens and was cut to that many.</summary>
+    public bool SourceTruncated { get; init; }
+}
 
 /// <summary>An output text with its token ids and scores.</summary>
 public sealed record TranslationCandidate(string Text, int[] Tokens, float Score, float NormalizedScore);
@@ -24,6 +28,11 @@ public sealed class Translator
 
     public GenerationOptions Options { get; }
     public int BatchSize { get; }
+    /// <summary>
+    /// Sources longer than this many tokens are cut to it (<see cref="Translation.SourceTruncated"/>), so that no line
+    /// needs more positions than the model has or attention matrices of its length squared; 0 = no limit.
+    /// </summary>
+    public int MaxSourceTokens { get; init; }
 
     public Translator(ISeq2SeqModel model, ITokenizer source, ITokenizer target, GenerationOptions options, int batchSize = 32)
     {
@@ -36,6 +45,10 @@ public sealed class Translator
     public IReadOnlyList<Translation> Translate(IReadOnlyList<string> lines, Action<int>? progress = null)
     {
         var ids = lines.Select(l => _source.Encode(l)).ToArray();
+        var truncated = new bool[ids.Length];
+        if (MaxSourceTokens > 0)
+            for (int i = 0; i < ids.Length; i++)
+                if (ids[i].Length > MaxSourceTokens) { ids[i] = ids[i][..MaxSourceTokens]; truncated[i] = true; }
         var order = Enumerable.Range(0, lines.Count).OrderBy(i => ids[i].Length).ToArray();
         var results = new Translation[lines.Count];
         int done = 0;
@@ -54,7 +67,7 @@ public sealed class Translator
                 var best = hyps.Count > 0 ? hyps[0] : null;
                 results[i] = new Translation(lines[i], nbest, best?.Attention,
                     ids[i].Select(t => _source.Vocab[t]).ToArray(),
-                    best is null ? Array.Empty<string>() : best.Tokens.Select(t => _target.Vocab[t]).ToArray());
+                    best is null ? Array.Empty<string>() : best.Tokens.Select(t => _target.Vocab[t]).ToArray()) { SourceTruncated = truncated[i] };
             }
             done += chunk.Length;
             progress?.Invoke(done);

@@ -69,6 +69,19 @@ public sealed record Checkpoint
         SafeTensors.Save(path, tensors, meta);
     }
 
+    /// <summary>
+    /// The model config and the shape of every model tensor of a checkpoint, from its header alone (no tensor is read),
+    /// so that a loader can check them before allocating anything.
+    /// </summary>
+    public static (string? ConfigJson, IReadOnlyDictionary<string, int[]> ModelShapes) ReadLayout(string path)
+    {
+        var header = SafeTensors.ReadHeader(path);
+        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var t in header.Tensors)
+            if (t.Name.StartsWith(ModelPrefix, StringComparison.Ordinal)) shapes[t.Name[ModelPrefix.Length..]] = t.Shape;
+        return (header.Metadata.GetValueOrDefault(KeyConfig), shapes);
+    }
+
     /// <summary>Reads a checkpoint written by <see cref="Save"/>; throws <see cref="UserInputException"/> naming the file.</summary>
     public static Checkpoint Load(string path)
     {

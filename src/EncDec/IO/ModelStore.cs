@@ -5,7 +5,11 @@ using EncDec.Text;
 namespace EncDec.IO;
 
 /// <summary>A model rebuilt from a checkpoint: the module, its config, its tokenizers and the training step.</summary>
-public sealed record LoadedModel(Module Model, ModelConfig Config, ITokenizer? SourceTokenizer, ITokenizer? TargetTokenizer, long Step, string Path);
+public sealed record LoadedModel(Module Model, ModelConfig Config, ITokenizer? SourceTokenizer, ITokenizer? TargetTokenizer, long Step, string Path)
+{
+    /// <summary>The names of the weights holding NaN or infinite values (a diverged training), empty for a sound model.</summary>
+    public IReadOnlyList<string> NonFiniteTensors { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>
 /// Saves and loads self-contained models: one safetensors file holds the weights, the model config and the tokenizers,
@@ -32,15 +36,45 @@ public static class ModelStore
     public static LoadedModel Load(string pathOrRunDir)
     {
         string path = Resolve(pathOrRunDir);
-        var ckpt = Checkpoint.Load(path);
-        if (ckpt.ConfigJson is null) throw new UserInputException(path, null, "checkpoint has no model config");
-        var config = ModelConfig.FromJson(ckpt.ConfigJson, path);
+        // the config and the tensor shapes from the header first: a config asking for too much memory, or a file whose
+        // tensors do not fit its config, fails in one line before any tensor is read
+        var (configJson, shapes) = Checkpoint.ReadLayout(path);
+        if (configJson is null) throw new UserInputException(path, null, "checkpoint has no model config");
+        var config = ModelConfig.FromJson(configJson, path);
         var model = ModelFactory.Build(config);
+        CheckShapes(path, model, shapes);
+        var ckpt = Checkpoint.Load(path);
         try { model.LoadStateDict(ckpt.Model); }
         catch (UserInputException e) { throw new UserInputException(path, null, e.Message); }
         model.Eval();
         ITokenizer? Tok(string key) => ckpt.Vocabularies.TryGetValue(key, out var json) ? Tokenizer.FromJson(json, $"{path} ({key} tokenizer)") : null;
-        return new LoadedModel(model, config, Tok(SourceVocab), Tok(TargetVocab), ckpt.GlobalStep, path);
+        return new LoadedModel(model, config, Tok(SourceVocab), Tok(TargetVocab), ckpt.GlobalStep, path) { NonFiniteTensors = NonFinite(model) };
+    }
+
+    /// <summary>Refuses a file whose tensors differ from the model its config builds, naming the first difference and the count.</summary>
+    private static void CheckShapes(string path, Module model, IReadOnlyDictionary<string, int[]> shapes)
+    {
+        var problems = new List<string>();
+        foreach (var (name, t) in model.StateDict())
+        {
+            if (!shapes.TryGetValue(name, out var shape)) problems.Add($"tensor '{name}' is missing");
+            else if (!Tensors.ShapeUtil.SameShape(shape, t.Shape))
+                problems.Add($"tensor '{name}' is {Tensors.ShapeUtil.Format(shape)} but its config makes {Tensors.ShapeUtil.Format(t.Shape)}");
+        }
+        var own = model.StateDict();
+        foreach (var name in shapes.Keys)
+            if (!own.ContainsKey(name)) problems.Add($"tensor '{name}' is not part of the model its config describes");
+        if (problems.Count > 0)
+            throw new UserInputException(path, null, problems[0] + (problems.Count > 1 ? $" (and {problems.Count - 1} more differences)" : ""));
+    }
+
+    /// <summary>The weights (by name) holding a NaN or an infinity.</summary>
+    public static IReadOnlyList<string> NonFinite(Module model)
+    {
+        var bad = new List<string>();
+        foreach (var (name, t) in model.StateDict())
+            if (t.Span.Length > 0 && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(t.Span))) bad.Add(name);
+        return bad;
     }
 
     public static string Resolve(string pathOrRunDir)

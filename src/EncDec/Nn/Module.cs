@@ -153,7 +153,11 @@ public abstract class Module
         if (strict)
             foreach (var name in state.Keys)
                 if (!own.ContainsKey(name)) problems.Add($"unexpected key '{name}'");
-        if (problems.Count > 0) throw new UserInputException("state dict does not match the model: " + string.Join("; ", problems));
+        // the first few problems and a count: one short line even when every tensor differs
+        const int Shown = 3;
+        if (problems.Count > 0)
+            throw new UserInputException("state dict does not match the model: " + string.Join("; ", problems.Take(Shown))
+                                         + (problems.Count > Shown ? $" (and {problems.Count - Shown} more)" : ""));
         foreach (var (name, t) in own)
             if (state.TryGetValue(name, out var src)) t.CopyFrom(src);
     }

@@ -38,6 +38,7 @@ public sealed class Trainer
     private double? _best;
     private int _badValidations;
     private int _skipped;
+    private int _skippedInARow;
     private StopReason? _stopReason;
 
     /// <summary>Folder for checkpoints and logs (null = keep nothing on disk).</summary>
@@ -74,6 +75,8 @@ public sealed class Trainer
     /// <summary>Checkpoint extra key holding how the run ended ("MaxSteps", "EarlyStopping", …), only in the final checkpoint.</summary>
     public const string StopReasonKey = "stop_reason";
     public Optimizer Optimizer => _optimizer;
+    /// <summary>How many of the latest step losses a checkpoint keeps (its metadata stays small however long the run).</summary>
+    public const int StoredLosses = 1000;
 
     public Trainer(Module model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
                    BatcherOptions batching)
@@ -101,6 +104,7 @@ public sealed class Trainer
         var plan = _batcher.Plan(_epoch);
         _module.Train();
         long tokensSinceLog = 0; var logClock = Stopwatch.StartNew();
+        string? divergence = null;
         while (_step < _o.MaxSteps)
         {
             if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
@@ -143,8 +147,16 @@ public sealed class Trainer
                 {
                     _optimizer.Lr = lr;
                     _optimizer.Step();
+                    _skippedInARow = 0;
+                    if (FirstNonFiniteParameter() is { } name)
+                        divergence = $"the weights became non-finite after the update of step {_step} (first: {name}; lr {lr:G3})";
                 }
-                else _skipped++;
+                else
+                {
+                    _skipped++;
+                    if (++_skippedInARow >= _o.MaxSkippedStepsInARow && _o.MaxSkippedStepsInARow > 0)
+                        divergence = $"{_skippedInARow} steps in a row (up to step {_step}) were skipped for a non-finite loss or gradient";
+                }
                 _optimizer.ZeroGrad();
                 double meanLoss = tokens > 0 ? lossSum / tokens : double.NaN;
                 if (!bad) _losses.Add(meanLoss);
@@ -155,6 +167,7 @@ public sealed class Trainer
                 if (_o.LogEvery > 0 && _step % _o.LogEvery == 0) { tokensSinceLog = 0; logClock.Restart(); }
             }
 
+            if (divergence is not null) { reason = StopReason.Diverged; break; }   // no checkpoint of diverged weights
             bool final = _step >= _o.MaxSteps;
             // A stop request skips the validation due at this step: stopping must be quick (the checkpoint is written below).
             if (_validBatcher is not null && !cancel.IsCancellationRequested && ((_o.ValidEvery > 0 && _step % _o.ValidEvery == 0) || final))
@@ -166,13 +179,21 @@ public sealed class Trainer
         }
         // A run stopped by time still validates its final weights; a cancelled one only saves them (stopping must be quick).
         if (_validBatcher is not null && (last is null || last.Step != _step) && _step > 0
-            && reason is not (StopReason.EarlyStopping or StopReason.Cancelled))
+            && reason is not (StopReason.EarlyStopping or StopReason.Cancelled or StopReason.Diverged))
         {
             last = ValidateAndKeepBest(ref best, ref bestCkpt);
         }
         _stopReason = reason;
-        if (RunDirectory is not null) lastCkpt = SaveRotating();
-        return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt);
+        if (RunDirectory is not null && reason != StopReason.Diverged) lastCkpt = SaveRotating();
+        return new TrainResult(_step, reason, _losses, last, best, _skipped, lastCkpt, bestCkpt) { Detail = divergence };
+    }
+
+    /// <summary>The name of the first parameter holding a NaN or an infinity, or null.</summary>
+    private string? FirstNonFiniteParameter()
+    {
+        foreach (var (name, p) in _module.NamedParameters())
+            if (p.Span.Length > 0 && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(p.Span))) return name;
+        return null;
     }
 
     /// <summary>Validates, saves best.safetensors when the result is the best so far, and raises <see cref="Validated"/>.</summary>
@@ -282,7 +303,7 @@ public sealed class Trainer
             ["best"] = _best?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             ["bad_validations"] = _badValidations.ToString(CultureInfo.InvariantCulture),
             ["skipped"] = _skipped.ToString(CultureInfo.InvariantCulture),
-            ["losses"] = JsonSerializer.Serialize(_losses),
+            ["losses"] = JsonSerializer.Serialize(_losses.Skip(Math.Max(0, _losses.Count - StoredLosses))),
         };
         if (_stopReason is { } why) extra[StopReasonKey] = why.ToString();
         foreach (var (k, v) in ExtraMetadata) extra[ExtraMetadataPrefix + k] = v;

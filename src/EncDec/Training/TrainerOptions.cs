@@ -33,6 +33,8 @@ public sealed record TrainerOptions
     public int CheckpointEvery { get; init; } = 500;
     public int KeepLastCheckpoints { get; init; } = 3;
     public int LogEvery { get; init; } = 50;
+    /// <summary>This many skipped steps (non-finite loss or gradient) in a row stop training as diverged (0 = never).</summary>
+    public int MaxSkippedStepsInARow { get; init; } = 20;
     public ulong Seed { get; init; } = 1234;
 }
 
@@ -58,8 +60,19 @@ public sealed record ValidationInfo(long Step, double Loss, double Perplexity, d
 public sealed record ValidationScores(double Bleu, double ChrF, double ExactMatch);
 
 /// <summary>How a run ended.</summary>
-public enum StopReason { MaxSteps, MaxMinutes, EarlyStopping, Cancelled }
+public enum StopReason
+{
+    MaxSteps, MaxMinutes, EarlyStopping, Cancelled,
+    /// <summary>The weights became non-finite after an update, or <see cref="TrainerOptions.MaxSkippedStepsInARow"/> steps
+    /// in a row were skipped: training stopped without writing a checkpoint of the diverged weights
+    /// (<see cref="TrainResult.Detail"/> says which).</summary>
+    Diverged,
+}
 
 /// <summary>Summary of a finished run.</summary>
 public sealed record TrainResult(long Steps, StopReason Reason, IReadOnlyList<double> Losses, ValidationInfo? LastValidation,
-                                 ValidationInfo? BestValidation, int SkippedSteps, string? LastCheckpoint, string? BestCheckpoint);
+                                 ValidationInfo? BestValidation, int SkippedSteps, string? LastCheckpoint, string? BestCheckpoint)
+{
+    /// <summary>Why the run stopped, in words, where the reason needs them (<see cref="StopReason.Diverged"/>); else null.</summary>
+    public string? Detail { get; init; }
+}

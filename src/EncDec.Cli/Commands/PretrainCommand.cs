@@ -30,7 +30,7 @@ internal static class PretrainCommand
             if (spec.Out == new TrainSpec().Out) spec.Out = DefaultOut;
             flags.Apply(r, spec);
             spec.Validate();
-            TrainPlan.ResolvePretrain(spec, 1);
+            TrainPlan.ResolvePretrain(spec, Math.Max(spec.VocabSize, 1)).Model.Validate("the model settings");
             if (r.GetValue(printConfig)) { stdout.Write(spec.ToYaml()); return Task.FromResult(0); }
             return Task.FromResult(Run(spec, stdout, ct));
         });
@@ -42,8 +42,8 @@ internal static class PretrainCommand
         var ui = new Ui(stdout);
         s.Validate();
         if (s.TrainText is null) throw new UserInputException("--train-text is required (as a flag or in --config)");
-        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
-        TrainPlan.ResolvePretrain(s, 1);
+        var kind = CliParsers.ParseKind(s.Tokenizer, "--tokenizer");
+        TrainPlan.ResolvePretrain(s, Math.Max(s.VocabSize, 1)).Model.Validate("the model settings");
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         if (TrainRun.LatestCheckpoint(s.Out) is not null || File.Exists(Path.Combine(s.Out, "model.safetensors")))
             throw new UserInputException(s.Out, null, "--out: already holds a run; pretraining starts over, so give a new folder");
@@ -65,7 +65,7 @@ internal static class PretrainCommand
         CliPaths.CreateRunFolder(s.Out, "--out");
         tok.Save(Path.Combine(s.Out, "source.tokenizer.json"));
         AtomicFile.WriteAllText(Path.Combine(s.Out, "config.json"), config.ToJson());
-        ui.Line($"model {DemoCommand.Describe(config)}");
+        ui.Line($"model {ModelDescription.Describe(config)}");
 
         var model = (EncoderOnlyModel)ModelFactory.Build(config);
         var mlm = new MlmOptions(tok.Vocab.Count, tok.Vocab.FirstOrdinaryId, Vocabulary.MaskId, s.MaskProbability);

@@ -14,7 +14,20 @@ internal static class TranslateCommand
 {
     public sealed record Options(string Model, string? Input, string? Output, int Beam, int NBest, bool Sample, float Temperature,
                                  int TopK, float TopP, float TypicalP, float MinP, int MaxLen, string? Constraints, string? Prefix,
-                                 float LengthPenalty, int BatchSize, ulong Seed, float RepetitionPenalty, int NoRepeatNgram);
+                                 float LengthPenalty, int BatchSize, ulong Seed, float RepetitionPenalty, int NoRepeatNgram,
+                                 TooLongPolicy TooLong = TooLongPolicy.Truncate);
+
+    /// <summary>The flag of each <see cref="GenerationOptions"/> setting this command sets.</summary>
+    private static readonly Dictionary<string, string> FlagOf = new(StringComparer.Ordinal)
+    {
+        [nameof(GenerationOptions.BeamSize)] = "--beam", [nameof(GenerationOptions.NBest)] = "--nbest",
+        [nameof(GenerationOptions.RequiredPhrases)] = "--constraints", [nameof(GenerationOptions.MaxLength)] = "--max-len",
+        [nameof(GenerationOptions.Temperature)] = "--temperature", [nameof(GenerationOptions.TopK)] = "--top-k",
+        [nameof(GenerationOptions.TopP)] = "--top-p", [nameof(GenerationOptions.TypicalP)] = "--typical-p",
+        [nameof(GenerationOptions.MinP)] = "--min-p", [nameof(GenerationOptions.RepetitionPenalty)] = "--repetition-penalty",
+        [nameof(GenerationOptions.NoRepeatNgramSize)] = "--no-repeat-ngram", [nameof(GenerationOptions.LengthPenalty)] = "--length-penalty",
+        [nameof(GenerationOptions.ForcedPrefix)] = "--prefix",
+    };
 
     public static Command Build(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
@@ -37,26 +50,56 @@ internal static class TranslateCommand
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed", DefaultValueFactory = _ => 1UL };
         var rep = new Option<float>("--repetition-penalty") { Description = "CTRL repetition penalty (1 = off)", DefaultValueFactory = _ => 1f };
         var nrng = new Option<int>("--no-repeat-ngram") { Description = "Forbid repeating n-grams of this size (0 = off)" };
+        var tooLong = new Option<string>("--too-long")
+        {
+            Description = "An input line longer than the model's positions: truncate (cut it, with a warning counting them) | reject (an error naming the line)",
+            DefaultValueFactory = _ => "truncate",
+        };
         var cmd = new Command("translate", "Decode source lines with a trained model (greedy, beam search or sampling).")
-        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng };
+        { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng, tooLong };
         cmd.Aliases.Add("generate");
         cmd.SetAction(r => Run(new Options(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(beam), r.GetValue(nbest), r.GetValue(sample),
             r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(typical), r.GetValue(minP), r.GetValue(maxLen), r.GetValue(constraints),
-            r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng)), stdin, stdout));
+            r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng),
+            CliEnum.Parse<TooLongPolicy>(r.GetValue(tooLong)!, "--too-long", "policy")), stdin, stdout, stderr));
         return cmd;
     }
 
-    public static int Run(Options o, TextReader stdin, TextWriter stdout)
+    public static int Run(Options o, TextReader stdin, TextWriter stdout, TextWriter? stderr = null)
     {
-        if (o.Beam < 1) throw new UserInputException("--beam must be at least 1");
-        if (o.NBest < 1) throw new UserInputException("--nbest must be at least 1");
+        stderr ??= TextWriter.Null;
+        // every flag is checked before the model is loaded or anything is read or written
+        if (o.Beam < 1) throw new UserInputException($"--beam must be at least 1, got {o.Beam}");
+        if (o.NBest < 1) throw new UserInputException($"--nbest must be at least 1, got {o.NBest}");
         if (!o.Sample && o.NBest > o.Beam) throw new UserInputException($"--nbest {o.NBest} needs --beam of at least {o.NBest}");
-        if (o.Output is not null) CliPaths.CheckOutputFile(o.Output, "--output");
+        if (o.Sample && o.Constraints is not null) throw new UserInputException("--constraints need beam search: drop --sample (or --constraints)");
+        if (o.BatchSize < 1) throw new UserInputException($"--batch-size must be at least 1, got {o.BatchSize}");
+        var baseOptions = new GenerationOptions
+        {
+            Strategy = o.Sample ? DecodingStrategy.Sample : o.Beam > 1 || o.Constraints is not null ? DecodingStrategy.Beam : DecodingStrategy.Greedy,
+            BeamSize = Math.Max(o.Beam, o.Constraints is not null ? 4 : 1), NBest = o.NBest, LengthPenalty = o.Beam > 1 ? o.LengthPenalty : 0,
+            MaxLength = o.MaxLen, Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, TypicalP = o.TypicalP, MinP = o.MinP, Seed = o.Seed,
+            RepetitionPenalty = o.RepetitionPenalty, NoRepeatNgramSize = o.NoRepeatNgram,
+        };
+        if (baseOptions.Problems().FirstOrDefault() is ({ } setting, { } problem))
+            throw new UserInputException($"{FlagOf.GetValueOrDefault(setting, setting)}: {problem}");
+        if (o.Input is not null) CliPaths.CheckInputFile(o.Input, "--input");
+        if (o.Constraints is not null) CliPaths.CheckInputFile(o.Constraints, "--constraints");
+        var output = o.Output is null ? null : OutputTarget.For(o.Output, "--output");
+
         var loaded = ModelStore.Load(o.Model);
         if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
         if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
+        if (loaded.NonFiniteTensors.Count > 0)
+            throw new UserInputException(loaded.Path, null, $"{ModelHealth.Describe(loaded)}: the training diverged; use an earlier checkpoint");
         var lines = o.Input is null ? ReadAll(stdin) : MetricFiles.ReadLines(o.Input).ToList();
         var tgt = loaded.TargetTokenizer;
+        int maxSource = Math.Max(1, loaded.Config.MaxPositions - 2);   // positions of BOS/EOS aside, as in training
+        if (o.TooLong == TooLongPolicy.Reject)
+            for (int i = 0; i < lines.Count; i++)
+                if (loaded.SourceTokenizer.Encode(lines[i]) is { Length: > 0 } ids && ids.Length > maxSource)
+                    throw new UserInputException(o.Input ?? "<stdin>", i + 1,
+                        $"{ids.Length:N0} tokens, more than the {maxSource:N0} the model takes (--too-long truncate cuts such lines)");
         IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();
         List<IReadOnlyList<int[]>>? cons = null;
         if (o.Constraints is not null)
@@ -65,14 +108,7 @@ internal static class TranslateCommand
             if (cl.Count != lines.Count) throw new UserInputException(o.Constraints, null, $"has {cl.Count} lines but the input has {lines.Count}");
             cons = cl.Select(Phrases).ToList();
         }
-        var baseOptions = new GenerationOptions
-        {
-            Strategy = o.Sample ? DecodingStrategy.Sample : o.Beam > 1 || cons is not null ? DecodingStrategy.Beam : DecodingStrategy.Greedy,
-            BeamSize = Math.Max(o.Beam, cons is not null ? 4 : 1), NBest = o.NBest, LengthPenalty = o.Beam > 1 ? o.LengthPenalty : 0,
-            MaxLength = o.MaxLen, Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, TypicalP = o.TypicalP, MinP = o.MinP, Seed = o.Seed,
-            RepetitionPenalty = o.RepetitionPenalty, NoRepeatNgramSize = o.NoRepeatNgram,
-            ForcedPrefix = o.Prefix is null ? Array.Empty<int>() : tgt.Encode(o.Prefix),
-        };
+        baseOptions = baseOptions with { ForcedPrefix = o.Prefix is null ? Array.Empty<int>() : tgt.Encode(o.Prefix) };
         var results = new List<Translation>(lines.Count);
         var ui = new Ui(stdout);
         bool showProgress = o.Input is not null && o.Output is not null && ui.Interactive;
@@ -80,12 +116,12 @@ internal static class TranslateCommand
         {
             if (cons is null)
             {
-                results.AddRange(new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions, o.BatchSize).Translate(lines, progress));
+                results.AddRange(new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions, o.BatchSize) { MaxSourceTokens = maxSource }.Translate(lines, progress));
                 return;
             }
             for (int i = 0; i < lines.Count; i++)   // constraints differ per line
             {
-                var t = new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1);
+                var t = new Translator(seq, loaded.SourceTokenizer, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1) { MaxSourceTokens = maxSource };
                 results.AddRange(t.Translate(new[] { lines[i] }));
                 progress?.Invoke(i + 1);
             }
@@ -102,8 +138,12 @@ internal static class TranslateCommand
                 sb.Append(i.ToString(CultureInfo.InvariantCulture)).Append(" ||| ").Append(c.Text).Append(" ||| ")
                   .Append(c.NormalizedScore.ToString("F4", CultureInfo.InvariantCulture)).Append('\n');
         }
-        if (o.Output is null) stdout.Write(sb.ToString());
-        else AtomicFile.WriteAllText(o.Output, sb.ToString());
+        int cut = results.Count(r => r.SourceTruncated);
+        if (cut > 0)
+            stderr.WriteLine($"warning: {cut} input line{(cut == 1 ? " was" : "s were")} longer than the {maxSource:N0} tokens the model takes and "
+                             + $"{(cut == 1 ? "was" : "were")} cut to that length (--too-long reject refuses them)");
+        if (output is null) stdout.Write(sb.ToString());
+        else output.WriteAllText(sb.ToString(), stdout);
         return 0;
     }
 
@@ -112,33 +152,5 @@ internal static class TranslateCommand
         var l = new List<string>();
         while (r.ReadLine() is { } line) l.Add(line);
         return l;
-    }
-}
-
-/// <summary><c>encdec info</c>: what a model file or run folder holds.</summary>
-internal static class InfoCommand
-{
-    public static Command Build(TextWriter stdout, TextWriter stderr)
-    {
-        var model = new Argument<string>("model") { Description = "Run folder or model/checkpoint file" };
-        var cmd = new Command("info", "Show a model's architecture, parameter count, config and vocabulary sizes.") { model };
-        cmd.SetAction(r =>
-        {
-            var m = ModelStore.Load(r.GetValue(model)!);
-            var ui = new Ui(stdout);
-            ui.Table($"model {m.Path}", new (string, string)[]
-            {
-                ("architecture", DemoCommand.Describe(m.Config)),
-                ("parameters", m.Model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)),
-                ("tensors", m.Model.NamedParameters().Count().ToString(CultureInfo.InvariantCulture)),
-                ("training step", m.Step.ToString(CultureInfo.InvariantCulture)),
-                ("source vocabulary", m.SourceTokenizer is null ? "-" : $"{m.SourceTokenizer.Vocab.Count} ({m.SourceTokenizer.Kind.ToString().ToLowerInvariant()})"),
-                ("target vocabulary", m.TargetTokenizer is null ? "-" : $"{m.TargetTokenizer.Vocab.Count} ({m.TargetTokenizer.Kind.ToString().ToLowerInvariant()})"),
-            });
-            stdout.WriteLine("config:");
-            stdout.WriteLine(m.Config.ToJson());
-            return 0;
-        });
-        return cmd;
     }
 }

@@ -18,7 +18,7 @@ internal static class TokenizerCli
         var minFreq = new Option<int>("--min-frequency") { Description = "Minimum count of a token or merge", DefaultValueFactory = _ => 1 };
         var control = new Option<string[]>("--control-tokens") { Description = "User-defined control tokens, e.g. <2fr> <sep>", AllowMultipleArgumentsPerToken = true };
         var train = new Command("train", "Train a tokenizer from text files.") { kind, vocab, input, output, minFreq, control };
-        train.SetAction(r => TokenizerCommands.Train(ParseKind(r.GetValue(kind)!), r.GetValue(vocab), r.GetValue(input)!, r.GetValue(output)!,
+        train.SetAction(r => TokenizerCommands.Train(CliParsers.ParseKind(r.GetValue(kind)!), r.GetValue(vocab), r.GetValue(input)!, r.GetValue(output)!,
             stdout, stderr, r.GetValue(minFreq), r.GetValue(control)));
         cmd.Add(train);
 
@@ -32,12 +32,4 @@ internal static class TokenizerCli
         cmd.Add(decode);
         return cmd;
     }
-
-    internal static TokenizerKind ParseKind(string s, string option = "--kind") => s.ToLowerInvariant() switch
-    {
-        "bpe" => TokenizerKind.Bpe,
-        "word" => TokenizerKind.Word,
-        "char" => TokenizerKind.Char,
-        _ => throw new UserInputException($"{option}: unknown tokenizer kind '{s}' (expected bpe, word or char)"),
-    };
 }

@@ -28,7 +28,7 @@ internal static class TrainCommand
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
-                TrainPlan.Resolve(spec, 1, 1, spec.JointVocab);   // the same checks a run makes
+                TrainPlan.CheckBeforeWork(spec);   // the same checks a run makes
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
@@ -37,31 +37,20 @@ internal static class TrainCommand
         return cmd;
     }
 
-    internal static AttentionKind ParseAttention(string s) => s.ToLowerInvariant() switch
-    {
-        "bahdanau" => AttentionKind.Bahdanau, "luong-dot" or "dot" => AttentionKind.LuongDot, "luong-general" or "general" => AttentionKind.LuongGeneral,
-        "luong-concat" or "concat" => AttentionKind.LuongConcat, "none" => AttentionKind.None,
-        _ => throw new UserInputException($"--attention: unknown attention '{s}' (expected bahdanau, luong-dot, luong-general, luong-concat or none)"),
-    };
-
-    internal static RnnCellKind ParseCell(string s) => CliEnum.Parse(s, "--cell", "cell", [RnnCellKind.Lstm, RnnCellKind.Gru, RnnCellKind.Rnn]);
-
-    internal static SamplingDecay ParseDecay(string s) => CliEnum.Parse<SamplingDecay>(s, "--scheduled-sampling", "decay");
-
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
+        s.Validate();
         var family = TrainPlan.ParseFamily(s.Model);
         bool lm = family == ModelFamily.DecoderOnly;
-        s.Validate();
-        TrainPlan.Resolve(s, 1, 1, s.JointVocab);   // every enum and combination is checked before any work
+        TrainPlan.CheckBeforeWork(s);   // every enum, combination and model size is checked before any work
         var bestMetric = ParseBestMetric(s.BestMetric);
         if (lm && (s.TrainText ?? s.TrainTgt) is null) throw new UserInputException("--model lm needs --train-text (or --train-tgt) (as a flag or in --config)");
         if (!lm && s.Data is null && (s.TrainSrc is null || s.TrainTgt is null))
             throw new UserInputException("--train-src and --train-tgt (or --data) are required (as flags or in --config)");
         if (lm && s.Data is not null) throw new UserInputException("--data: a preprocessed corpus is parallel; --model lm reads --train-text");
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
-        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
+        var kind = CliParsers.ParseKind(s.Tokenizer, "--tokenizer");
         var pretrained = s.InitEncoder is null ? null : PretrainedEncoder.Load(s.InitEncoder);
         var (trainPairs, validPairs) = s.Data is not null ? ([], ReadValidation(s)) : lm ? ReadText(s) : ReadParallel(s);
         if (s.Data is null) ui.Line($"corpus: {trainPairs.Count} training {(lm ? "texts" : "pairs")}, {validPairs.Count} validation {(lm ? "texts" : "pairs")}");
@@ -144,7 +133,7 @@ internal static class TrainCommand
             ? (folder.Valid.ToList(), folder.Valid.Select(e => tgt.Decode(e.Tgt)).ToList())   // a shard holds ids only: detokenised references
             : ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, lm, ui);
         options = options with { ValidDecodeLimit = int.MaxValue, BestMetric = bestMetric };
-        ui.Line($"model {DemoCommand.Describe(config)}");
+        ui.Line($"model {ModelDescription.Describe(config)}");
 
         if (resumeFrom is not null)
         {

@@ -63,7 +63,7 @@ internal static class PreprocessCommand
         if (s.VocabSize < 1) throw new UserInputException($"--vocab-size must be at least 1, got {s.VocabSize}");
         if (s.MaxLength < 1) throw new UserInputException($"--max-length must be at least 1, got {s.MaxLength}");
         if (s.ShardSize < 1) throw new UserInputException($"--shard-size must be at least 1, got {s.ShardSize}");
-        var kind = TokenizerCli.ParseKind(s.Tokenizer, "--tokenizer");
+        var kind = CliParsers.ParseKind(s.Tokenizer, "--tokenizer");
         foreach (var f in new[] { s.TrainSrc, s.TrainTgt, s.ValidSrc, s.ValidTgt, s.SrcTokenizerPath, s.TgtTokenizerPath })
             if (f is not null && !File.Exists(f)) throw new UserInputException(f, null, Directory.Exists(f) ? "is a folder, not a file" : "file not found");
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a folder");

@@ -85,7 +85,7 @@ internal static class DemoCommand
         var trainEx = Examples.Tokenize(train, src, tgt);
         var validEx = Examples.Tokenize(valid, src, tgt);
         var config = config0 with { SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count };
-        ui.Line($"model {Describe(config)}");
+        ui.Line($"model {ModelDescription.Describe(config)}");
 
         // 3. training
         var job = new TrainJob(o.Out, config, trainOpts, batching, trainEx, validEx, valid.Select(p => p.Target).ToList(), src, tgt);
@@ -144,14 +144,6 @@ internal static class DemoCommand
         ui.Line($"exact match: {TrainRun.F(exact * 100, "F2")}%");
         return 0;
     }
-
-    internal static string Describe(ModelConfig c) => c.Family switch
-    {
-        ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
-        ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
-        ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
-        _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
-    };
 
     /// <summary>The attention matrix as a character heat map: one row per output token, one column per source token.</summary>
     internal static string Alignment(Translation t)
