@@ -4,10 +4,11 @@ using System.Globalization;
 namespace EncDec.Bench;
 
 /// <summary>
-/// <c>bench fuzz --target safetensors|metadata|tokenizer|yaml|corpus --seconds N [--work DIR] [--timeout-ms MS]</c>:
-/// builds fuzz/EncDec.Fuzz, instruments EncDec, EncDec.Cli and YamlDotNet with SharpFuzz (the repository's local
-/// dotnet tool), runs AFL++'s afl-fuzz for N seconds from fuzz/seeds/TARGET, then prints executions, coverage,
-/// crashes and hangs, and replays every crash to show its exception. Exit 1 when a crash or hang was found.
+/// <c>bench fuzz --target safetensors|metadata|tokenizer|yaml|corpus --seconds N [--work DIR] [--timeout-ms MS] [--no-build]</c>:
+/// builds fuzz/EncDec.Fuzz into WORK/bin (default /tmp/encdec-fuzz), instruments EncDec, EncDec.Cli and YamlDotNet with
+/// SharpFuzz (the repository's local dotnet tool; <c>--no-build</c> reuses an instrumented WORK/bin), runs AFL++'s
+/// afl-fuzz for N seconds from fuzz/seeds/TARGET into WORK/TARGET, then prints executions, coverage, crashes and hangs,
+/// and replays every crash to show its exception. Exit 1 when a crash or hang was found.
 /// </summary>
 public static class FuzzBench
 {
@@ -16,7 +17,7 @@ public static class FuzzBench
 
     public static int Run(string[] args)
     {
-        string? target = null; int seconds = 60, timeoutMs = 5000; string? work = null;
+        string? target = null; int seconds = 60, timeoutMs = 5000; string? work = null; bool build = true;
         for (int i = 0; i < args.Length; i++)
             switch (args[i])
             {
@@ -24,6 +25,7 @@ public static class FuzzBench
                 case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--timeout-ms": timeoutMs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--work": work = args[++i]; break;
+                case "--no-build": build = false; break;
                 default: Console.Error.WriteLine($"error: unknown option '{args[i]}'"); return 2;
             }
         if (target is null || !Targets.Contains(target))
@@ -32,16 +34,20 @@ public static class FuzzBench
             return 2;
         }
         string repo = RepoRoot();
-        work ??= Path.Combine(Path.GetTempPath(), "encdec-fuzz-" + target);
-        string bin = Path.Combine(work, "bin"), findings = Path.Combine(work, "findings");
-        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        Directory.CreateDirectory(work);
+        work ??= Path.Combine(Path.GetTempPath(), "encdec-fuzz");
+        string bin = Path.Combine(work, "bin"), runDir = Path.Combine(work, target), findings = Path.Combine(runDir, "findings");
+        if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
+        Directory.CreateDirectory(runDir);
 
-        Console.WriteLine($"building the harness into {bin} …");
-        Exec("dotnet", ["build", Path.Combine(repo, "fuzz", "EncDec.Fuzz"), "-c", "Release", "-o", bin, "--nologo", "-v", "q"], repo);
-        Exec("dotnet", ["tool", "restore"], repo);
-        foreach (var dll in Instrumented)
-            Exec("dotnet", ["tool", "run", "sharpfuzz", Path.Combine(bin, dll)], repo);
+        if (build || !File.Exists(Path.Combine(bin, "EncDec.Fuzz.dll")))
+        {
+            Console.WriteLine($"building the harness into {bin} …");
+            if (Directory.Exists(bin)) Directory.Delete(bin, recursive: true);
+            Exec("dotnet", ["build", Path.Combine(repo, "fuzz", "EncDec.Fuzz"), "-c", "Release", "-o", bin, "--nologo", "-v", "q"], repo);
+            Exec("dotnet", ["tool", "restore"], repo);
+            foreach (var dll in Instrumented)
+                Exec("dotnet", ["tool", "run", "sharpfuzz", Path.Combine(bin, dll)], repo);
+        }
 
         var env = new Dictionary<string, string>
         {
@@ -56,7 +62,7 @@ public static class FuzzBench
         var sw = Stopwatch.StartNew();
         int rc = Exec("afl-fuzz", ["-V", seconds.ToString(CultureInfo.InvariantCulture), "-i", Path.Combine(repo, "fuzz", "seeds", target),
             "-o", findings, "-t", timeoutMs.ToString(CultureInfo.InvariantCulture), "-m", "none", "--",
-            "dotnet", Path.Combine(bin, "EncDec.Fuzz.dll"), target], repo, env, Path.Combine(work, "afl.log"), check: false);
+            "dotnet", Path.Combine(bin, "EncDec.Fuzz.dll"), target], repo, env, Path.Combine(runDir, "afl.log"), check: false);
         var stats = ReadStats(Path.Combine(findings, "default", "fuzzer_stats"));
         string S(string k) => stats.GetValueOrDefault(k, "?");
         var crashes = Listing(Path.Combine(findings, "default", "crashes"));
