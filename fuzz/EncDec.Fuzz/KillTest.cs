@@ -57,32 +57,15 @@ public static class KillTest
             bool atWrite = rng.Next(2) == 0;
             int nth = rng.Next(1, o.MaxSteps / o.CheckpointEvery);
             double at = rng.NextDouble() * refSeconds;
-            string moment;
-            bool tempAtKill;
-            using (var p = Start(o.CliDll, args))
+            string moment = "";
+            bool tempAtKill = false;
+            // a run that finished before its moment came is no kill: try again, earlier
+            for (int attempt = 0; attempt < 5; attempt++, at /= 2, nth = Math.Max(1, nth / 2))
             {
-                string ckpts = Path.Combine(run, "checkpoints");
-                var clock = Stopwatch.StartNew();
-                if (atWrite)
-                {
-                    moment = $"while writing checkpoint #{nth}";
-                    int seenTemps = 0; string? lastTemp = null;
-                    while (!p.HasExited && clock.Elapsed.TotalSeconds < 120)
-                    {
-                        var temp = Directory.Exists(ckpts) ? Directory.EnumerateFiles(ckpts, ".*.tmp").FirstOrDefault() : null;
-                        if (temp != null && temp != lastTemp) { lastTemp = temp; if (++seenTemps == nth) break; }
-                        Thread.SpinWait(50);
-                    }
-                }
-                else
-                {
-                    moment = $"at {at:F2} s";
-                    while (!p.HasExited && clock.Elapsed.TotalSeconds < at) Thread.Sleep(5);
-                }
-                if (!p.HasExited) p.Kill(); // SIGKILL on Unix
-                else moment += " (it had already finished)";
-                p.WaitForExit();
-                tempAtKill = Directory.Exists(ckpts) && Directory.EnumerateFiles(ckpts, ".*.tmp").Any();
+                if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+                bool finished;
+                (moment, tempAtKill, finished) = KillOnce(o.CliDll, args, run, atWrite, nth, at);
+                if (!finished) break;
             }
             long lastLogged = File.Exists(Path.Combine(run, "metrics.jsonl")) ? LastStep(run).Step : 0;
             long newest = NewestCheckpoint(run);
@@ -113,6 +96,35 @@ public static class KillTest
             results.Add(r);
         }
         return results;
+    }
+
+    private static (string Moment, bool TempAtKill, bool Finished) KillOnce(string cliDll, string[] args, string run, bool atWrite, int nth, double at)
+    {
+        using var p = Start(cliDll, args);
+        string ckpts = Path.Combine(run, "checkpoints");
+        var clock = Stopwatch.StartNew();
+        string moment;
+        if (atWrite)
+        {
+            moment = $"while writing checkpoint #{nth}";
+            int seenTemps = 0; string? lastTemp = null;
+            while (!p.HasExited && clock.Elapsed.TotalSeconds < 120)
+            {
+                var temp = Directory.Exists(ckpts) ? Directory.EnumerateFiles(ckpts, ".*.tmp").FirstOrDefault() : null;
+                if (temp != null && temp != lastTemp) { lastTemp = temp; if (++seenTemps == nth) break; }
+                Thread.SpinWait(50);
+            }
+        }
+        else
+        {
+            moment = $"at {at:F2} s";
+            while (!p.HasExited && clock.Elapsed.TotalSeconds < at) Thread.Sleep(5);
+        }
+        bool finished = p.HasExited;
+        if (!finished) p.Kill(); // SIGKILL on Unix
+        p.WaitForExit();
+        bool tempOpen = Directory.Exists(ckpts) && Directory.EnumerateFiles(ckpts, ".*.tmp").Any();
+        return (moment, tempOpen, finished);
     }
 
     private static string[] TrainArgs(KillTestOptions o, string src, string tgt, string run) =>
