@@ -9,7 +9,7 @@ namespace EncDec.Tests.Fuzz;
 /// of an uninterrupted run. The 20-run version is <c>bench killtest --runs 20</c>.
 /// </summary>
 [Collection(Cli.CliCollection.Name)]
-public sealed class KillResumeTests
+public sealed class KillResumeTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void Five_kills_each_resume_exactly()
@@ -18,7 +18,7 @@ public sealed class KillResumeTests
         string cli = Path.Combine(Cli.CliRunner.RepoRoot(), "src", "EncDec.Cli", "bin", config, "net10.0", "EncDec.Cli.dll");
         Assert.True(File.Exists(cli), cli);
         using var dir = new TempDir();
-        var runs = KillTest.Run(new KillTestOptions { CliDll = cli, WorkDir = dir.Path, Runs = 5, Seed = 5, MaxSteps = 16, CheckpointEvery = 2 });
+        var runs = KillTest.Run(new KillTestOptions { CliDll = cli, WorkDir = dir.Path, Runs = 5, Seed = 5, MaxSteps = 16, CheckpointEvery = 2 }, output.WriteLine);
         Assert.Equal(5, runs.Count);
         Assert.All(runs, r => Assert.True(r.Problems.Count == 0, r.ToString()));
         Assert.Contains(runs, r => r.ResumedFrom > 0);       // some kills came after a checkpoint

@@ -65,6 +65,19 @@ public sealed class TokenizerFileTests
     }
 
     [Fact]
+    public void Cli_tokenizer_encode_and_train_refuse_an_empty_control_token_in_one_line()
+    {
+        using var dir = new TempDir();
+        var tok = dir.Write("tok.json", File("char", 1, [.. Specials, "", "a"]));
+        var src = dir.Write("s.txt", "a\n");
+        string line = Cli.CliRunner.Fails("tokenizer", "encode", "--tokenizer", tok);
+        Assert.Equal($"error: {tok}: token 5 is empty", line);
+        line = Cli.CliRunner.Fails("train", "--train-src", src, "--train-tgt", src, "--src-tokenizer", tok, "--tgt-tokenizer", tok,
+            "--out", dir.File("run"), "--max-steps", "1");
+        Assert.Contains("token 5 is empty", line);
+    }
+
+    [Fact]
     public void A_folder_is_not_a_tokenizer_file()
     {
         using var dir = new TempDir();
