@@ -42,12 +42,18 @@ public static class KillTest
         var rng = new Random(o.Seed);
 
         string refDir = Path.Combine(o.WorkDir, "reference");
-        var sw = Stopwatch.StartNew();
-        var reference = RunToEnd(o, TrainArgs(o, src, tgt, refDir));
-        double refSeconds = sw.Elapsed.TotalSeconds;
-        if (reference.Code != 0) throw new InvalidOperationException($"the uninterrupted run failed: exit {reference.Code}\n{reference.Output}");
+        // the training part of the uninterrupted run: from its first metrics line to its exit
+        double refSeconds;
+        using (var p = Start(o.CliDll, TrainArgs(o, src, tgt, refDir)))
+        {
+            WaitForMetrics(p, refDir);
+            var sw = Stopwatch.StartNew();
+            p.WaitForExit();
+            refSeconds = sw.Elapsed.TotalSeconds;
+            if (p.ExitCode != 0) throw new InvalidOperationException($"the uninterrupted run failed: exit {p.ExitCode}");
+        }
         double refLoss = LastStep(refDir).Loss;
-        log?.Invoke($"uninterrupted run: {refSeconds:F1} s, final loss {refLoss:R}");
+        log?.Invoke($"uninterrupted run: {refSeconds:F1} s of training, final loss {refLoss:R}");
 
         var results = new List<KillRun>();
         for (int i = 0; i < o.Runs; i++)
@@ -117,7 +123,9 @@ public static class KillTest
         }
         else
         {
-            moment = $"at {at:F2} s";
+            moment = $"{at:F2} s into training";
+            WaitForMetrics(p, run);
+            clock.Restart();
             while (!p.HasExited && clock.Elapsed.TotalSeconds < at) Thread.Sleep(5);
         }
         bool finished = p.HasExited;
@@ -125,6 +133,13 @@ public static class KillTest
         p.WaitForExit();
         bool tempOpen = Directory.Exists(ckpts) && Directory.EnumerateFiles(ckpts, ".*.tmp").Any();
         return (moment, tempOpen, finished);
+    }
+
+    /// <summary>Waits until the run writes its first metrics line (training has started) or the process ends.</summary>
+    private static void WaitForMetrics(Process p, string run)
+    {
+        string metrics = Path.Combine(run, "metrics.jsonl");
+        while (!p.HasExited && !(File.Exists(metrics) && new FileInfo(metrics).Length > 0)) Thread.Sleep(2);
     }
 
     private static string[] TrainArgs(KillTestOptions o, string src, string tgt, string run) =>
