@@ -22,8 +22,8 @@ internal static class ErrorBoundary
     public const int InternalErrorExitCode = 70;
     public const int InterruptedExitCode = 130;
 
-    /// <summary><c>--verbose</c>: an internal error prints its full trace on stderr.</summary>
-    public static readonly Option<bool> VerboseOption = new("--verbose")
+    /// <summary>A new <c>--verbose</c> option (one per command tree): an internal error prints its full trace on stderr.</summary>
+    public static Option<bool> VerboseOption() => new("--verbose")
     {
         Description = "On an internal error, print the full stack trace (otherwise it goes to a log file)",
         Recursive = true,

@@ -12,14 +12,11 @@ internal sealed class OutputTarget
 
     private OutputTarget(string path) => _path = path;
 
-    /// <summary>The output given by <paramref name="flag"/>; a folder, or a file inside a missing folder, is an error naming the flag.</summary>
+    /// <summary>The output given by <paramref name="flag"/>; a folder is an error naming the flag. A missing parent folder is
+    /// created only when the output is written, after the command's work succeeded.</summary>
     public static OutputTarget For(string path, string flag)
     {
-        if (path == StandardOutput) return new OutputTarget(path);
-        CliPaths.CheckOutputFile(path, flag);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null && !Directory.Exists(dir))
-            throw new UserInputException(path, null, $"{flag}: the folder {dir} does not exist");
+        if (path != StandardOutput) CliPaths.CheckOutputFile(path, flag);
         return new OutputTarget(path);
     }
 

@@ -17,12 +17,13 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot(stdout, stderr);
-        root.Add(ErrorBoundary.VerboseOption);
+        var verboseOption = ErrorBoundary.VerboseOption();
+        root.Add(verboseOption);
         // ProcessTerminationTimeout = null: System.CommandLine does not handle SIGINT/SIGTERM; `train` and `demo` do
         // (StopSignals: checkpoint, one line, exit 130/143), other commands end at once as usual.
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         var parsed = root.Parse(args);
-        bool verbose = parsed.Errors.Count == 0 && parsed.GetValue(ErrorBoundary.VerboseOption);
+        bool verbose = parsed.Errors.Count == 0 && parsed.GetValue(verboseOption);
         if (parsed.Errors.Count > 0 && !ErrorBoundary.AsksForHelp(args))
         {
             stderr.WriteLine(ErrorBoundary.UsageError(parsed));

@@ -105,11 +105,20 @@ internal static class RunFolder
         using var a = JsonDocument.Parse(stored);
         using var b = JsonDocument.Parse(configJson);
         var old = a.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+        var differing = new List<(string Setting, string Was, string Now)>();
         foreach (var p in b.RootElement.EnumerateObject())
         {
             string now = p.Value.GetRawText();
-            if (old.TryGetValue(p.Name, out var was) && was != now) throw Differs(SettingName(p.Name), Show(was), Show(now));
+            if (old.TryGetValue(p.Name, out var was) && was != now) differing.Add((SettingName(p.Name), Show(was), Show(now)));
         }
+        if (differing.Count == 0) return;
+        // one short line: the first setting, and how many others differ too
+        var (setting, before, wanted) = differing[0];
+        int others = differing.Select(d => d.Setting).Distinct().Count() - 1;
+        throw others == 0
+            ? Differs(setting, before, wanted)
+            : new UserInputException(point.Path, null,
+                $"{setting} is {before} in this run but {wanted} was asked for (and {others} more setting{(others == 1 ? " differs" : "s differ")}); use --fresh to start over");
     }
 
     /// <summary>The training setting behind a model-config key (the config says encoder_layers where the user wrote layers).</summary>

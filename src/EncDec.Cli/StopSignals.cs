@@ -4,7 +4,7 @@ namespace EncDec.Cli;
 
 /// <summary>
 /// SIGINT / SIGTERM during a training command: the first one asks the trainer to stop after the current step
-/// (it then writes a checkpoint); a second SIGINT exits at once with 130 (every file is written atomically, so
+/// (it then writes a checkpoint); a second one exits at once with 130 / 143 (every file is written atomically, so
 /// nothing is left half-written). The default action (killing the process) is cancelled while this is alive.
 /// </summary>
 internal sealed class StopSignals : IDisposable
@@ -46,19 +46,26 @@ internal sealed class StopSignals : IDisposable
     {
         ctx.Cancel = true;
         int number = ctx.Signal == PosixSignal.SIGTERM ? 15 : 2;
+        string name = number == 15 ? "SIGTERM" : "SIGINT";
         if (Interlocked.CompareExchange(ref _received, number, 0) == 0)
         {
-            _out.WriteLine($"{(number == 15 ? "SIGTERM" : "SIGINT")}: stopping after the current step and saving a checkpoint (Ctrl-C again to stop at once)");
-            _cts.Cancel();
+            Say($"{name}: stopping after the current step and saving a checkpoint (send it again to stop at once)");
+            try { _cts.Cancel(); }
+            catch (Exception e) when (e is AggregateException or ObjectDisposedException) { /* a callback failed or the run is over: stop anyway */ }
             return;
         }
-        if (ctx.Signal == PosixSignal.SIGINT)
-        {
-            _out.WriteLine("second SIGINT: stopped at once, without a new checkpoint (no file is left half-written); run the same command to resume from the last one");
-            _out.Flush();
-            try { BeforeImmediateExit?.Invoke(); } catch (IOException) { /* best effort */ }
-            Environment.Exit(130);
-        }
+        // a second signal (of either kind) ends the process now: a run busy before its first step (reading a corpus,
+        // training a tokenizer) does not look at the stop request, and every file is written atomically
+        Say($"second {name}: stopped at once, without a new checkpoint (no file is left half-written); run the same command to resume from the last one");
+        try { BeforeImmediateExit?.Invoke(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort */ }
+        Environment.Exit(ExitCode);
+    }
+
+    /// <summary>Writes one line from the signal handler; a closed or broken output is no reason to crash there.</summary>
+    private void Say(string line)
+    {
+        try { _out.WriteLine(line); _out.Flush(); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { /* nobody to tell */ }
     }
 
     public void Dispose()

@@ -193,7 +193,8 @@ public sealed class TrainSpec
     {
         static void Check(bool ok, string what) { if (!ok) throw new UserInputException(what); }
         CheckNoMissingValues();
-        Check(VocabSize <= MaxVocabSize, $"vocab_size (--vocab-size) must be at most {MaxVocabSize:N0}, got {VocabSize:N0}");
+        Check(VocabSize <= MaxVocabSize, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"vocab_size (--vocab-size) must be at most {MaxVocabSize:N0}, got {VocabSize:N0}"));
         Check(MaxSteps >= 1, $"max_steps (--max-steps) must be at least 1, got {MaxSteps}");
         Check(MaxMinutes is null or > 0, $"max_minutes (--max-minutes) must be positive, got {MaxMinutes}");
         Check(Lr > 0 && double.IsFinite(Lr), $"lr (--lr) must be a positive number, got {Lr}");

@@ -28,7 +28,7 @@ internal static class TrainCommand
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
-                TrainPlan.CheckBeforeWork(spec);   // the same checks a run makes
+                TrainPlan.Resolve(spec, 1, 1, spec.JointVocab);   // enums and combinations (the model's sizes are checked by a run)
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }

@@ -97,9 +97,9 @@ internal static class TranslateCommand
         int maxSource = Math.Max(1, loaded.Config.MaxPositions - 2);   // positions of BOS/EOS aside, as in training
         if (o.TooLong == TooLongPolicy.Reject)
             for (int i = 0; i < lines.Count; i++)
-                if (loaded.SourceTokenizer.Encode(lines[i]) is { Length: > 0 } ids && ids.Length > maxSource)
+                if (loaded.SourceTokenizer.Encode(lines[i]).Length is var n && n > maxSource)
                     throw new UserInputException(o.Input ?? "<stdin>", i + 1,
-                        $"{ids.Length:N0} tokens, more than the {maxSource:N0} the model takes (--too-long truncate cuts such lines)");
+                        string.Create(CultureInfo.InvariantCulture, $"{n:N0} tokens, more than the {maxSource:N0} the model takes (--too-long truncate cuts such lines)"));
         IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();
         List<IReadOnlyList<int[]>>? cons = null;
         if (o.Constraints is not null)
@@ -140,7 +140,7 @@ internal static class TranslateCommand
         }
         int cut = results.Count(r => r.SourceTruncated);
         if (cut > 0)
-            stderr.WriteLine($"warning: {cut} input line{(cut == 1 ? " was" : "s were")} longer than the {maxSource:N0} tokens the model takes and "
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {cut} input line{(cut == 1 ? " was" : "s were")} longer than the {maxSource:N0} tokens the model takes and ")
                              + $"{(cut == 1 ? "was" : "were")} cut to that length (--too-long reject refuses them)");
         if (output is null) stdout.Write(sb.ToString());
         else output.WriteAllText(sb.ToString(), stdout);

@@ -79,6 +79,8 @@ public static class ModelStore
 
     public static string Resolve(string pathOrRunDir)
     {
+        if (UnixFileSystem.KindOf(pathOrRunDir) is PathKind.Fifo or PathKind.CharacterDevice or PathKind.Socket)
+            throw new UserInputException(pathOrRunDir, null, "a model needs a seekable file, not a pipe or a device: save it to a file first");
         if (File.Exists(pathOrRunDir)) return pathOrRunDir;
         if (Directory.Exists(pathOrRunDir))
         {

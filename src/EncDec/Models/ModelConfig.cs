@@ -136,8 +136,10 @@ public sealed record ModelConfig
         long parameters = EstimatedParameters();
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Need(parameters * 4 <= available,
-             $"the model would have about {N(parameters)} parameters ({parameters * 4 / 1e9:F1} GB of float32 weights), more than the "
-             + $"{available / 1e9:F1} GB of memory this process may use: check the vocabulary sizes, d_model, feed_forward and the layer counts");
+             string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                 $"the model would have about {N(parameters)} parameters ({parameters * 4 / 1e9:F1} GB of float32 weights), more than the ")
+             + string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                 $"{available / 1e9:F1} GB of memory this process may use: check the vocabulary sizes, d_model, feed_forward and the layer counts"));
     }
 
     /// <summary>

@@ -75,8 +75,6 @@ public sealed class Trainer
     /// <summary>Checkpoint extra key holding how the run ended ("MaxSteps", "EarlyStopping", …), only in the final checkpoint.</summary>
     public const string StopReasonKey = "stop_reason";
     public Optimizer Optimizer => _optimizer;
-    /// <summary>How many of the latest step losses a checkpoint keeps (its metadata stays small however long the run).</summary>
-    public const int StoredLosses = 1000;
 
     public Trainer(Module model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
                    BatcherOptions batching)
@@ -149,7 +147,7 @@ public sealed class Trainer
                     _optimizer.Step();
                     _skippedInARow = 0;
                     if (FirstNonFiniteParameter() is { } name)
-                        divergence = $"the weights became non-finite after the update of step {_step} (first: {name}; lr {lr:G3})";
+                        divergence = string.Create(CultureInfo.InvariantCulture, $"the weights became non-finite after the update of step {_step} (first: {name}; lr {lr:G3})");
                 }
                 else
                 {
@@ -303,7 +301,7 @@ public sealed class Trainer
             ["best"] = _best?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             ["bad_validations"] = _badValidations.ToString(CultureInfo.InvariantCulture),
             ["skipped"] = _skipped.ToString(CultureInfo.InvariantCulture),
-            ["losses"] = JsonSerializer.Serialize(_losses.Skip(Math.Max(0, _losses.Count - StoredLosses))),
+            ["losses"] = JsonSerializer.Serialize(_losses.Skip(Math.Max(0, _losses.Count - _o.StoredLosses))),
         };
         if (_stopReason is { } why) extra[StopReasonKey] = why.ToString();
         foreach (var (k, v) in ExtraMetadata) extra[ExtraMetadataPrefix + k] = v;

@@ -35,6 +35,9 @@ public sealed record TrainerOptions
     public int LogEvery { get; init; } = 50;
     /// <summary>This many skipped steps (non-finite loss or gradient) in a row stop training as diverged (0 = never).</summary>
     public int MaxSkippedStepsInARow { get; init; } = 20;
+    /// <summary>How many of the latest step losses a checkpoint keeps, so that its metadata stays small however long the run
+    /// (a resumed run's <see cref="TrainResult.Losses"/> then starts with these).</summary>
+    public int StoredLosses { get; init; } = 1000;
     public ulong Seed { get; init; } = 1234;
 }
 
