@@ -3,7 +3,7 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
-    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask, serve";
+    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask, serve, fuzz, killtest";
 
     public static int Main(string[] args)
     {
@@ -54,6 +54,10 @@ public static class Program
             case "serve":
                 ServeBench.Run(args[1..]);
                 return 0;
+            case "fuzz":
+                return FuzzBench.Run(args[1..]);
+            case "killtest":
+                return KillTestBench.Run(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown bench '{args[0]}'; available: {Available}");
                 return 2;

@@ -120,15 +120,27 @@ public sealed class TrainSpec
         {
             throw new UserInputException(path, null, $"cannot read config: {Program.OneLine(e.Message)}");
         }
+        return FromYamlText(text, path);
+    }
+
+    /// <summary>Parses config text; <paramref name="path"/> names it in errors (with the line where there is one).</summary>
+    public static TrainSpec FromYamlText(string text, string path)
+    {
+        TrainSpec spec;
         try
         {
             var d = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-            return d.Deserialize<TrainSpec>(text) ?? new TrainSpec();
+            spec = d.Deserialize<TrainSpec>(text) ?? new TrainSpec();
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new UserInputException(path, e.Start.Line, $"invalid config: {DescribeYamlError(e)}");
+            throw new UserInputException(path, e.Start.Line > 0 ? e.Start.Line : null, $"invalid config: {DescribeYamlError(e)}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new UserInputException(path, null, $"invalid config: {Program.OneLine(e.Message)}");
+        }
+        return spec;
     }
 
     /// <summary>Every setting as YAML with the keys <see cref="FromYaml"/> reads (the output of <c>--print-config</c>).</summary>

@@ -177,11 +177,23 @@ public sealed class ParallelCorpus : IEnumerable<SentencePair>
                 || !root.TryGetProperty(JsonSourceKey, out var s) || s.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty(JsonTargetKey, out var t) || t.ValueKind != JsonValueKind.String)
                 throw new UserInputException(SourcePath, lineNumber, $"expected an object with string fields \"{JsonSourceKey}\" and \"{JsonTargetKey}\"");
-            return new SentencePair(s.GetString()!, t.GetString()!, lineNumber);
+            string src = s.GetString()!, tgt = t.GetString()!;
+            if (src.Contains('\0') || tgt.Contains('\0'))
+                throw new UserInputException(SourcePath, lineNumber, "a \\u0000 (NUL) character in a field");
+            return new SentencePair(src, tgt, lineNumber);
         }
         catch (JsonException e)
         {
-            throw new UserInputException(SourcePath, lineNumber, $"invalid JSON: {e.Message}");
+            string msg = e.Message;
+            int cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut < 0) cut = msg.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            string where = e.BytePositionInLine is { } b ? $" at byte {b + 1}" : "";
+            throw new UserInputException(SourcePath, lineNumber, $"invalid JSON{where}: {(cut > 0 ? msg[..cut] : msg).ReplaceLineEndings(" ").Trim()}");
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString: a lone UTF-16 surrogate escape (\ud800) is not text
+            throw new UserInputException(SourcePath, lineNumber, "a field is not valid Unicode (a lone UTF-16 surrogate escape such as \\ud800)");
         }
     }
 }

@@ -29,10 +29,20 @@ public sealed class Utf8LineReader : IDisposable
         Path = path;
         _maxChars = maxLineChars;
         _maxBytes = (long)maxLineChars * 3 + 4; // UTF-8 needs at most 3 bytes per UTF-16 char; + BOM/CR
+        if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a text file");
         if (!File.Exists(path)) throw new UserInputException(path, null, "file not found");
         try { _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new UserInputException(path, null, $"cannot open: {e.Message}"); }
+    }
+
+    /// <summary>Reads lines from <paramref name="stream"/> (a pipe is fine); <paramref name="name"/> names it in errors.</summary>
+    public Utf8LineReader(Stream stream, string name, int maxLineChars = 100_000)
+    {
+        Path = name;
+        _maxChars = maxLineChars;
+        _maxBytes = (long)maxLineChars * 3 + 4;
+        _stream = stream;
     }
 
     /// <summary>The next line without its terminator, or null at the end of the file.</summary>
@@ -45,7 +55,8 @@ public sealed class Utf8LineReader : IDisposable
             if (_pos >= _end)
             {
                 try { _end = _stream.Read(_buf, 0, _buf.Length); }
-                catch (IOException e) { throw new UserInputException(Path, LineNumber + 1, $"read error: {e.Message}"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+                { throw new UserInputException(Path, LineNumber + 1, $"read error: {e.Message}"); }
                 _pos = 0;
                 if (_end == 0) { if (!any) return null; break; }
             }
@@ -66,6 +77,9 @@ public sealed class Utf8LineReader : IDisposable
         if (LineNumber == 1 && bytes.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
         if (!bytes.IsEmpty && bytes[^1] == (byte)'\r') bytes = bytes[..^1];
         if (_chars.Length < bytes.Length) _chars = new char[Math.Max(_chars.Length * 2, bytes.Length)];
+        int nul = bytes.IndexOf((byte)0);
+        if (nul >= 0)
+            throw new UserInputException(Path, LineNumber, $"NUL byte at byte {nul + 1} of the line (a binary file, or UTF-16 text?)");
         var status = Utf8.ToUtf16(bytes, _chars, out int read, out int written, replaceInvalidSequences: false);
         if (status != OperationStatus.Done)
             throw new UserInputException(Path, LineNumber, $"invalid UTF-8 at byte {read + 1} of the line");

@@ -86,6 +86,13 @@ public sealed record Checkpoint
     public static Checkpoint Load(string path)
     {
         var (tensors, meta) = SafeTensors.Load(path);
+        return FromSafeTensors(tensors, meta, path);
+    }
+
+    /// <summary>Builds a checkpoint from the tensors and string metadata of a safetensors file, checking every
+    /// metadata entry (types and ranges); throws <see cref="UserInputException"/> naming <paramref name="path"/>.</summary>
+    public static Checkpoint FromSafeTensors(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> meta, string path)
+    {
         UserInputException Bad(string msg) => new(path, null, msg);
         if (!meta.TryGetValue(KeyFormat, out var fmt)) throw Bad($"not an EncDec checkpoint (no '{KeyFormat}' metadata)");
         if (fmt != FormatVersion) throw Bad($"unsupported checkpoint format version '{fmt}' (expected {FormatVersion})");
@@ -109,14 +116,14 @@ public sealed record Checkpoint
             if (k.StartsWith(KeyVocabPrefix, StringComparison.Ordinal)) vocabs[k[KeyVocabPrefix.Length..]] = v;
             else if (k.StartsWith(KeyExtraPrefix, StringComparison.Ordinal)) extra[k[KeyExtraPrefix.Length..]] = v;
             else if (k.StartsWith(KeyRngPrefix, StringComparison.Ordinal))
-                rngs[k[KeyRngPrefix.Length..]] = Deserialize<RngState>(v, k, path);
+                rngs[k[KeyRngPrefix.Length..]] = CheckRng(Deserialize<RngState>(v, k, path), k, path);
         }
 
         OptimizerStateDict? optim = null;
         if (meta.TryGetValue(KeyOptim, out var optimJson))
         {
             var om = Deserialize<OptimMeta>(optimJson, KeyOptim, path);
-            if (om.Options is null || om.Groups is null || om.ParamSteps is null) throw Bad($"metadata '{KeyOptim}' is incomplete");
+            CheckOptim(om, path);
             var slots = new Dictionary<string, Dictionary<string, Tensor>>(StringComparer.Ordinal);
             foreach (var name in om.ParamSteps.Keys) slots[name] = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             foreach (var (k, t) in optimTensors)
@@ -149,10 +156,43 @@ public sealed record Checkpoint
         {
             return JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException("null");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            throw new UserInputException(path, null, $"metadata '{key}' is not valid: {e.Message}");
+            string msg = e.Message.ReplaceLineEndings(" ");
+            if (msg.Length > 200) msg = msg[..200] + "…";
+            throw new UserInputException(path, null, $"metadata '{key}' is not valid: {msg}");
         }
+    }
+
+    private static RngState CheckRng(RngState s, string key, string path)
+    {
+        if ((s.S0 | s.S1 | s.S2 | s.S3) == 0) throw new UserInputException(path, null, $"metadata '{key}': a generator state of all zeros is invalid");
+        if (s.Spare is { } sp && !double.IsFinite(sp)) throw new UserInputException(path, null, $"metadata '{key}': spare value {sp} is not finite");
+        return s;
+    }
+
+    /// <summary>Every field of the optimizer metadata present, known and in range.</summary>
+    private static void CheckOptim(OptimMeta om, string path)
+    {
+        void Check(bool ok, string what) { if (!ok) throw new UserInputException(path, null, $"metadata '{KeyOptim}': {what}"); }
+        Check(om.Options is not null && om.Groups is not null && om.ParamSteps is not null, "incomplete (needs Options, Groups and ParamSteps)");
+        var o = om.Options!;
+        Check(Enum.IsDefined(o.Kind), $"unknown optimizer kind {(int)o.Kind}");
+        static bool Finite(double v) => double.IsFinite(v) && v >= 0;
+        Check(Finite(o.Lr) && Finite(o.WeightDecay) && Finite(o.Momentum) && Finite(o.Dampening) && Finite(o.LrDecay)
+              && Finite(o.InitialAccumulatorValue), "a hyperparameter is negative or not finite");
+        Check(o.Beta1 is >= 0 and < 1 && o.Beta2 is >= 0 and < 1, $"betas ({o.Beta1}, {o.Beta2}) must be in [0, 1)");
+        Check(o.Eps is null or > 0 && (o.Eps is not { } e || double.IsFinite(e)), $"eps {o.Eps} must be positive");
+        Check(om.StepCount >= 0, $"step count {om.StepCount} is negative");
+        Check(Finite(om.Lr), $"learning rate {om.Lr} is negative or not finite");
+        foreach (var g in om.Groups!)
+        {
+            Check(g is not null && g.ParamNames is not null, "a parameter group is null or has no parameter names");
+            Check(g!.ParamNames!.All(n => n is not null), "a parameter group lists a null parameter name");
+            Check(Finite(g.Lr) && Finite(g.LrScale) && Finite(g.WeightDecay), "a parameter group setting is negative or not finite");
+        }
+        foreach (var (name, steps) in om.ParamSteps!)
+            Check(steps >= 0, $"parameter '{name}' has a negative step count {steps}");
     }
 }
 

@@ -21,6 +21,7 @@ public sealed class SafeTensorsCheckpointStore : ICheckpointStore
     public TrainingSnapshot Load(string path)
     {
         var c = Checkpoint.Load(path);
-        return new TrainingSnapshot(c.Model, c.Optimizer, c.GlobalStep, c.RngStates, c.Extra, c.ConfigJson, c.Vocabularies);
+        ResumeState.Parse(c.Extra, path); // the trainer's counters: a checkpoint with bad ones is as unreadable as a truncated one
+        return new TrainingSnapshot(c.Model, c.Optimizer, c.GlobalStep, c.RngStates, c.Extra, c.ConfigJson, c.Vocabularies) { SourcePath = path };
     }
 }

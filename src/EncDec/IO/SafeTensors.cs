@@ -113,7 +113,13 @@ public static class SafeTensors
     public static (IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Load(string path)
     {
         using var fs = Open(path);
-        var header = ReadHeader(fs, path);
+        return Load(fs, path);
+    }
+
+    /// <summary>Loads every tensor and the metadata from a seekable <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static (IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Load(Stream stream, string name)
+    {
+        var header = ReadHeader(stream, name);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (TensorScope.Suspend())
         {
@@ -121,11 +127,11 @@ public static class SafeTensors
             {
                 var t = Tensor.Empty(info.Shape);
                 var dst = t.Span;
-                if (info.DType == SafeTensorsDType.F32) ReadExactly(fs, MemoryMarshal.AsBytes(dst), path, info);
+                if (info.DType == SafeTensorsDType.F32) ReadExactly(stream, MemoryMarshal.AsBytes(dst), name, info);
                 else
                 {
                     var raw = new byte[info.End - info.Begin];
-                    ReadExactly(fs, raw, path, info);
+                    ReadExactly(stream, raw, name, info);
                     ConvertToFloat(info.DType, raw, dst);
                 }
                 result[info.Name] = t;
@@ -138,12 +144,18 @@ public static class SafeTensors
     public static IReadOnlyDictionary<string, IndexTensor> LoadIndexTensors(string path)
     {
         using var fs = Open(path);
-        var header = ReadHeader(fs, path);
+        return LoadIndexTensors(fs, path);
+    }
+
+    /// <summary>Loads the integer tensors of a seekable <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static IReadOnlyDictionary<string, IndexTensor> LoadIndexTensors(Stream stream, string name)
+    {
+        var header = ReadHeader(stream, name);
         var result = new Dictionary<string, IndexTensor>(StringComparer.Ordinal);
         foreach (var info in header.Tensors)
         {
             var raw = new byte[info.End - info.Begin];
-            ReadExactly(fs, raw, path, info);
+            ReadExactly(stream, raw, name, info);
             if (info.DType == SafeTensorsDType.I32)
                 result[info.Name] = new IndexTensor(MemoryMarshal.Cast<byte, int>(raw).ToArray(), ShapeOrScalar(info.Shape));
             else if (info.DType == SafeTensorsDType.I64)
@@ -153,7 +165,7 @@ public static class SafeTensors
                 for (int i = 0; i < data.Length; i++)
                 {
                     if (src[i] < int.MinValue || src[i] > int.MaxValue)
-                        throw new UserInputException(path, null, $"tensor '{info.Name}': value {src[i]} does not fit in int32");
+                        throw new UserInputException(name, null, $"tensor '{info.Name}': value {src[i]} does not fit in int32");
                     data[i] = (int)src[i];
                 }
                 result[info.Name] = new IndexTensor(data, ShapeOrScalar(info.Shape));
@@ -165,14 +177,39 @@ public static class SafeTensors
     // IndexTensor treats an empty shape as 1-D; a 0-d integer tensor becomes shape (1).
     private static int[] ShapeOrScalar(int[] shape) => shape.Length == 0 ? new[] { 1 } : shape;
 
-    private static FileStream Open(string path)
+    /// <summary>Largest non-seekable input (a pipe, /dev/stdin) read into memory: 2 GB.</summary>
+    public const long MaxPipedBytes = int.MaxValue;
+
+    private static Stream Open(string path)
     {
         CheckEndianness();
+        if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a safetensors file");
         if (!File.Exists(path)) throw new UserInputException(path, null, "safetensors file not found");
-        try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException(path, null, $"cannot open safetensors file: {e.Message}");
+        }
+        if (fs.CanSeek) return fs;
+        // A pipe or a terminal (<(cat model), /dev/stdin): the reader needs the length, so read it all.
+        using (fs)
+        {
+            var ms = new MemoryStream();
+            try
+            {
+                var buf = new byte[1 << 16];
+                int n;
+                while ((n = fs.Read(buf, 0, buf.Length)) > 0)
+                {
+                    if (ms.Length + n > MaxPipedBytes)
+                        throw new UserInputException(path, null, $"a piped safetensors file over {MaxPipedBytes} bytes needs a seekable file");
+                    ms.Write(buf, 0, n);
+                }
+            }
+            catch (IOException e) { throw new UserInputException(path, null, $"cannot read safetensors file: {e.Message}"); }
+            ms.Position = 0;
+            return ms;
         }
     }
 
@@ -180,6 +217,7 @@ public static class SafeTensors
     {
         try { s.ReadExactly(dst); }
         catch (EndOfStreamException) { throw new UserInputException(path, null, $"truncated data in tensor '{info.Name}'"); }
+        catch (IOException e) { throw new UserInputException(path, null, $"read error in tensor '{info.Name}': {e.Message}"); }
     }
 
     private static int DTypeSize(SafeTensorsDType d) => d switch
@@ -226,30 +264,61 @@ public static class SafeTensors
         }
     }
 
-    private static SafeTensorsHeader ReadHeader(FileStream fs, string path)
+    /// <summary>Most dimensions a tensor may have.</summary>
+    public const int MaxRank = 32;
+
+    /// <summary>Reads and validates the header at the start of a seekable <paramref name="fs"/>; <paramref name="path"/> names it in errors.</summary>
+    public static SafeTensorsHeader ReadHeader(Stream fs, string path)
     {
         UserInputException Bad(string msg) => new(path, null, msg);
-        long fileLen = fs.Length;
+        if (!fs.CanSeek) throw Bad("needs a seekable file (a regular file, not a pipe)");
+        long fileLen = fs.Length - fs.Position;
         if (fileLen < 8) throw Bad($"not a safetensors file: {fileLen} bytes, shorter than the 8-byte header length");
         Span<byte> lenBytes = stackalloc byte[8];
         fs.ReadExactly(lenBytes);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
         if (n > (ulong)MaxHeaderBytes) throw Bad($"header length {n} exceeds the {MaxHeaderBytes}-byte limit (corrupt or not a safetensors file)");
         if ((long)n > fileLen - 8) throw Bad($"header length {n} is larger than the rest of the file ({fileLen - 8} bytes)");
+        if (n < 2) throw Bad($"header length {n} is too short for a JSON object");
         var headerBytes = new byte[n];
         fs.ReadExactly(headerBytes);
         long dataStart = 8 + (long)n, dataLen = fileLen - dataStart;
 
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(headerBytes); }
-        catch (JsonException e) { throw Bad($"malformed JSON header: {e.Message}"); }
+        try { doc = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 16 }); }
+        catch (JsonException e)
+        {
+            string where = e.BytePositionInLine is { } b && e.LineNumber is { } l
+                ? $" (header line {l + 1}, byte {b + 1})" : "";
+            throw Bad($"malformed JSON header{where}: {FirstSentence(e.Message)}");
+        }
         using var _ = doc;
-        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("malformed header: the JSON header is not an object");
+        try
+        {
+            return ParseHeader(doc.RootElement, (long)n, dataStart, dataLen, Bad);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString / JsonProperty.Name: a lone UTF-16 surrogate escape or invalid UTF-8 inside a string
+            throw Bad("malformed header: a string is not valid Unicode (invalid UTF-8 or a lone UTF-16 surrogate escape such as \\ud800)");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).ReplaceLineEndings(" ").Trim();
+    }
+
+    private static SafeTensorsHeader ParseHeader(JsonElement root, long n, long dataStart, long dataLen, Func<string, UserInputException> Bad)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw Bad("malformed header: the JSON header is not an object");
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var infos = new List<SafeTensorInfo>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var prop in doc.RootElement.EnumerateObject())
+        foreach (var prop in root.EnumerateObject())
         {
             if (!seen.Add(prop.Name)) throw Bad($"malformed header: duplicate key '{prop.Name}'");
             if (prop.Name == MetadataKey)
@@ -258,7 +327,7 @@ public static class SafeTensors
                 foreach (var m in prop.Value.EnumerateObject())
                 {
                     if (m.Value.ValueKind != JsonValueKind.String) throw Bad($"malformed header: metadata value '{m.Name}' is not a string");
-                    metadata[m.Name] = m.Value.GetString()!;
+                    if (!metadata.TryAdd(m.Name, m.Value.GetString()!)) throw Bad($"malformed header: duplicate metadata key '{m.Name}'");
                 }
                 continue;
             }
@@ -278,7 +347,7 @@ public static class SafeTensors
             expected = info.End;
         }
         if (expected != dataLen) throw Bad($"the data buffer has {dataLen} bytes but the tensors cover {expected}");
-        return new SafeTensorsHeader(infos, metadata, (long)n, dataStart);
+        return new SafeTensorsHeader(infos, metadata, n, dataStart);
     }
 
     private static SafeTensorInfo ParseEntry(JsonProperty prop, Func<string, UserInputException> bad)
@@ -297,15 +366,17 @@ public static class SafeTensors
             "F64" => SafeTensorsDType.F64, "I64" => SafeTensorsDType.I64, "I32" => SafeTensorsDType.I32,
             _ => throw bad($"tensor '{name}' has unsupported dtype '{dts}' (supported: F32, F16, BF16, F64, I64, I32)"),
         };
+        if (sh.GetArrayLength() > MaxRank) throw bad($"tensor '{name}' has {sh.GetArrayLength()} dimensions (at most {MaxRank})");
         var shape = new int[sh.GetArrayLength()];
-        long numel = 1;
+        long numel = 1, strideSpan = 1;
         int i = 0;
         foreach (var d in sh.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v) || v < 0) throw bad($"malformed header: tensor '{name}' has an invalid shape {sh.GetRawText()}");
             shape[i++] = v;
             numel *= v;
-            if (numel > int.MaxValue) throw bad($"tensor '{name}' with shape {sh.GetRawText()} is too large");
+            strideSpan *= Math.Max(v, 1); // strides multiply the non-zero sizes even when a zero makes the tensor empty
+            if (numel > int.MaxValue || strideSpan > int.MaxValue) throw bad($"tensor '{name}' with shape {sh.GetRawText()} is too large");
         }
         long[] o = new long[2];
         i = 0;

@@ -60,7 +60,7 @@ public abstract class TokenizerBase : ITokenizer
                 if (at >= 0 && (at < bestAt || (at == bestAt && _controls[c].Length > _controls[best].Length)))
                 { best = c; bestAt = at; }
             }
-            if (best < 0) { EncodeCore(text[pos..], output); return; }
+            if (best < 0 || _controls[best].Length == 0) { EncodeCore(text[pos..], output); return; }
             if (bestAt > 0) EncodeCore(text.Slice(pos, bestAt), output);
             output.Add(Vocabulary.SpecialCount + best);
             pos += bestAt + _controls[best].Length;
@@ -125,17 +125,21 @@ public static class Tokenizer
     public static ITokenizer Load(string path)
     {
         if (TokenizerRegistry.TryOpen(path, out var foreign)) return foreign!;
+        if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a tokenizer file");
         if (!File.Exists(path)) throw new UserInputException(path, null, "tokenizer file not found");
         try
         {
             using var stream = File.OpenRead(path);
             return Parse(stream, path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException(path, null, $"cannot read tokenizer file: {e.Message}");
         }
     }
+
+    /// <summary>Reads a tokenizer file's bytes from <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>
+    public static ITokenizer Load(Stream stream, string source) => Parse(stream, source);
 
     /// <summary>Reads a tokenizer from its JSON text (as embedded in a checkpoint); <paramref name="source"/> names it in errors.</summary>
     public static ITokenizer FromJson(string json, string source = "tokenizer")
@@ -158,7 +162,8 @@ public static class Tokenizer
             int controls = root.GetProperty("controlTokenCount").GetInt32();
             var tokens = new List<string>();
             foreach (var t in root.GetProperty("tokens").EnumerateArray())
-                tokens.Add(t.GetString() ?? throw new FormatException("null token"));
+                tokens.Add(t.ValueKind == JsonValueKind.String ? t.GetString()! : throw new FormatException($"token {tokens.Count} is not a string"));
+            TokenizerFileChecks.CheckTokens(tokens, controls, kind, path);
             var vocab = Vocabulary.FromSaved(tokens, controls);
             return kind switch
             {
@@ -169,10 +174,19 @@ public static class Tokenizer
             };
         }
         catch (UserInputException) { throw; }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException
+        catch (JsonException e)
+        {
+            string where = e.LineNumber is { } l ? $":{l + 1}" : "";
+            string msg = e.Message;
+            int cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut < 0) cut = msg.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut > 0) msg = msg[..cut];
+            throw new UserInputException($"{path}{where}: corrupt tokenizer file: {msg.ReplaceLineEndings(" ").Trim()}");
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException
                                   or KeyNotFoundException or ArgumentException or IndexOutOfRangeException)
         {
-            throw new UserInputException(path, null, $"corrupt tokenizer file: {e.Message}");
+            throw new UserInputException(path, null, $"corrupt tokenizer file: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
 

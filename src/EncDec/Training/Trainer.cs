@@ -395,18 +395,18 @@ public sealed class Trainer
     /// <summary>Restores weights, optimizer state, step, random generators and the data position from a loaded snapshot.</summary>
     public void Resume(TrainingSnapshot ckpt)
     {
+        var st = ResumeState.Parse(ckpt.Extra, ckpt.SourcePath ?? "checkpoint"); // checked before anything is changed
         _module.LoadStateDict(ckpt.Model);
-        if (ckpt.Optimizer is not null) _optimizer.LoadStateDict(ckpt.Optimizer);
+        if (ckpt.Optimizer is not null) ResumeState.LoadOptimizer(_optimizer, ckpt.Optimizer, ckpt.SourcePath ?? "checkpoint");
         _step = ckpt.Step;
         if (ckpt.RngStates.TryGetValue("global", out var g)) Rng.Global.SetState(g);
         if (ckpt.RngStates.TryGetValue("sampling", out var s)) _samplingRng.SetState(s);
         var gens = _module.Generators();
         for (int i = 0; i < gens.Count; i++)
             if (ckpt.RngStates.TryGetValue($"module.{i}", out var ms)) gens[i].SetState(ms);
-        int Int(string k) => ckpt.Extra.TryGetValue(k, out var v) && v.Length > 0 ? int.Parse(v, CultureInfo.InvariantCulture) : 0;
-        _epoch = Int("epoch"); _batchInEpoch = Int("batch_in_epoch"); _badValidations = Int("bad_validations"); _skipped = Int("skipped");
-        _best = ckpt.Extra.TryGetValue("best", out var b) && b.Length > 0 ? double.Parse(b, CultureInfo.InvariantCulture) : null;
+        _epoch = st.Epoch; _batchInEpoch = st.BatchInEpoch; _badValidations = st.BadValidations; _skipped = st.Skipped;
+        _best = st.Best;
         _losses.Clear();
-        if (ckpt.Extra.TryGetValue("losses", out var ls)) _losses.AddRange(JsonSerializer.Deserialize<List<double>>(ls) ?? new());
+        _losses.AddRange(st.Losses);
     }
 }

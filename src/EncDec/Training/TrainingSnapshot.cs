@@ -11,7 +11,11 @@ public sealed record TrainingSnapshot(
     IReadOnlyDictionary<string, RngState> RngStates,
     IReadOnlyDictionary<string, string> Extra,
     string? ConfigJson,
-    IReadOnlyDictionary<string, string> Vocabularies);
+    IReadOnlyDictionary<string, string> Vocabularies)
+{
+    /// <summary>The file this snapshot was read from (named in errors), when it came from one.</summary>
+    public string? SourcePath { get; init; }
+}
 
 /// <summary>Persists training snapshots (implemented by the IO layer's safetensors checkpoints).</summary>
 public interface ICheckpointStore
