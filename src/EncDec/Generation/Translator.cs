@@ -45,7 +45,8 @@ public sealed class Translator
             IReadOnlyList<GenerationResult> gen;
             using (GradMode.NoGrad())
             using (TensorScope.Begin())
-                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i].Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids[i]).ToList(), Options);
+                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i].Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids[i]).ToList(), Options,
+                                                sourceIds: chunk);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int i = chunk[j];

@@ -59,9 +59,12 @@ public sealed class EncoderDecoder : Module, ITeacherForcedModel, IOptionalAtten
     public IDecoderState InitialState(EncoderOutput encoder) => Dec.InitialState(encoder);
 
     public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+        => DecodeStep(tokens, position, encoder, state, NeedAttention);
+
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var ids = new IndexTensor(tokens, tokens.Length, 1);                  // (B, 1)
-        var (output, next) = Dec.Step(Tgt.Forward(ids, position), encoder, state);
+        var (output, next) = Dec.Step(Tgt.Forward(ids, position), encoder, state, withAttention);
         var logits = Generator.Forward(output.Hidden).Reshape(tokens.Length, -1);  // (B, V)
         var attn = output.Attention?.Reshape(tokens.Length, -1);             // (B, S)
         return new StepResult(logits, attn, next);

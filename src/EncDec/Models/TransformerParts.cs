@@ -136,9 +136,12 @@ public sealed class TransformerDecoderPart : Module, IDecoder, IOptionalAttentio
     }
 
     public (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
+        => Step(embeddedStep, encoder, state, NeedAttention);
+
+    public (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var st = (TransformerDecoderState)state;
-        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, NeedAttention); // (B, 1, d), (B, 1, S)
+        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention); // (B, 1, d), (B, 1, S)
         return (new DecoderOutput(y, w), st.WithSelf(self));
     }
 }
