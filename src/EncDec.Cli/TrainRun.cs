@@ -5,6 +5,7 @@ using EncDec.IO;
 using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Nn;
+using EncDec.Pipelines;
 using EncDec.Text;
 using EncDec.Training;
 
@@ -44,10 +45,9 @@ internal static class TrainRun
         string outDir = job.OutDir;
         var options = job.Options;
         Directory.CreateDirectory(outDir);
-        var model = ModelFactory.Build(job.Config);
+        var model = ModelFactory.BuildTrainable(job.Config);
         job.Initialize?.Invoke(model);   // e.g. a pretrained encoder (a resumed run then loads its own weights over it)
         var validPoints = new List<(long, double)>();
-        var seq = (ISeq2SeqModel)model;
         var valid = job.Valid is { Count: > 0 } v0 ? v0 : null;
         string validHyp = Path.Combine(outDir, RunFolder.ValidHypFile);
         var tgt = job.Target;
@@ -59,16 +59,8 @@ internal static class TrainRun
             ConfigJson = job.Config.ToJson(),
             Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
             ExtraMetadata = job.Settings,
-            ValidationDecoder = sources => SequenceGenerator.Generate(seq, sources,
-                    new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = options.ValidMaxLength })
-                .Select(r => r.Hypotheses.Count > 0 ? r.Hypotheses[0].Tokens : Array.Empty<int>()).ToList(),
-            DetokenizeTarget = ids => tgt.Decode(ids),
+            Validation = new GreedyValidation(model, tgt, options.ValidMaxLength, validHyp),
             ValidationReferences = valid is null ? null : job.ValidReferences,
-            ValidationScorer = (h, r) =>
-            {
-                AtomicFile.WriteAllText(validHyp, string.Concat(h.Select(line => line + "\n")));
-                return Score(h, r);
-            },
         };
         bool firstStep = true;
         trainer.StepCompleted += s =>
@@ -101,13 +93,6 @@ internal static class TrainRun
         AtomicFile.WriteAllText(Path.Combine(outDir, "loss.svg"), LossCurveSvg.Render(result.Losses, validPoints));
         model.Eval();
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
-    }
-
-    /// <summary>BLEU (13a) and chrF2 exactly as <c>encdec eval</c> computes them, and exact match.</summary>
-    internal static ValidationScores Score(IReadOnlyList<string> hyps, IReadOnlyList<string> refs)
-    {
-        var streams = new[] { refs };
-        return new ValidationScores(Bleu.Corpus(hyps, streams).Score, ChrF.Corpus(hyps, streams).Score, ExactMatch.Corpus(hyps, streams));
     }
 
     /// <summary>

@@ -59,9 +59,3 @@ internal abstract class SingleTokenSearch(GenerationOptions options, int samples
     /// <summary>The order of one source's hypotheses in its result.</summary>
     protected virtual IReadOnlyList<Hypothesis> Order(List<Hypothesis> hypotheses) => hypotheses;
 }
-
-/// <summary>Greedy decoding: the argmax of the processed log-probs at every step.</summary>
-internal sealed class GreedySearch(GenerationOptions options, Action<StreamEvent>? onToken) : SingleTokenSearch(options, 1, onToken)
-{
-    protected override int Pick(DecodeStep step, int row) => TensorPrimitives.IndexOfMax(step.LogProbs(row));
-}
