@@ -12,7 +12,7 @@ using EncDec.Training;
 namespace EncDec.Cli;
 
 /// <summary>Everything a training run produced.</summary>
-internal sealed record TrainRunResult(Module Model, TrainResult Result, string ModelPath, double Seconds, long Parameters);
+internal sealed record TrainRunResult(Seq2SeqModule Model, TrainResult Result, string ModelPath, double Seconds, long Parameters);
 
 /// <summary>What one training run into a run folder needs.</summary>
 /// <param name="ValidReferences">The untokenised reference line of each validation example (scored as <c>encdec eval</c> does).</param>

@@ -52,9 +52,8 @@ internal static class TranslateCommand
         if (o.NBest < 1) throw new UserInputException("--nbest must be at least 1");
         if (!o.Sample && o.NBest > o.Beam) throw new UserInputException($"--nbest {o.NBest} needs --beam of at least {o.NBest}");
         if (o.Output is not null) CliPaths.CheckOutputFile(o.Output, "--output");
-        var loaded = ModelStore.Load(o.Model);
-        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
-        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
+        var loaded = ModelStore.LoadSeq2Seq(o.Model);   // a model that cannot translate, or has no tokenizers, is a user error
+        var seq = loaded.Model;
         var lines = o.Input is null ? ReadAll(stdin) : MetricFiles.ReadLines(o.Input).ToList();
         var tgt = loaded.TargetTokenizer;
         IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();

@@ -24,8 +24,7 @@ internal sealed class DecodeLoop
         _sourceLengths = sources.Select(s => s?.Length ?? throw new ArgumentException("null source")).ToArray();
         _maxLengths = _sourceLengths.Select(options.EffectiveMaxLength).ToArray();
         _stride = _maxLengths.Max() + 1;
-        _encoded = model.Encode(Padding.PadRows(sources, options.PadId, out int width), (int[])_sourceLengths.Clone());
-        if (_encoded.SourceLength != width) throw new InvalidOperationException($"encoder returned {_encoded.SourceLength} source positions, expected {width}");
+        _encoded = model.Encode(Padding.PadRows(sources, options.PadId, out _), (int[])_sourceLengths.Clone());   // ids (B, S)
     }
 
     public IReadOnlyList<GenerationResult> Run(ISearchStrategy strategy)

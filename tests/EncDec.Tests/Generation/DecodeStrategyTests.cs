@@ -73,6 +73,21 @@ public class DecodeStrategyTests
     }
 
     [Fact]
+    public void TranslatorLeavesAnEmptyLineEmpty()
+    {
+        var tok = Tokenizer.Train(TokenizerKind.Word, new[] { "w x y" }, 100);
+        var model = new TableModel(tok.Vocab.Count, 4, seed: 2);
+        var seen = new IndexEchoProcessor(Enumerable.Repeat(tok.Encode("x").Single(), 3).ToArray());
+        var options = new GenerationOptions { MaxLength = 2, MinLength = 2, LogitsProcessors = new[] { seen } };
+        var translations = new Translator(model, tok, tok, options).Translate(new[] { "w", "", "y" });
+        string xx = tok.Decode(new[] { tok.Encode("x").Single(), tok.Encode("x").Single() });
+        Assert.NotEmpty(xx);
+        Assert.Equal(new[] { xx, "", xx }, translations.Select(t => t.NBest[0].Text));
+        Assert.Empty(translations[1].NBest[0].Tokens);
+        Assert.DoesNotContain(1, seen.Seen);      // nothing was decoded for the empty line (no UNK stands in for it)
+    }
+
+    [Fact]
     public void OverlappingPartialMatchesAreRecognised()
     {
         const int a = 5, b = 6, c = 7;
