@@ -32,13 +32,7 @@ internal static class RunFolder
     private static readonly string[] RunOutputs = [CheckpointsDir, BestFile, ModelFile, MetricsFile, "loss.svg", ValidHypFile];
 
     /// <summary>The rotating checkpoints of <paramref name="runDir"/>, oldest first (names sort by step).</summary>
-    public static List<string> Checkpoints(string runDir)
-    {
-        var dir = Path.Combine(runDir, CheckpointsDir);
-        return Directory.Exists(dir)
-            ? Directory.GetFiles(dir, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).ToList()
-            : new List<string>();
-    }
+    public static List<string> Checkpoints(string runDir) => RunCheckpoints.All(runDir);
 
     /// <summary>
     /// Moves the previous run's checkpoints, best and final model, metrics log, loss curve and validation output into

@@ -5,13 +5,14 @@ using EncDec.IO;
 using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Nn;
+using EncDec.Pipelines;
 using EncDec.Text;
 using EncDec.Training;
 
 namespace EncDec.Cli;
 
 /// <summary>Everything a training run produced.</summary>
-internal sealed record TrainRunResult(Module Model, TrainResult Result, string ModelPath, double Seconds, long Parameters);
+internal sealed record TrainRunResult(Seq2SeqModule Model, TrainResult Result, string ModelPath, double Seconds, long Parameters);
 
 /// <summary>What one training run into a run folder needs.</summary>
 /// <param name="ValidReferences">The untokenised reference line of each validation example (scored as <c>encdec eval</c> does).</param>
@@ -49,10 +50,9 @@ internal static class TrainRun
         var options = job.Options;
         bool writes = job.WritesFiles;
         if (writes) Directory.CreateDirectory(outDir);
-        var model = ModelFactory.Build(job.Config);
+        var model = ModelFactory.BuildTrainable(job.Config);
         job.Initialize?.Invoke(model);   // e.g. a pretrained encoder (a resumed run then loads its own weights over it)
         var validPoints = new List<(long, double)>();
-        var seq = (ISeq2SeqModel)model;
         var valid = job.Valid is { Count: > 0 } v0 ? v0 : null;
         string validHyp = Path.Combine(outDir, RunFolder.ValidHypFile);
         var tgt = job.Target;
@@ -65,16 +65,8 @@ internal static class TrainRun
             ConfigJson = job.Config.ToJson(),
             Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
             ExtraMetadata = job.Settings,
-            ValidationDecoder = sources => SequenceGenerator.Generate(seq, sources,
-                    new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = options.ValidMaxLength })
-                .Select(r => r.Hypotheses.Count > 0 ? r.Hypotheses[0].Tokens : Array.Empty<int>()).ToList(),
-            DetokenizeTarget = ids => tgt.Decode(ids),
+            Validation = new GreedyValidation(model, tgt, options.ValidMaxLength, writes ? validHyp : null),
             ValidationReferences = valid is null ? null : job.ValidReferences,
-            ValidationScorer = (h, r) =>
-            {
-                if (writes) AtomicFile.WriteAllText(validHyp, string.Concat(h.Select(line => line + "\n")));
-                return Score(h, r);
-            },
         };
         bool firstStep = true;
         trainer.StepCompleted += s =>
@@ -126,13 +118,6 @@ internal static class TrainRun
         string kept = LatestCheckpoint(outDir) is { } last ? $"the last good checkpoint {last} is kept" : "no checkpoint was written before it";
         throw new UserInputException(outDir, null,
             $"training diverged: {result.Detail}; {kept}; lower --lr (or raise --warmup, set --clip-norm) and run again");
-    }
-
-    /// <summary>BLEU (13a) and chrF2 exactly as <c>encdec eval</c> computes them, and exact match.</summary>
-    internal static ValidationScores Score(IReadOnlyList<string> hyps, IReadOnlyList<string> refs)
-    {
-        var streams = new[] { refs };
-        return new ValidationScores(Bleu.Corpus(hyps, streams).Score, ChrF.Corpus(hyps, streams).Score, ExactMatch.Corpus(hyps, streams));
     }
 
     /// <summary>

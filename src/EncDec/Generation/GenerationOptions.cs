@@ -1,3 +1,5 @@
+using EncDec.Text;
+
 namespace EncDec.Generation;
 
 /// <summary>How the next token is chosen.</summary>
@@ -57,9 +59,10 @@ public sealed record GenerationOptions
     public bool ReturnAttention { get; init; }
     /// <summary>Return one log-prob per output token plus one for EOS.</summary>
     public bool ReturnTokenLogProbs { get; init; }
-    public int BosId { get; init; } = 1;
-    public int EosId { get; init; } = 2;
-    public int PadId { get; init; } = 0;
+    /// <summary>The special ids default to the vocabulary's (<see cref="Vocabulary"/>); a model with other ids sets them.</summary>
+    public int BosId { get; init; } = Vocabulary.BosId;
+    public int EosId { get; init; } = Vocabulary.EosId;
+    public int PadId { get; init; } = Vocabulary.PadId;
     /// <summary>Every output starts with these tokens.</summary>
     public IReadOnlyList<int> ForcedPrefix { get; init; } = Array.Empty<int>();
     /// <summary>Token sequences that never appear in an output.</summary>

@@ -1,14 +1,5 @@
 namespace EncDec.Generation;
 
-/// <summary>
-/// Progress of one hypothesis on the required phrases: which phrases are met, and the phrase (if any) whose
-/// first <see cref="Position"/> tokens end the output so far.
-/// </summary>
-internal readonly record struct ConstraintState(ulong Met, int Phrase, int Position)
-{
-    public static readonly ConstraintState Start = new(0, -1, 0);
-}
-
 /// <summary>Unordered lexical constraints (each phrase must appear contiguously somewhere in the output).</summary>
 internal sealed class PhraseConstraints
 {
@@ -38,22 +29,52 @@ internal sealed class PhraseConstraints
 
     public int Needed(ConstraintState s) => TotalTokens - MetTokens(s);
 
-    /// <summary>The state after appending <paramref name="token"/>.</summary>
+    /// <summary>
+    /// The state after appending <paramref name="token"/>. The phrase in progress is the one whose longest prefix ends the
+    /// output (its matched part plus the token), so overlapping partial matches are kept: with <c>a a b</c> required,
+    /// <c>a a a</c> still has <c>a a</c> matched. A completed phrase is marked met and the search goes on in what follows.
+    /// </summary>
     public ConstraintState Advance(ConstraintState s, int token)
     {
-        if (s.Phrase >= 0)
+        // the output's tail that can matter: the matched part of the phrase in progress, then the token
+        int matched = s.Phrase >= 0 ? s.Position : 0;
+        Span<int> tail = matched < 64 ? stackalloc int[matched + 1] : new int[matched + 1];
+        if (matched > 0) _phrases[s.Phrase].AsSpan(0, matched).CopyTo(tail);
+        tail[matched] = token;
+        ulong met = s.Met;
+        if (s.Phrase >= 0 && _phrases[s.Phrase][matched] == token && matched + 1 == _phrases[s.Phrase].Length)
         {
-            var ph = _phrases[s.Phrase];
-            if (ph[s.Position] == token)
-                return s.Position + 1 == ph.Length ? new ConstraintState(s.Met | 1UL << s.Phrase, -1, 0) : s with { Position = s.Position + 1 };
-            s = s with { Phrase = -1, Position = 0 };      // progress broken
+            met |= 1UL << s.Phrase;                                   // the phrase in progress is complete
+            tail = tail[1..];                                         // what may start another phrase
         }
-        for (int i = 0; i < _phrases.Length; i++)
+        var (phrase, length) = LongestPrefixEnding(tail, met, preferred: s.Phrase);
+        while (phrase >= 0 && length == _phrases[phrase].Length)    // a shorter phrase completed inside the tail
         {
-            if ((s.Met >> i & 1) != 0 || _phrases[i][0] != token) continue;
-            return _phrases[i].Length == 1 ? new ConstraintState(s.Met | 1UL << i, -1, 0) : new ConstraintState(s.Met, i, 1);
+            met |= 1UL << phrase;
+            (phrase, length) = LongestPrefixEnding(tail, met, preferred: -1);
         }
-        return s;
+        return phrase < 0 ? new ConstraintState(met, -1, 0) : new ConstraintState(met, phrase, length);
+    }
+
+    /// <summary>
+    /// The unmet phrase with the longest prefix that is a suffix of <paramref name="tail"/>, and that length (ties: the
+    /// <paramref name="preferred"/> phrase, else the first); (-1, 0) when no phrase starts in it.
+    /// </summary>
+    private (int Phrase, int Length) LongestPrefixEnding(ReadOnlySpan<int> tail, ulong met, int preferred)
+    {
+        for (int length = tail.Length; length >= 1; length--)
+        {
+            var suffix = tail[(tail.Length - length)..];
+            int found = -1;
+            for (int i = 0; i < _phrases.Length; i++)
+            {
+                if ((met >> i & 1) != 0 || _phrases[i].Length < length || !_phrases[i].AsSpan(0, length).SequenceEqual(suffix)) continue;
+                if (i == preferred) { found = i; break; }
+                if (found < 0) found = i;
+            }
+            if (found >= 0) return (found, length);
+        }
+        return (-1, 0);
     }
 
     /// <summary>Tokens that advance the constraints: the continuation of the phrase in progress, else the first token of each unmet phrase.</summary>

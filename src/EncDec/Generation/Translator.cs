@@ -17,7 +17,8 @@ public sealed record TranslationCandidate(string Text, int[] Tokens, float Score
 
 /// <summary>
 /// Text-to-text decoding: tokenizes source lines, decodes them in length-sorted batches with a
-/// <see cref="SequenceGenerator"/>, detokenizes, and returns results in the input order.
+/// <see cref="SequenceGenerator"/>, detokenizes, and returns results in the input order. An empty line of an
+/// encoder-decoder translates to an empty output (nothing is decoded for it).
 /// </summary>
 public sealed class Translator
 {
@@ -37,7 +38,7 @@ public sealed class Translator
     public Translator(ISeq2SeqModel model, ITokenizer source, ITokenizer target, GenerationOptions options, int batchSize = 32)
     {
         _model = model; _source = source; _target = target; Options = options; BatchSize = Math.Max(1, batchSize);
-        _emptySourceOk = model is DecoderOnlyLm;   // a language model's prefix may be empty (it was in training)
+        _emptySourceOk = model is ILanguageModel;   // a language model's prefix may be empty (it was in training)
         if (model is Nn.Module m) m.Eval();
     }
 
@@ -49,16 +50,25 @@ public sealed class Translator
         if (MaxSourceTokens > 0)
             for (int i = 0; i < ids.Length; i++)
                 if (ids[i].Length > MaxSourceTokens) { ids[i] = ids[i][..MaxSourceTokens]; truncated[i] = true; }
-        var order = Enumerable.Range(0, lines.Count).OrderBy(i => ids[i].Length).ToArray();
         var results = new Translation[lines.Count];
         int done = 0;
+        // an empty line has nothing to translate: its translation is empty (a language model continues an empty prefix)
+        for (int i = 0; i < lines.Count; i++)
+            if (ids[i].Length == 0 && !_emptySourceOk)
+            {
+                results[i] = new Translation(lines[i], new[] { new TranslationCandidate("", Array.Empty<int>(), 0f, 0f) }, null,
+                                             Array.Empty<string>(), Array.Empty<string>());
+                done++;
+            }
+        if (done > 0) progress?.Invoke(done);
+        var order = Enumerable.Range(0, lines.Count).Where(i => results[i] is null).OrderBy(i => ids[i].Length).ToArray();
         for (int start = 0; start < order.Length; start += BatchSize)
         {
             var chunk = order.Skip(start).Take(BatchSize).ToArray();
             IReadOnlyList<GenerationResult> gen;
             using (GradMode.NoGrad())
             using (TensorScope.Begin())
-                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i].Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids[i]).ToList(), Options);
+                gen = SequenceGenerator.Generate(_model, chunk.Select(i => ids[i]).ToList(), Options, sourceIds: chunk);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int i = chunk[j];

@@ -1,15 +1,9 @@
 using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Text;
+using EncDec.Training;
 
 namespace EncDec.IO;
-
-/// <summary>A model rebuilt from a checkpoint: the module, its config, its tokenizers and the training step.</summary>
-public sealed record LoadedModel(Module Model, ModelConfig Config, ITokenizer? SourceTokenizer, ITokenizer? TargetTokenizer, long Step, string Path)
-{
-    /// <summary>The names of the weights holding NaN or infinite values (a diverged training), empty for a sound model.</summary>
-    public IReadOnlyList<string> NonFiniteTensors { get; init; } = Array.Empty<string>();
-}
 
 /// <summary>
 /// Saves and loads self-contained models: one safetensors file holds the weights, the model config and the tokenizers,
@@ -77,6 +71,41 @@ public static class ModelStore
         return bad;
     }
 
+    /// <summary>
+    /// <see cref="Load"/> for a model that decodes text to text: an encoder-decoder or a decoder-only LM, with both
+    /// tokenizers; any other model, or a file without tokenizers, is a <see cref="UserInputException"/> naming the file.
+    /// </summary>
+    public static LoadedSeq2Seq LoadSeq2Seq(string pathOrRunDir)
+    {
+        var loaded = Load(pathOrRunDir);
+        if (loaded.Model is not Seq2SeqModule model) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model cannot translate");
+        var (source, target) = BothTokenizers(loaded);
+        return new LoadedSeq2Seq(model, loaded.Config, source, target, loaded.Step, loaded.Path);
+    }
+
+    /// <summary><see cref="Load"/> for a decoder-only language model with its tokenizer.</summary>
+    public static LoadedLanguageModel LoadLanguageModel(string pathOrRunDir)
+    {
+        var loaded = Load(pathOrRunDir);
+        if (loaded.Model is not DecoderOnlyLm model) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model is not a language model");
+        var (_, target) = BothTokenizers(loaded);
+        return new LoadedLanguageModel(model, loaded.Config, target, loaded.Step, loaded.Path);
+    }
+
+    /// <summary><see cref="Load"/> for an encoder-only masked language model with its tokenizer.</summary>
+    public static LoadedMaskedLm LoadMaskedLm(string pathOrRunDir)
+    {
+        var loaded = Load(pathOrRunDir);
+        if (loaded.Model is not EncoderOnlyModel model) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model is not a masked language model");
+        var tokenizer = loaded.SourceTokenizer ?? throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizer");
+        return new LoadedMaskedLm(model, loaded.Config, tokenizer, loaded.Step, loaded.Path);
+    }
+
+    private static (ITokenizer Source, ITokenizer Target) BothTokenizers(LoadedModel loaded)
+        => loaded is { SourceTokenizer: { } source, TargetTokenizer: { } target }
+            ? (source, target)
+            : throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizers");
+
     public static string Resolve(string pathOrRunDir)
     {
         if (UnixFileSystem.KindOf(pathOrRunDir) is PathKind.Fifo or PathKind.CharacterDevice or PathKind.Socket)
@@ -89,13 +118,9 @@ public static class ModelStore
                 var p = Path.Combine(pathOrRunDir, name);
                 if (File.Exists(p)) return p;
             }
-            var ck = Path.Combine(pathOrRunDir, "checkpoints");
-            if (Directory.Exists(ck))
-            {
-                var last = Directory.GetFiles(ck, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).LastOrDefault();
-                if (last is not null) return last;
-            }
-            throw new UserInputException(pathOrRunDir, null, "no model.safetensors, best.safetensors or checkpoints/step_*.safetensors in this folder");
+            var last = RunCheckpoints.All(pathOrRunDir).LastOrDefault();
+            if (last is not null) return last;
+            throw new UserInputException(pathOrRunDir, null, $"no model.safetensors, best.safetensors or {RunCheckpoints.Folder}/{RunCheckpoints.Pattern} in this folder");
         }
         throw new UserInputException(pathOrRunDir, null, "model file or run folder not found");
     }

@@ -106,6 +106,13 @@ public interface IDecoder
 
     /// <summary>One step: embedded inputs (B, 1, E) → hidden (B, 1, H) and the next state.</summary>
     (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state);
+
+    /// <summary>
+    /// <see cref="Step(Tensor, EncoderOutput, IDecoderState)"/> that returns attention over the source (B, 1, S) when
+    /// <paramref name="withAttention"/> is set; a decoder that computes it anyway (RNN) ignores the argument.
+    /// </summary>
+    (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state, bool withAttention)
+        => Step(embeddedStep, encoder, state);
 }
 
 /// <summary>Token embedding that knows positions (a Transformer adds positional encodings; an RNN ignores them).</summary>
@@ -133,6 +140,14 @@ public interface ISeq2SeqModel
     IDecoderState InitialState(EncoderOutput encoder);
     /// <summary>Feeds tokens (B) at target position <paramref name="position"/> and returns next-token logits (B, V).</summary>
     StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state);
+
+    /// <summary>
+    /// <see cref="DecodeStep(int[], int, EncoderOutput, IDecoderState)"/> with attention over the source on request: the
+    /// request is an argument, never a flag set on the shared model, so concurrent decodes on one model stay independent.
+    /// A model that has attention anyway (or none) may ignore it.
+    /// </summary>
+    StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state, bool withAttention)
+        => DecodeStep(tokens, position, encoder, state);
 }
 
 /// <summary>A model trained with teacher forcing: full target inputs → logits for every target position.</summary>

@@ -1,6 +1,7 @@
 using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
+using EncDec.Text;
 
 namespace EncDec.Models;
 
@@ -10,7 +11,7 @@ namespace EncDec.Models;
 /// head, and an optional classification head over the first position. Its encoder loads into an encoder-decoder
 /// with <see cref="EncoderState"/>.
 /// </summary>
-public sealed class EncoderOnlyModel : Module
+public sealed class EncoderOnlyModel : Module, IMaskedLm
 {
     public TransformerEmbedding SrcEmbed { get; }
     public TransformerEncoderPart Encoder { get; }
@@ -43,12 +44,12 @@ public sealed class EncoderOnlyModel : Module
     public Tensor MlmLogits(EncoderOutput enc)
         => MlmOutput.Forward(MlmNorm.Forward(MlmTransform.Forward(enc.Memory).Gelu()));
 
-    /// <summary>Mean cross-entropy over the masked positions (targets −100 elsewhere).</summary>
+    /// <summary>Mean cross-entropy over the masked positions (targets <see cref="MlmMasking.IgnoreTarget"/> elsewhere).</summary>
     public Tensor MlmLoss(IndexTensor maskedIds, int[] lengths, int[] targets)
     {
         var logits = MlmLogits(Encode(maskedIds, lengths));                                   // (B, S, V)
         int b = maskedIds.Shape[0], s = maskedIds.Shape[1];
-        return F.CrossEntropy(logits.Reshape(b * s, -1), new IndexTensor(targets, b * s), ignoreIndex: -100);
+        return F.CrossEntropy(logits.Reshape(b * s, -1), new IndexTensor(targets, b * s), ignoreIndex: MlmMasking.IgnoreTarget);
     }
 
     /// <summary>Class logits (B, C) from the first position's state.</summary>
@@ -68,16 +69,19 @@ public sealed class EncoderOnlyModel : Module
 /// <summary>BERT's masking: 15% of maskable tokens are predicted; of those 80% become MASK, 10% a random token, 10% stay.</summary>
 public static class MlmMasking
 {
+    /// <summary>The target of a position that is not predicted (PyTorch's <c>ignore_index</c> default).</summary>
+    public const int IgnoreTarget = -100;
+
     /// <summary>
     /// Masks a padded batch (B, S). Tokens with id below <paramref name="firstOrdinaryId"/> (PAD, BOS, EOS, UNK, MASK and
-    /// control tokens) are never chosen. Returns the model input and the targets (original id where chosen, −100 elsewhere).
+    /// control tokens) are never chosen. Returns the model input and the targets (original id where chosen, <see cref="IgnoreTarget"/> elsewhere).
     /// </summary>
     public static (int[] Input, int[] Targets) Apply(int[] ids, Rng rng, int vocabSize, int firstOrdinaryId,
-                                                     double maskProbability = 0.15, int maskId = 4)
+                                                     double maskProbability = 0.15, int maskId = Vocabulary.MaskId)
     {
         var input = (int[])ids.Clone();
         var targets = new int[ids.Length];
-        Array.Fill(targets, -100);
+        Array.Fill(targets, IgnoreTarget);
         for (int i = 0; i < ids.Length; i++)
         {
             if (ids[i] < firstOrdinaryId) continue;
@@ -96,7 +100,7 @@ public static class MlmMasking
 /// and the target continues it: the model sees [prefix; target inputs] and is trained on the target positions only.
 /// Generation re-runs the prefix and the tokens so far at each step (no key/value cache for this family).
 /// </summary>
-public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
+public sealed class DecoderOnlyLm : Seq2SeqModule, ILanguageModel
 {
     public TransformerEmbedding TgtEmbed { get; }
     public ModuleList<TransformerEncoderLayer> Layers { get; }
@@ -113,7 +117,7 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
         Generator = c.TieOutput ? new Linear(tok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
     }
 
-    public int TargetVocabSize => Generator.OutFeatures;
+    public override int TargetVocabSize => Generator.OutFeatures;
 
     /// <summary>Causal hidden states (B, L, d) of left-aligned sequences (B, L) (right padding cannot affect earlier positions).</summary>
     private Tensor Hidden(IndexTensor ids)
@@ -124,7 +128,7 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
     }
 
     /// <summary>Logits (B, T, V) for the target positions of [prefix; targetInputs].</summary>
-    public (Tensor Logits, Tensor? Attention) Forward(IndexTensor source, int[] sourceLengths, IndexTensor targetInputs)
+    public override (Tensor Logits, Tensor? Attention) Forward(IndexTensor source, int[] sourceLengths, IndexTensor targetInputs)
     {
         int b = targetInputs.Shape[0], t = targetInputs.Shape[1], s = source.Shape[1];
         int l = sourceLengths.Max() + t;
@@ -150,21 +154,21 @@ public sealed class DecoderOnlyLm : Module, ITeacherForcedModel
         public IEnumerable<Tensor>? Tensors => Array.Empty<Tensor>();
     }
 
-    public EncoderOutput Encode(IndexTensor source, int[] lengths)
+    public override EncoderOutput Encode(IndexTensor source, int[] lengths)
     {
         int b = source.Shape[0], s = source.Shape[1];
         var ids = Tensor.FromArray(source.Data.Select(v => (float)v).ToArray(), b, s);
         return new EncoderOutput(Tensor.Zeros(b, s, 1), EncoderOutput.MaskFromLengths(lengths, s), lengths, new[] { ids }, new[] { 0 });
     }
 
-    public IDecoderState InitialState(EncoderOutput encoder)
+    public override IDecoderState InitialState(EncoderOutput encoder)
     {
         var ids = encoder.Extras[0].ToArray();
         int b = encoder.BatchSize, s = encoder.SourceLength;
         return new LmState(Enumerable.Range(0, b).Select(i => ids.Skip(i * s).Take(encoder.Lengths[i]).Select(v => (int)v).ToArray()).ToArray());
     }
 
-    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+    public override StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
     {
         var st = (LmState)state;
         var next = st.Tokens.Select((row, i) => row.Append(tokens[i]).ToArray()).ToArray();

@@ -6,6 +6,7 @@ namespace EncDec.Models;
 /// <summary>Builds every model from one <see cref="ModelConfig"/>; parameter initialisation is seeded by the config.</summary>
 public static class ModelFactory
 {
+    /// <summary>Any model of the config's family, as a bare module; prefer the typed builders below.</summary>
     public static Module Build(ModelConfig config)
     {
         config.Validate();
@@ -19,6 +20,46 @@ public static class ModelFactory
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
     }
+
+    /// <summary>An encoder-decoder (Transformer or RNN family).</summary>
+    public static EncoderDecoder BuildSeq2Seq(ModelConfig config)
+    {
+        config.Validate();
+        var rng = new Rng(config.Seed);
+        return config.Family switch
+        {
+            ModelFamily.Transformer => BuildTransformer(config, rng),
+            ModelFamily.Rnn => BuildRnn(config, rng),
+            _ => throw new ArgumentException($"a {config.Family} model is not an encoder-decoder; use {BuilderFor(config.Family)}", nameof(config)),
+        };
+    }
+
+    /// <summary>A model the seq2seq <c>Trainer</c> trains: an encoder-decoder or a decoder-only language model.</summary>
+    public static Seq2SeqModule BuildTrainable(ModelConfig config)
+        => config.Family == ModelFamily.DecoderOnly ? BuildLanguageModel(config) : BuildSeq2Seq(config);
+
+    /// <summary>A decoder-only causal language model (family <see cref="ModelFamily.DecoderOnly"/>).</summary>
+    public static DecoderOnlyLm BuildLanguageModel(ModelConfig config)
+    {
+        config.Validate();
+        if (config.Family != ModelFamily.DecoderOnly) throw new ArgumentException($"a {config.Family} model is not a language model; use {BuilderFor(config.Family)}", nameof(config));
+        return new DecoderOnlyLm(config, new Rng(config.Seed));
+    }
+
+    /// <summary>An encoder-only masked language model (family <see cref="ModelFamily.EncoderOnly"/>).</summary>
+    public static EncoderOnlyModel BuildMaskedLm(ModelConfig config)
+    {
+        config.Validate();
+        if (config.Family != ModelFamily.EncoderOnly) throw new ArgumentException($"a {config.Family} model is not a masked language model; use {BuilderFor(config.Family)}", nameof(config));
+        return new EncoderOnlyModel(config, new Rng(config.Seed));
+    }
+
+    private static string BuilderFor(ModelFamily family) => family switch
+    {
+        ModelFamily.DecoderOnly => nameof(BuildLanguageModel),
+        ModelFamily.EncoderOnly => nameof(BuildMaskedLm),
+        _ => nameof(BuildSeq2Seq),
+    };
 
     /// <summary>
     /// The Transformer of "Attention Is All You Need" (post-norm by default; pre-norm adds final norms). The encoder and

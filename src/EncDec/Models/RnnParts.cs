@@ -5,7 +5,7 @@ using EncDec.Tensors;
 namespace EncDec.Models;
 
 /// <summary>Plain token embedding with dropout (RNNs need no positions).</summary>
-public sealed class RnnEmbedding : Module, ITokenEmbedding
+public sealed class RnnEmbedding : TokenEmbeddingModule
 {
     public Embedding Tokens { get; }
     public Dropout Dropout { get; }
@@ -15,14 +15,14 @@ public sealed class RnnEmbedding : Module, ITokenEmbedding
         Tokens = tokens; Dropout = new Dropout(dropout, rng);
     }
 
-    public Tensor Forward(IndexTensor ids, int positionOffset = 0) => Dropout.Forward(Tokens.Forward(ids)); // (B, T, E)
+    public override Tensor Forward(IndexTensor ids, int positionOffset = 0) => Dropout.Forward(Tokens.Forward(ids)); // (B, T, E)
 }
 
 /// <summary>
 /// RNN/LSTM/GRU encoder (optionally bidirectional, multi-layer) over padded batches with lengths. Its memory is the
 /// output sequence (B, S, D·H); its final hidden (and cell) states (L·D, B, H) travel in <see cref="EncoderOutput.Extras"/>.
 /// </summary>
-public sealed class RnnEncoderPart : Module, IEncoder
+public sealed class RnnEncoderPart : EncoderModule
 {
     public Module Rnn { get; }
     public RnnCellKind Cell { get; }
@@ -38,7 +38,7 @@ public sealed class RnnEncoderPart : Module, IEncoder
         };
     }
 
-    public EncoderOutput Forward(Tensor embedded, int[] lengths)
+    public override EncoderOutput Forward(Tensor embedded, int[] lengths)
     {
         int s = embedded.Shape[1];
         var pad = EncoderOutput.MaskFromLengths(lengths, s);                 // (B, S)
@@ -96,7 +96,7 @@ public sealed class RnnDecoderState : IDecoderState
 /// Luong dot/general/concat scores) over the encoder memory for a context c_t, and the output is the attentional
 /// vector h̃_t = tanh(W_c [c_t; h_t]) (Luong et al., 2015). The initial state is a tanh bridge of the encoder's final state.
 /// </summary>
-public sealed class RnnDecoderPart : Module, IDecoder
+public sealed class RnnDecoderPart : DecoderModule
 {
     public ModuleList<Module> Cells { get; }
     public Module? Attention { get; }
@@ -151,7 +151,7 @@ public sealed class RnnDecoderPart : Module, IDecoder
         return parts.Count == 1 ? parts[0] : F.Concat(parts, 1);                                           // (B, D·H)
     }
 
-    public IDecoderState InitialState(EncoderOutput encoder)
+    public override IDecoderState InitialState(EncoderOutput encoder)
     {
         int layers = Cells.Count;
         var h = new Tensor[layers];
@@ -214,7 +214,7 @@ public sealed class RnnDecoderPart : Module, IDecoder
         return (Dropout.Forward(outVec), weights, next);
     }
 
-    public DecoderOutput Forward(Tensor embedded, EncoderOutput encoder)
+    public override DecoderOutput Forward(Tensor embedded, EncoderOutput encoder)
     {
         int t = embedded.Shape[1];
         IDecoderState state = InitialState(encoder);
@@ -228,7 +228,7 @@ public sealed class RnnDecoderPart : Module, IDecoder
         return new DecoderOutput(F.Stack(outs, 1), attns.Count > 0 ? F.Stack(attns, 1) : null);          // (B, T, H), (B, T, S)
     }
 
-    public (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
+    public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
     {
         var (o, a, next) = StepCore(embeddedStep.Select(1, 0), encoder, (RnnDecoderState)state);
         return (new DecoderOutput(o.Unsqueeze(1), a?.Unsqueeze(1)), next);                                 // (B, 1, H), (B, 1, S)

@@ -4,7 +4,7 @@ using EncDec.Tensors;
 namespace EncDec.Models;
 
 /// <summary>Token embedding scaled by √d plus positional encoding, then dropout (the Transformer paper's input).</summary>
-public sealed class TransformerEmbedding : Module, ITokenEmbedding
+public sealed class TransformerEmbedding : TokenEmbeddingModule
 {
     public Embedding Tokens { get; }
     public Module Positions { get; }
@@ -23,7 +23,7 @@ public sealed class TransformerEmbedding : Module, ITokenEmbedding
     }
 
     /// <summary>ids (B, T) → (B, T, d).</summary>
-    public Tensor Forward(IndexTensor ids, int positionOffset = 0)
+    public override Tensor Forward(IndexTensor ids, int positionOffset = 0)
     {
         var x = Tokens.Forward(ids).MulScalar(_scale);                  // (B, T, d)
         x = Positions switch
@@ -37,13 +37,13 @@ public sealed class TransformerEmbedding : Module, ITokenEmbedding
 }
 
 /// <summary>Transformer encoder stack as an <see cref="IEncoder"/>: padding positions are masked as keys.</summary>
-public sealed class TransformerEncoderPart : Module, IEncoder
+public sealed class TransformerEncoderPart : EncoderModule
 {
     public TransformerEncoder Stack { get; }
 
     public TransformerEncoderPart(TransformerEncoder stack) => Stack = stack;
 
-    public EncoderOutput Forward(Tensor embedded, int[] lengths)
+    public override EncoderOutput Forward(Tensor embedded, int[] lengths)
     {
         int s = embedded.Shape[1];
         var pad = EncoderOutput.MaskFromLengths(lengths, s);              // (B, S)
@@ -107,7 +107,7 @@ public sealed class TransformerDecoderState : IDecoderState
 /// over the memory; incremental steps reuse cached keys/values so each step costs O(t). With
 /// <see cref="NeedAttention"/>, outputs carry the last layer's cross-attention averaged over heads.
 /// </summary>
-public sealed class TransformerDecoderPart : Module, IDecoder, IOptionalAttention
+public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
 {
     public TransformerDecoder Stack { get; }
 
@@ -116,7 +116,7 @@ public sealed class TransformerDecoderPart : Module, IDecoder, IOptionalAttentio
 
     public TransformerDecoderPart(TransformerDecoder stack) => Stack = stack;
 
-    public DecoderOutput Forward(Tensor embedded, EncoderOutput encoder)
+    public override DecoderOutput Forward(Tensor embedded, EncoderOutput encoder)
     {
         if (NeedAttention && Stack.Layers.Count > 0)
         {
@@ -129,16 +129,19 @@ public sealed class TransformerDecoderPart : Module, IDecoder, IOptionalAttentio
         return new DecoderOutput(h, null);
     }
 
-    public IDecoderState InitialState(EncoderOutput encoder)
+    public override IDecoderState InitialState(EncoderOutput encoder)
     {
         using (TensorScope.Suspend())   // the memory keys/values live as long as the decoding; the GC reclaims them
             return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory));
     }
 
-    public (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
+    public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
+        => Step(embeddedStep, encoder, state, NeedAttention);
+
+    public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var st = (TransformerDecoderState)state;
-        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, NeedAttention); // (B, 1, d), (B, 1, S)
+        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention); // (B, 1, d), (B, 1, S)
         return (new DecoderOutput(y, w), st.WithSelf(self));
     }
 }

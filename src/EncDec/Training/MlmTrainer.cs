@@ -152,10 +152,8 @@ public sealed class MlmTrainer
 
     private string SaveRotating(int epoch, int next)
     {
-        var dir = Path.Combine(RunDirectory!, "checkpoints");
-        var path = Save(Path.Combine(dir, $"step_{Step:D8}.safetensors"), epoch, next);
-        var all = Directory.GetFiles(dir, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).ToList();
-        for (int i = 0; i < all.Count - Math.Max(_o.KeepLastCheckpoints, 1); i++) File.Delete(all[i]);
+        var path = Save(RunCheckpoints.PathOf(RunDirectory!, Step), epoch, next);
+        RunCheckpoints.KeepNewest(RunDirectory!, _o.KeepLastCheckpoints);
         return path;
     }
 

@@ -7,6 +7,7 @@ using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Optim;
 using EncDec.Tensors;
+using EncDec.Text;
 
 namespace EncDec.Training;
 
@@ -48,6 +49,8 @@ public sealed class Trainer
     public string? ConfigJson { get; init; }
     /// <summary>Tokenizer JSON by name ("source", "target") stored in every checkpoint.</summary>
     public IReadOnlyDictionary<string, string> Vocabularies { get; init; } = new Dictionary<string, string>();
+    /// <summary>Decodes and scores the validation set (BLEU, chrF, exact match); takes the place of the three delegates below.</summary>
+    public IValidationDecoding? Validation { get; init; }
     /// <summary>Greedy decoder used for validation BLEU/exact match: (sources) → outputs (token ids without BOS/EOS).</summary>
     public Func<IReadOnlyList<int[]>, IReadOnlyList<int[]>>? ValidationDecoder { get; init; }
     /// <summary>Turns target ids into text for scoring (default: ids joined by spaces).</summary>
@@ -97,17 +100,31 @@ public sealed class Trainer
     public const string StopReasonKey = "stop_reason";
     public Optimizer Optimizer => _optimizer;
 
+    /// <summary>Trains <paramref name="model"/> (an <see cref="EncoderDecoder"/> or a <see cref="DecoderOnlyLm"/>).</summary>
+    public Trainer(Seq2SeqModule model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
+                   BatcherOptions batching)
+        : this(model, model, options, train, valid, batching)
+    {
+    }
+
+    /// <summary>Trains any module that is also an <see cref="ITeacherForcedModel"/> (checked here, once).</summary>
     public Trainer(Module model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
                    BatcherOptions batching)
+        : this(model, model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel"), options, train, valid, batching)
     {
-        _module = model;
-        _model = model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel");
+    }
+
+    private Trainer(Module module, ITeacherForcedModel model, TrainerOptions options, IReadOnlyList<Example> train, IReadOnlyList<Example>? valid,
+                    BatcherOptions batching)
+    {
+        _module = module;
+        _model = model;
         _o = options;
         if (train.Count == 0) throw new UserInputException("the training set is empty");
         _train = train; _valid = valid;
         _batcher = new Batcher(train, batching with { Seed = (int)(options.Seed & 0x7FFFFFFF) });
         if (valid is { Count: > 0 }) _validBatcher = new Batcher(valid, batching with { Shuffle = false });
-        _optimizer = Optim.Optimizer.Create(options.Optimizer, model.NamedParameters());
+        _optimizer = Optim.Optimizer.Create(options.Optimizer, module.NamedParameters());
         _schedule = LrSchedule.Create(options.Schedule);
         _samplingRng = new Rng(options.Seed ^ 0x5A5A5A5AUL);
     }
@@ -300,7 +317,7 @@ public sealed class Trainer
         }
         var (logits, _) = _model.Forward(src, batch.SrcLengths, new IndexTensor(tgtIn, batch.B, batch.T)); // (B, T, V)
         var target = new IndexTensor(batch.TgtOut, batch.B * batch.T);
-        var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), target, ignoreIndex: 0, labelSmoothing: _o.LabelSmoothing);
+        var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: _o.LabelSmoothing);
         int n = batch.TgtLengths.Sum() + batch.B;   // target tokens + EOS
         n = Math.Min(n, batch.TgtOut.Count(t => t != 0));
         return (loss, n, replaced, eligible);
@@ -331,24 +348,26 @@ public sealed class Trainer
             {
                 using var scope = TensorScope.Begin();
                 var (logits, _) = _model.Forward(new IndexTensor(batch.Src, batch.B, batch.S), batch.SrcLengths, new IndexTensor(batch.TgtIn, batch.B, batch.T));
-                var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T), ignoreIndex: 0, reduction: Reduction.Sum);
+                var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T), ignoreIndex: Vocabulary.PadId, reduction: Reduction.Sum);
                 nll += loss.Item();
-                count += batch.TgtOut.Count(t => t != 0);
+                count += batch.TgtOut.Count(t => t != Vocabulary.PadId);
             }
         }
         double meanLoss = nll / Math.Max(count, 1);
         ValidationScores? scores = null;
-        if (_o.ValidDecode && ValidationDecoder is not null && ValidationScorer is not null)
+        var decoder = Validation is { } v ? v.Decode : ValidationDecoder;
+        var scorer = Validation is { } w ? w.Score : ValidationScorer;
+        if (_o.ValidDecode && decoder is not null && scorer is not null)
         {
             int n = Math.Min(_o.ValidDecodeLimit, _valid.Count);
             var subset = _valid.Take(n).ToList();
-            var outputs = ValidationDecoder(subset.Select(e => e.Src).ToList());
-            var detok = DetokenizeTarget ?? (ids => string.Join(' ', ids));
+            var outputs = decoder(subset.Select(e => e.Src).ToList());
+            var detok = Validation is { } d ? d.Detokenize : DetokenizeTarget ?? (ids => string.Join(' ', ids));
             var hyps = outputs.Select(detok).ToList();
             if (ValidationReferences is { } raw && raw.Count != _valid.Count)
                 throw new InvalidOperationException($"{raw.Count} validation references for {_valid.Count} validation examples");
             var refs = ValidationReferences?.Take(n).ToList() ?? subset.Select(e => detok(e.Tgt)).ToList();
-            scores = ValidationScorer(hyps, refs);
+            scores = scorer(hyps, refs);
         }
         _module.Train();
         return new ValidationInfo(_step, meanLoss, Math.Exp(Math.Min(meanLoss, 50)), scores?.Bleu, scores?.ExactMatch, false, scores?.ChrF);
@@ -358,11 +377,9 @@ public sealed class Trainer
 
     private string SaveRotating()
     {
-        var dir = Path.Combine(RunDirectory!, "checkpoints");
-        var path = Path.Combine(dir, $"step_{_step:D8}.safetensors");
+        var path = RunCheckpoints.PathOf(RunDirectory!, _step);
         SaveCheckpoint(path);
-        var all = Directory.GetFiles(dir, "step_*.safetensors").OrderBy(p => p, StringComparer.Ordinal).ToList();
-        for (int i = 0; i < all.Count - Math.Max(_o.KeepLastCheckpoints, 1); i++) File.Delete(all[i]);
+        RunCheckpoints.KeepNewest(RunDirectory!, _o.KeepLastCheckpoints);
         return path;
     }
 

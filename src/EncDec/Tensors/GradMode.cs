@@ -1,4 +1,4 @@
-namespace EncDec.Autograd;
+namespace EncDec.Tensors;
 
 /// <summary>
 /// Whether operations record a backward tape on this thread. Under <see cref="NoGrad"/> no node is created
@@ -27,20 +27,4 @@ public static class GradMode
             else _disabled = _saved;
         }
     }
-}
-
-/// <summary>One recorded operation: its inputs and the closure that accumulates gradients into them.</summary>
-public sealed class Node
-{
-    public string Name { get; }
-    public Tensors.Tensor[] Inputs { get; }
-    /// <summary>Receives the gradient of the node's output (contiguous, output's shape).</summary>
-    internal Action<Tensors.Tensor> Backward { get; }
-
-    internal Node(string name, Tensors.Tensor[] inputs, Action<Tensors.Tensor> backward)
-    {
-        Name = name; Inputs = inputs; Backward = backward;
-    }
-
-    public override string ToString() => Name;
 }

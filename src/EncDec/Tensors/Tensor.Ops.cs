@@ -1,4 +1,3 @@
-using EncDec.Autograd;
 
 namespace EncDec.Tensors;
 

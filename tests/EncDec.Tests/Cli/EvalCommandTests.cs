@@ -4,7 +4,7 @@ using EncDec.Cli.Commands;
 using EncDec.Metrics;
 using Xunit;
 
-namespace EncDec.Tests.Metrics;
+namespace EncDec.Tests.Cli;
 
 public sealed class EvalCommandTests : IDisposable
 {

@@ -2,7 +2,7 @@ using EncDec.Cli.Commands;
 using EncDec.Text;
 using Xunit;
 
-namespace EncDec.Tests.Text;
+namespace EncDec.Tests.Cli;
 
 public class TokenizerCommandsTests
 {

@@ -4,11 +4,12 @@ using EncDec.IO;
 using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Tensors;
+using EncDec.Tests.Models;
 using EncDec.Training;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace EncDec.Tests.Models;
+namespace EncDec.Tests.Training;
 
 /// <summary>
 /// Trainer behaviour on real models: exact resume from a checkpoint (dropout and scheduled sampling on), scheduled
