@@ -3,7 +3,7 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
-    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode";
+    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, conv";
 
     public static int Main(string[] args)
     {
@@ -32,6 +32,9 @@ public static class Program
                 return 0;
             case "accuracy":
                 AccuracyBench.Run(args[1..]);
+                return 0;
+            case "conv":
+                ConvBench.Run(args[1..]);
                 return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);

@@ -66,8 +66,14 @@ public static partial class F
             if (!needX && !needW) return;
             var dx = needX ? xc.GradSink() : null;
             var dw = needW ? wc.GradSink() : null;
+            // With unit stride the input gradient is itself a convolution: of gy, padded by d·(k − 1) − p, with the
+            // weight flipped and its channel axes swapped. That is one deep GEMM (K = O/g·kh·kw) per image instead of
+            // a shallow one (depth O/g) followed by col2im's scattered adds.
+            var back = new ConvGeometry(og, geo.Ho, geo.Wo, kh, kw, 1, 1, dilation.H * (kh - 1) - padding.H, dilation.W * (kw - 1) - padding.W, dilation.H, dilation.W);
+            bool flipped = needX && !geo.IsPointwise && stride == (1, 1) && back.Ph >= 0 && back.Pw >= 0;
+            float[]? wFlip = flipped ? FlipWeight(wc, groups) : null;
             float[]? colB = needW && !geo.IsPointwise ? TensorPool.Rent(k * l) : null;
-            float[]? dcol = needX && !geo.IsPointwise ? TensorPool.Rent(k * l) : null;
+            float[]? dcol = needX && !geo.IsPointwise ? TensorPool.Rent(flipped ? back.K * hw : k * l) : null;
             try
             {
                 fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, pg0 = gy.Storage.Array, pcol = colB, pdcol = dcol)
@@ -89,7 +95,13 @@ public static partial class F
                             if (needX)
                             {
                                 float* dxg = pdx0 + dx!.Offset + ((long)b * c + g * cg) * hw;
-                                if (dcol is null) gemm.Sgemm(true, false, k, l, og, 1f, wg, k, gg, l, 1f, dxg, l);     // dx_g += W_gᵀ (K, Og)·gy (Og, L)
+                                if (wFlip is not null)
+                                {
+                                    ConvKernels.Im2Col(gg, back, pdcol);                                                  // (O/g·kh·kw, H·W)
+                                    fixed (float* pf = wFlip)
+                                        gemm.Sgemm(false, false, cg, hw, back.K, 1f, pf + (long)g * cg * back.K, back.K, pdcol, hw, 1f, dxg, hw); // dx_g += W'_g (Cg, K')·gcol
+                                }
+                                else if (dcol is null) gemm.Sgemm(true, false, k, l, og, 1f, wg, k, gg, l, 1f, dxg, l);     // dx_g += W_gᵀ (K, Og)·gy (Og, L)
                                 else
                                 {
                                     gemm.Sgemm(true, false, k, l, og, 1f, wg, k, gg, l, 0f, pdcol, l);                  // dcol (K, L)
@@ -185,6 +197,21 @@ public static partial class F
             }
             finally { TensorPool.Return(gcol); }
         });
+    }
+
+    /// <summary>Per group, W'[c, o, i, j] = W[o, c, kh−1−i, kw−1−j]: (groups·C/g, O/g·kh·kw), the weight of the input-gradient convolution.</summary>
+    private static float[] FlipWeight(Tensor w, int groups)
+    {
+        int o = w.Shape[0], cg = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3], og = o / groups, kk = kh * kw;
+        var src = w.ContiguousRaw().Span;
+        var dst = new float[o * cg * kk];
+        for (int g = 0; g < groups; g++)
+            for (int oo = 0; oo < og; oo++)
+                for (int c = 0; c < cg; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                            dst[((g * cg + c) * og + oo) * kk + (kh - 1 - i) * kw + (kw - 1 - j)] = src[(((g * og + oo) * cg + c) * kh + i) * kw + j];
+        return dst;
     }
 
     private static void CheckWindow((int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, string op)

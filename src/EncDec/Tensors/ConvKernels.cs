@@ -23,12 +23,15 @@ public readonly record struct ConvGeometry(int C, int H, int W, int Kh, int Kw, 
 /// </summary>
 internal static unsafe class ConvKernels
 {
+    internal static bool Serial = Environment.GetEnvironmentVariable("ENCDEC_CONV_SERIAL") == "1";
+
     /// <summary>Writes the column matrix of image <paramref name="x"/> (C, H, W contiguous) into <paramref name="col"/> (K, L).</summary>
     public static void Im2Col(float* x, in ConvGeometry g, float* col)
     {
         var geo = g;
         int rows = g.K, l = g.L;
         long xs = (long)x, cs = (long)col;
+        if (Serial) { for (int r = 0; r < rows; r++) Im2ColRow(x, g, r, col + (long)r * l); return; }
         Par.For(rows, l, (r0, r1) =>
         {
             for (int r = r0; r < r1; r++) Im2ColRow((float*)xs, geo, r, (float*)cs + (long)r * geo.L);
