@@ -23,8 +23,8 @@ internal static class DemoCommand
 
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic", DefaultValueFactory = _ => "dates" };
-        var model = new Option<string>("--model") { Description = "transformer|rnn (LSTM + Bahdanau attention)", DefaultValueFactory = _ => "transformer" };
+        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic|digits-ocr", DefaultValueFactory = _ => "dates" };
+        var model = new Option<string>("--model") { Description = "transformer|rnn (LSTM + Bahdanau attention); for digits-ocr cnn|vit", DefaultValueFactory = _ => "transformer" };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var trainSize = new Option<int>("--train-size") { Description = "Training examples to generate", DefaultValueFactory = _ => 0 };
         var testSize = new Option<int>("--test-size") { Description = "Held-out test examples", DefaultValueFactory = _ => 1000 };
@@ -34,7 +34,10 @@ internal static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A much smaller run (seconds), for smoke tests" };
         var cmd = new Command("demo", "Generate a synthetic task, train a small model, evaluate it and write a run folder.")
         { task, model, outDir, trainSize, testSize, steps, minutes, seed, quick };
-        cmd.SetAction((r, ct) => Task.FromResult(Run(new Options(ParseTask(r.GetValue(task)!), ParseFamily(r.GetValue(model)!), r.GetValue(outDir)!,
+        cmd.SetAction((r, ct) => Commands.VisionDemo.TryParse(r.GetValue(task)!, out var vt)
+            ? Task.FromResult(Commands.VisionDemo.Run(new Commands.VisionDemo.Options(vt, Commands.VisionDemo.ParseEncoder(r.GetValue(model)!), r.GetValue(outDir)!,
+                r.GetValue(testSize), (int)r.GetValue(steps), r.GetValue(minutes), r.GetValue(seed), r.GetValue(quick)), stdout, ct))
+            : Task.FromResult(Run(new Options(ParseTask(r.GetValue(task)!), ParseFamily(r.GetValue(model)!), r.GetValue(outDir)!,
             r.GetValue(trainSize), r.GetValue(testSize), r.GetValue(steps), r.GetValue(minutes), r.GetValue(seed), r.GetValue(quick)), stdout, ct)));
         return cmd;
     }

@@ -5,7 +5,7 @@ using EncDec.Nn;
 namespace EncDec.Models;
 
 /// <summary>The model families one <see cref="ModelFactory"/> builds.</summary>
-public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly }
+public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet }
 
 /// <summary>Recurrent cell of an RNN encoder-decoder.</summary>
 public enum RnnCellKind { Rnn, Lstm, Gru }
@@ -61,6 +61,9 @@ public sealed record ModelConfig
     /// <summary>Classes of the encoder-only model's classification head (0 = none).</summary>
     public int NumClasses { get; init; }
     public int PadId { get; init; }
+    /// <summary>The image side of a vision model (<see cref="ModelFamily.ImageToSequence"/>, <see cref="ModelFamily.UNet"/>); null for text models.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VisionConfig? Vision { get; init; }
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -92,11 +95,15 @@ public sealed record ModelConfig
     public void Validate(string source = "model config")
     {
         void Need(bool ok, string msg) { if (!ok) throw new UserInputException($"{source}: {msg}"); }
-        Need(TgtVocabSize > 0 || Family == ModelFamily.EncoderOnly, "tgt_vocab_size must be positive");
-        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly, "src_vocab_size must be positive");
+        Need(TgtVocabSize > 0 || Family is ModelFamily.EncoderOnly or ModelFamily.UNet, "tgt_vocab_size must be positive");
+        bool image = Family is ModelFamily.ImageToSequence or ModelFamily.UNet;
+        if (image) Need(Vision is not null, $"{Family} needs the vision settings");
+        Vision?.Validate(Need);
+        if (Family == ModelFamily.UNet) { Need(NumClasses > 0, "num_classes must be positive for a U-Net"); return; }
+        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly || image, "src_vocab_size must be positive");
         Need(DModel > 0, "d_model must be positive");
         Need(Dropout is >= 0 and < 1, "dropout must be in [0, 1)");
-        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly)
+        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly or ModelFamily.ImageToSequence)
             Need(Heads > 0 && DModel % Heads == 0, $"d_model ({DModel}) must be divisible by heads ({Heads})");
         if (ShareEmbeddings) Need(SrcVocabSize == TgtVocabSize, "share_embeddings needs equal source and target vocabulary sizes");
         if (Family == ModelFamily.Rnn) Need(HiddenSize > 0 && EncoderLayers > 0 && DecoderLayers > 0, "hidden_size and layer counts must be positive");
