@@ -24,6 +24,7 @@ internal static class ConvBench
     public static void Run(string[] args)
     {
         int batch = IntArg(args, "--batch", 16), rounds = IntArg(args, "--rounds", 5);
+        if (args.Contains("--probe")) { Probe(batch); return; }
         string python = StrArg(args, "--python", "/usr/bin/python3");
         Process? peer = null;
         if (!args.Contains("--no-peer"))
@@ -113,6 +114,38 @@ internal static class ConvBench
             double g = sw.Elapsed.TotalSeconds / gi;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   forward {flops / fwd / 1e9:F1} GFLOP/s, its GEMMs alone {flops / g / 1e9:F1}"));
         }
+    }
+
+    /// <summary>Times each layer kind of the digits-OCR CNN encoder (forward + backward) on batch × 1 × 16 × 64.</summary>
+    private static void Probe(int n)
+    {
+        var rng = new Rng(1);
+        void T(string name, Func<Tensor> make)
+        {
+            for (int rep = 0; rep < 2; rep++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < 5; i++)
+                {
+                    using var scope = TensorScope.Begin(freeActivations: true);
+                    var y = make();
+                    y.Sum().Backward();
+                }
+                if (rep == 1) Console.Error.WriteLine($"# {name}: {sw.Elapsed.TotalMilliseconds / 5:F1} ms");
+            }
+        }
+        var x1 = Tensor.Uniform(rng, 0, 1, n, 1, 16, 64).RequiresGrad_();
+        var x16 = Tensor.Uniform(rng, 0, 1, n, 16, 16, 64).RequiresGrad_();
+        var x32 = Tensor.Uniform(rng, 0, 1, n, 32, 8, 32).RequiresGrad_();
+        var w1 = Tensor.Uniform(rng, -0.1f, 0.1f, 16, 1, 3, 3).RequiresGrad_();
+        var w16 = Tensor.Uniform(rng, -0.1f, 0.1f, 32, 16, 3, 3).RequiresGrad_();
+        var w32 = Tensor.Uniform(rng, -0.1f, 0.1f, 32, 32, 3, 3).RequiresGrad_();
+        var bn = new EncDec.Nn.BatchNorm2d(16);
+        T("stem conv 1->16 @16x64", () => F.Conv2d(x1, w1, null, 1, 1));
+        T("conv 16->32 s2 @16x64", () => F.Conv2d(x16, w16, null, 2, 1));
+        T("conv 32->32 @8x32", () => F.Conv2d(x32, w32, null, 1, 1));
+        T("batchnorm 16 @16x64", () => bn.Forward(x16));
+        T("relu 16 @16x64", () => x16.Relu());
     }
 
     private static double Calibrate(Action step)

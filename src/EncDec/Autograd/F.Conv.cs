@@ -37,25 +37,40 @@ public static partial class F
         if (geo.Ho <= 0 || geo.Wo <= 0) throw new ArgumentException($"Conv2d: kernel {kh}×{kw} does not fit input {h}×{w} with padding {padding}");
         var xc = x.Contiguous(); var wc = weight.Contiguous();
         int og = o / groups, k = geo.K, l = geo.L, hw = h * w;
+        // With unit stride the input gradient is itself a convolution: of gy, padded by d·(k − 1) − p, with the
+        // weight flipped and its channel axes swapped. That is one deep GEMM (depth O/g·kh·kw) instead of a shallow
+        // one (depth O/g) followed by col2im's scattered adds.
+        var back = new ConvGeometry(og, geo.Ho, geo.Wo, kh, kw, 1, 1, dilation.H * (kh - 1) - padding.H, dilation.W * (kw - 1) - padding.W, dilation.H, dilation.W);
+        bool flippable = !geo.IsPointwise && stride == (1, 1) && back.Ph >= 0 && back.Pw >= 0;
+        // Images are lowered side by side into one column matrix (up to a size limit): one GEMM per chunk and group.
+        int chunk = ConvKernels.ChunkImages(n, Math.Max(Math.Max(k, back.K), Math.Max(og, cg)), Math.Max(l, hw));
         var y = Tensor.Empty(n, o, geo.Ho, geo.Wo);
         var gemm = GemmProviders.Current;
-        float[]? col = geo.IsPointwise ? null : TensorPool.Rent(k * l);
+        bool direct = chunk == 1 && geo.IsPointwise;
+        float[]? col = direct ? null : TensorPool.Rent(k * chunk * l);
+        float[]? tmp = chunk > 1 ? TensorPool.Rent(og * chunk * l) : null;
         try
         {
-            fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, py = y.Storage.Array, pcol = col)
+            fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, py = y.Storage.Array, pcol = col, ptmp = tmp)
             {
                 float* px = px0 + xc.Offset, pw = pw0 + wc.Offset;
-                for (int b = 0; b < n; b++)
+                for (int b0 = 0; b0 < n; b0 += chunk)
+                {
+                    int nb = Math.Min(chunk, n - b0), ld = nb * l;
                     for (int g = 0; g < groups; g++)
                     {
-                        float* xg = px + ((long)b * c + g * cg) * hw;
+                        float* xg = px + ((long)b0 * c + g * cg) * hw;
                         float* cm = xg;
-                        if (col is not null) { ConvKernels.Im2Col(xg, geo, pcol); cm = pcol; }
-                        gemm.Sgemm(false, false, og, l, k, 1f, pw + (long)g * og * k, k, cm, l, 0f, py + ((long)b * o + g * og) * l, l); // (Og, K)·(K, L)
+                        if (geo.IsPointwise) { if (!direct) { ConvKernels.Gather(xg, (long)c * hw, nb, cg, hw, pcol); cm = pcol; } }
+                        else { for (int bb = 0; bb < nb; bb++) ConvKernels.Im2Col(xg + (long)bb * c * hw, geo, pcol + (long)bb * l, ld); cm = pcol; }
+                        float* yg = py + ((long)b0 * o + g * og) * l;
+                        gemm.Sgemm(false, false, og, ld, k, 1f, pw + (long)g * og * k, k, cm, ld, 0f, nb == 1 ? yg : ptmp, ld);   // (Og, K)·(K, nb·L)
+                        if (nb > 1) ConvKernels.Scatter(ptmp, nb, og, l, yg, (long)o * l, add: false);
                     }
+                }
             }
         }
-        finally { if (col is not null) TensorPool.Return(col); }
+        finally { if (col is not null) TensorPool.Return(col); if (tmp is not null) TensorPool.Return(tmp); }
         if (bias is not null) AddChannelBias(y, bias);
         var inputs = bias is null ? new[] { xc, wc } : new[] { xc, wc, bias };
         if (!Tensor.NeedsGrad(inputs)) return y;
@@ -66,55 +81,62 @@ public static partial class F
             if (!needX && !needW) return;
             var dx = needX ? xc.GradSink() : null;
             var dw = needW ? wc.GradSink() : null;
-            // With unit stride the input gradient is itself a convolution: of gy, padded by d·(k − 1) − p, with the
-            // weight flipped and its channel axes swapped. That is one deep GEMM (K = O/g·kh·kw) per image instead of
-            // a shallow one (depth O/g) followed by col2im's scattered adds.
-            var back = new ConvGeometry(og, geo.Ho, geo.Wo, kh, kw, 1, 1, dilation.H * (kh - 1) - padding.H, dilation.W * (kw - 1) - padding.W, dilation.H, dilation.W);
-            bool flipped = needX && !geo.IsPointwise && stride == (1, 1) && back.Ph >= 0 && back.Pw >= 0;
+            bool flipped = needX && flippable;
             float[]? wFlip = flipped ? FlipWeight(wc, groups) : null;
-            float[]? colB = needW && !geo.IsPointwise ? TensorPool.Rent(k * l) : null;
-            float[]? dcol = needX && !geo.IsPointwise ? TensorPool.Rent(flipped ? back.K * hw : k * l) : null;
+            float[]? colB = needW && !direct ? TensorPool.Rent(k * chunk * l) : null;
+            float[]? gyc = chunk > 1 ? TensorPool.Rent(og * chunk * l) : null;                      // gy of a chunk, (Og, nb·L)
+            float[]? dcol = needX && !direct ? TensorPool.Rent(flipped ? back.K * chunk * hw : Math.Max(k * chunk * l, cg * chunk * hw)) : null;
+            float[]? dxc = needX && chunk > 1 && (flipped || geo.IsPointwise) ? TensorPool.Rent(cg * chunk * hw) : null;
             try
             {
-                fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, pg0 = gy.Storage.Array, pcol = colB, pdcol = dcol)
+                fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, pg0 = gy.Storage.Array, pcol = colB, pdcol = dcol, pgyc = gyc, pdxc = dxc, pf = wFlip)
                 fixed (float* pdx0 = dx?.Storage.Array, pdw0 = dw?.Storage.Array)
                 {
                     float* px = px0 + xc.Offset, pw = pw0 + wc.Offset, pg = pg0 + gy.Offset;
-                    for (int b = 0; b < n; b++)
+                    for (int b0 = 0; b0 < n; b0 += chunk)
+                    {
+                        int nb = Math.Min(chunk, n - b0), ld = nb * l, ldx = nb * hw;
                         for (int g = 0; g < groups; g++)
                         {
-                            float* xg = px + ((long)b * c + g * cg) * hw;
-                            float* gg = pg + ((long)b * o + g * og) * l;
+                            float* xg = px + ((long)b0 * c + g * cg) * hw;
+                            float* gg = pg + ((long)b0 * o + g * og) * l;
                             float* wg = pw + (long)g * og * k;
+                            float* gm = gg;                                                                   // gy as (Og, nb·L)
+                            if (nb > 1) { ConvKernels.Gather(gg, (long)o * l, nb, og, l, pgyc); gm = pgyc; }
                             if (needW)
                             {
                                 float* cm = xg;
-                                if (colB is not null) { ConvKernels.Im2Col(xg, geo, pcol); cm = pcol; }
-                                gemm.Sgemm(false, true, og, k, l, 1f, gg, l, cm, l, 1f, pdw0 + dw!.Offset + (long)g * og * k, k); // dW_g += gy (Og, L)·colᵀ (L, K)
+                                if (geo.IsPointwise) { if (!direct) { ConvKernels.Gather(xg, (long)c * hw, nb, cg, hw, pcol); cm = pcol; } }
+                                else { for (int bb = 0; bb < nb; bb++) ConvKernels.Im2Col(xg + (long)bb * c * hw, geo, pcol + (long)bb * l, ld); cm = pcol; }
+                                gemm.Sgemm(false, true, og, k, ld, 1f, gm, ld, cm, ld, 1f, pdw0 + dw!.Offset + (long)g * og * k, k); // dW_g += gy (Og, nb·L)·colᵀ
                             }
-                            if (needX)
+                            if (!needX) continue;
+                            float* dxg = pdx0 + dx!.Offset + ((long)b0 * c + g * cg) * hw;
+                            if (flipped || geo.IsPointwise)
                             {
-                                float* dxg = pdx0 + dx!.Offset + ((long)b * c + g * cg) * hw;
-                                if (wFlip is not null)
+                                float* a; int depth, lda; float* bm;
+                                if (flipped)
                                 {
-                                    ConvKernels.Im2Col(gg, back, pdcol);                                                  // (O/g·kh·kw, H·W)
-                                    fixed (float* pf = wFlip)
-                                        gemm.Sgemm(false, false, cg, hw, back.K, 1f, pf + (long)g * cg * back.K, back.K, pdcol, hw, 1f, dxg, hw); // dx_g += W'_g (Cg, K')·gcol
+                                    for (int bb = 0; bb < nb; bb++) ConvKernels.Im2Col(gg + (long)bb * o * l, back, pdcol + (long)bb * hw, ldx);   // (O/g·kh·kw, nb·H·W)
+                                    a = pf + (long)g * cg * back.K; depth = back.K; lda = back.K; bm = pdcol;
+                                    gemm.Sgemm(false, false, cg, ldx, depth, 1f, a, lda, bm, ldx, nb == 1 ? 1f : 0f, nb == 1 ? dxg : pdxc, ldx);  // W'_g (Cg, K')·gcol
                                 }
-                                else if (dcol is null) gemm.Sgemm(true, false, k, l, og, 1f, wg, k, gg, l, 1f, dxg, l);     // dx_g += W_gᵀ (K, Og)·gy (Og, L)
                                 else
-                                {
-                                    gemm.Sgemm(true, false, k, l, og, 1f, wg, k, gg, l, 0f, pdcol, l);                  // dcol (K, L)
-                                    ConvKernels.Col2ImAdd(pdcol, geo, dxg);
-                                }
+                                    gemm.Sgemm(true, false, cg, ldx, og, 1f, wg, k, gm, ldx, nb == 1 ? 1f : 0f, nb == 1 ? dxg : pdxc, ldx);     // W_gᵀ (Cg, Og)·gy
+                                if (nb > 1) ConvKernels.Scatter(pdxc, nb, cg, hw, dxg, (long)c * hw, add: true);
+                            }
+                            else
+                            {
+                                gemm.Sgemm(true, false, k, ld, og, 1f, wg, k, gm, ld, 0f, pdcol, ld);                  // dcol (K, nb·L)
+                                for (int bb = 0; bb < nb; bb++) ConvKernels.Col2ImAdd(pdcol + (long)bb * l, geo, dxg + (long)bb * c * hw, ld);
                             }
                         }
+                    }
                 }
             }
             finally
             {
-                if (colB is not null) TensorPool.Return(colB);
-                if (dcol is not null) TensorPool.Return(dcol);
+                foreach (var buf in new[] { colB, gyc, dcol, dxc }) if (buf is not null) TensorPool.Return(buf);
             }
         });
     }

@@ -25,16 +25,44 @@ internal static unsafe class ConvKernels
 {
     internal static bool Serial = Environment.GetEnvironmentVariable("ENCDEC_CONV_SERIAL") == "1";
 
+    /// <summary>Largest column buffer (floats) one batched GEMM may use: images are lowered together up to this size.</summary>
+    public const int MaxColumnFloats = 1 << 23;
+
+    /// <summary>Images per chunk so that a (rows, chunk·cols) buffer stays under <see cref="MaxColumnFloats"/>.</summary>
+    public static int ChunkImages(int n, long rows, long cols) => (int)Math.Clamp(MaxColumnFloats / Math.Max(1, rows * cols), 1, Math.Max(1, n));
+
+    /// <summary>dst (rows, nb·cols) ← the nb images' (rows, cols) blocks of src, image b at src + b·imageStride.</summary>
+    public static void Gather(float* src, long imageStride, int nb, int rows, int cols, float* dst)
+    {
+        for (int b = 0; b < nb; b++)
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(src + b * imageStride + (long)r * cols, cols).CopyTo(new Span<float>(dst + (long)r * nb * cols + (long)b * cols, cols));
+    }
+
+    /// <summary>The adjoint of <see cref="Gather"/>: copies (or adds) block b of src (rows, nb·cols) to dst + b·imageStride.</summary>
+    public static void Scatter(float* src, int nb, int rows, int cols, float* dst, long imageStride, bool add)
+    {
+        for (int b = 0; b < nb; b++)
+            for (int r = 0; r < rows; r++)
+            {
+                var s = new ReadOnlySpan<float>(src + (long)r * nb * cols + (long)b * cols, cols);
+                var d = new Span<float>(dst + b * imageStride + (long)r * cols, cols);
+                if (add) TensorPrimitives.Add(d, s, d); else s.CopyTo(d);
+            }
+    }
+
     /// <summary>Writes the column matrix of image <paramref name="x"/> (C, H, W contiguous) into <paramref name="col"/> (K, L).</summary>
-    public static void Im2Col(float* x, in ConvGeometry g, float* col)
+    /// <remarks><paramref name="ld"/>: row stride of <paramref name="col"/> (default L; larger when several images share one column matrix side by side).</remarks>
+    public static void Im2Col(float* x, in ConvGeometry g, float* col, int ld = 0)
     {
         var geo = g;
         int rows = g.K, l = g.L;
+        long stride = ld > 0 ? ld : l;
         long xs = (long)x, cs = (long)col;
-        if (Serial) { for (int r = 0; r < rows; r++) Im2ColRow(x, g, r, col + (long)r * l); return; }
+        if (Serial) { for (int r = 0; r < rows; r++) Im2ColRow(x, g, r, col + r * stride); return; }
         Par.For(rows, l, (r0, r1) =>
         {
-            for (int r = r0; r < r1; r++) Im2ColRow((float*)xs, geo, r, (float*)cs + (long)r * geo.L);
+            for (int r = r0; r < r1; r++) Im2ColRow((float*)xs, geo, r, (float*)cs + r * stride);
         });
     }
 
@@ -62,9 +90,10 @@ internal static unsafe class ConvKernels
     }
 
     /// <summary>Adds the column matrix <paramref name="col"/> (K, L) back onto image <paramref name="x"/> (C, H, W): the adjoint of <see cref="Im2Col"/>.</summary>
-    public static void Col2ImAdd(float* col, in ConvGeometry g, float* x)
+    public static void Col2ImAdd(float* col, in ConvGeometry g, float* x, int ld = 0)
     {
         var geo = g;
+        long stride = ld > 0 ? ld : g.L;
         long xs = (long)x, cs = (long)col;
         int kk = g.Kh * g.Kw;
         // one channel per work item: rows of different channels write disjoint planes
@@ -74,7 +103,7 @@ internal static unsafe class ConvKernels
                 for (int ij = 0; ij < kk; ij++)
                 {
                     int r = c * kk + ij;
-                    Col2ImRow((float*)cs + (long)r * geo.L, geo, r, (float*)xs);
+                    Col2ImRow((float*)cs + r * stride, geo, r, (float*)xs);
                 }
         });
     }

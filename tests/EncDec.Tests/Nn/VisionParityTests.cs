@@ -92,6 +92,25 @@ public class VisionParityTests
         Assert.False(y.AllClose(F.BatchNorm(x, null, null, bn.Weight, bn.Bias, training: true), 1e-3f, 1e-3f));  // evaluation uses the running statistics
     }
 
+    [Theory]
+    [InlineData(3, 1, 1, 1)]   // 3×3, unit stride: flipped-weight input gradient
+    [InlineData(3, 2, 1, 2)]   // strided, grouped: col2im input gradient
+    [InlineData(1, 1, 0, 1)]   // pointwise
+    public void BatchedLoweringEqualsOneImageAtATime(int k, int stride, int pad, int groups)
+    {
+        var rng = new Rng(11);
+        var x = Tensor.Randn(rng, 3, 4, 6, 5).RequiresGrad_();
+        var w = Tensor.Randn(rng, 6, 4 / groups, k, k).RequiresGrad_();
+        var r = Tensor.Randn(rng, 3, 6, (6 + 2 * pad - k) / stride + 1, (5 + 2 * pad - k) / stride + 1);
+        F.Conv2d(x, w, null, stride, pad, 1, groups).Backward(r);
+        var gx = x.Grad!.ToArray(); var gw = w.Grad!.ToArray();
+        x.ZeroGrad(); w.ZeroGrad();
+        var parts = Enumerable.Range(0, 3).Select(i => F.Conv2d(x.Narrow(0, i, 1), w, null, stride, pad, 1, groups)).ToArray();
+        F.Concat(parts, 0).Backward(r);
+        Assert.True(Tensor.FromArray(gx).AllClose(Tensor.FromArray(x.Grad!.ToArray()), 1e-5f, 1e-5f));
+        Assert.True(Tensor.FromArray(gw).AllClose(Tensor.FromArray(w.Grad!.ToArray()), 1e-5f, 1e-5f));
+    }
+
     [Fact]
     public void PatchifyThenLinearEqualsStridedConvolution()
     {

@@ -57,3 +57,28 @@ public class VisionDataTests
         Assert.DoesNotContain("\n", e.Message);
     }
 }
+
+[Collection(EncDec.Tests.Cli.CliCollection.Name)]
+public class VisionDemoCliTests
+{
+    [Fact]
+    public void DigitsOcrDemoWritesModelSamplesAndFigure()
+    {
+        using var dir = new TempDir();
+        var r = EncDec.Tests.Cli.CliRunner.Ok("demo", "--task", "digits-ocr", "--quick", "--steps", "2", "--test-size", "4", "--out", dir.Path);
+        Assert.Contains("exact match", r.Stdout);
+        Assert.Contains("held-out", r.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "sample_0.png")));
+        var loaded = EncDec.IO.ModelStore.Load(dir.Path);
+        Assert.IsType<EncDec.Models.ImageToSequenceModel>(loaded.Model);
+        Assert.NotNull(loaded.TargetTokenizer);
+    }
+
+    [Fact]
+    public void UnknownImageEncoderIsAOneLineError()
+    {
+        var line = EncDec.Tests.Cli.CliRunner.Fails("demo", "--task", "digits-ocr", "--model", "rnn", "--quick");
+        Assert.Contains("--model", line);
+    }
+}
