@@ -3,7 +3,7 @@ namespace EncDec.Bench;
 /// <summary>Benchmark entry point: <c>dotnet run -c Release --project bench/EncDec.Bench -- &lt;bench&gt; [options]</c>.</summary>
 public static class Program
 {
-    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask, serve, fuzz, killtest";
+    private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask, serve, fuzz, killtest, conv";
 
     public static int Main(string[] args)
     {
@@ -47,6 +47,8 @@ public static class Program
                 return 0;
             case "decode" when args.Contains("--runtime"):
                 OnnxDecodeBench.Run(args[1..]);
+            case "conv":
+                ConvBench.Run(args[1..]);
                 return 0;
             case "decode":
                 DecodeBench.Run(args[1..]);

@@ -10,7 +10,7 @@ public enum Reduction { None, Mean, Sum }
 /// kernels for the hot layers (linear, layer norm, embedding, cross-entropy) and the structural ops.
 /// Each fused kernel is tested against the same computation composed from primitive ops.
 /// </summary>
-public static class F
+public static partial class F
 {
     // ------------------------------------------------------------------ linear
 

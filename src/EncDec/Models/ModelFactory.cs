@@ -17,6 +17,8 @@ public static class ModelFactory
             ModelFamily.Rnn => BuildRnn(config, rng),
             ModelFamily.EncoderOnly => new EncoderOnlyModel(config, rng),
             ModelFamily.DecoderOnly => new DecoderOnlyLm(config, rng),
+            ModelFamily.ImageToSequence => BuildImageToSequence(config, rng),
+            ModelFamily.UNet => new UNet(config.Vision!, config.NumClasses, rng),
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
     }
@@ -106,5 +108,23 @@ public static class ModelFactory
                                          c.Attention, c.Context, c.InputFeeding, c.Dropout, rng);
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.HiddenSize, c.TgtVocabSize, true, rng);
         return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);
+    }
+
+    /// <summary>
+    /// Image-to-sequence: a CNN (residual blocks) or ViT image encoder feeding the Transformer decoder of
+    /// <see cref="BuildTransformer"/> (same embedding, layers, Xavier reset and output layer).
+    /// </summary>
+    public static ImageToSequenceModel BuildImageToSequence(ModelConfig c, Rng rng)
+    {
+        var v = c.Vision ?? throw new UserInputException("model config: image_to_sequence needs the vision settings");
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        Module encoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng);
+        var tgtTok = ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
+        var tgtEmbed = new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
+        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
+        TransformerInit.XavierReset(rng, decoder.Stack);
+        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+        return new ImageToSequenceModel(encoder, tgtEmbed, decoder, generator);
     }
 }

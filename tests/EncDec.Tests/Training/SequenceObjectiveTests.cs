@@ -1,4 +1,5 @@
 using EncDec.Autograd;
+using EncDec.Tensors;
 using EncDec.Data;
 using EncDec.Models;
 using EncDec.Nn;

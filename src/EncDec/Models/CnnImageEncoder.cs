@@ -1,0 +1,46 @@
+using EncDec.Nn;
+using EncDec.Tensors;
+
+namespace EncDec.Models;
+
+/// <summary>
+/// CNN image encoder: 3×3 stem (conv, BatchNorm, ReLU), one strided <see cref="ResidualBlock"/> per stage (each halves
+/// the grid), a 1×1 projection to d_model, then the grid flattened row-major with learned positions and dropout.
+/// </summary>
+public sealed class CnnImageEncoder : Module, IImageEncoder
+{
+    public Conv2d Stem { get; }
+    public BatchNorm2d StemBn { get; }
+    public ModuleList<ResidualBlock> Blocks { get; }
+    public Conv2d Proj { get; }
+    public LearnedPositionalEmbedding Positions { get; }
+    public Dropout Dropout { get; }
+    public (int Rows, int Cols) Grid { get; }
+    public int SequenceLength => Grid.Rows * Grid.Cols;
+
+    public CnnImageEncoder(VisionConfig v, int dModel, float dropout, Rng rng)
+    {
+        Stem = new Conv2d(v.Channels, v.CnnWidth, 3, 1, 1, bias: false, rng: rng);
+        StemBn = new BatchNorm2d(v.CnnWidth);
+        var blocks = new List<ResidualBlock>();
+        int c = v.CnnWidth;
+        foreach (var mult in v.CnnStages) { blocks.Add(new ResidualBlock(c, v.CnnWidth * mult, 2, rng)); c = v.CnnWidth * mult; }
+        Blocks = new ModuleList<ResidualBlock>(blocks);
+        Proj = new Conv2d(c, dModel, 1, rng: rng);
+        Grid = (v.GridHeight, v.GridWidth);
+        Positions = new LearnedPositionalEmbedding(SequenceLength, dModel, rng);
+        TensorPrimitives.Multiply(Positions.Weight.Span, 0.02f, Positions.Weight.Span);
+        Dropout = new Dropout(dropout, rng);
+    }
+
+    public Tensor Forward(Tensor images)
+    {
+        var h = StemBn.Forward(Stem.Forward(images)).Relu();                 // (N, w, H, W)
+        foreach (var b in Blocks) h = b.Forward(h);                          // (N, c, H/2^k, W/2^k)
+        h = Proj.Forward(h);                                                 // (N, d, gh, gw)
+        if (h.Shape[2] != Grid.Rows || h.Shape[3] != Grid.Cols)
+            throw new ArgumentException($"image {ShapeUtil.Format(images.Shape)} gives a {h.Shape[2]}×{h.Shape[3]} grid; the model was built for {Grid.Rows}×{Grid.Cols}");
+        var seq = h.Flatten(2).Transpose(1, 2);                              // (N, gh·gw, d)
+        return Dropout.Forward(Positions.Forward(seq));
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+
+namespace EncDec.Models;
+
+/// <summary>The image encoder of an image-to-sequence or dual-encoder model.</summary>
+public enum ImageEncoderKind { Cnn, Vit }
+
+/// <summary>
+/// The image side of a vision model (<see cref="ModelConfig.Vision"/>): input size and channels, and the encoder.
+/// CNN: a 3×3 stem of <see cref="CnnWidth"/> channels, then one residual block per entry of <see cref="CnnStages"/>
+/// (its channels as a multiple of the width; every block halves the grid), a 1×1 projection to d_model and learned
+/// positions over the final grid. ViT: <see cref="PatchSize"/>-pixel patches, a class token, learned positions and
+/// <see cref="ModelConfig.EncoderLayers"/> Transformer encoder layers. U-Net: <see cref="CnnStages"/> gives the
+/// channel multiples of its levels.
+/// </summary>
+public sealed record VisionConfig
+{
+    public ImageEncoderKind Encoder { get; init; } = ImageEncoderKind.Cnn;
+    public int Channels { get; init; } = 1;
+    public int Height { get; init; } = 16;
+    public int Width { get; init; } = 64;
+    public int PatchSize { get; init; } = 4;
+    public int CnnWidth { get; init; } = 16;
+    public int[] CnnStages { get; init; } = [2, 4];
+
+    [JsonIgnore] public int GridHeight => Encoder == ImageEncoderKind.Vit ? Height / PatchSize : Height >> CnnStages.Length;
+    [JsonIgnore] public int GridWidth => Encoder == ImageEncoderKind.Vit ? Width / PatchSize : Width >> CnnStages.Length;
+
+    internal void Validate(Action<bool, string> need)
+    {
+        need(Channels > 0 && Height > 0 && Width > 0, "vision channels, height and width must be positive");
+        need(CnnWidth > 0 && CnnStages.Length > 0 && CnnStages.All(s => s > 0), "vision cnn_width and cnn_stages must be positive");
+        if (Encoder == ImageEncoderKind.Vit)
+            need(PatchSize > 0 && Height % PatchSize == 0 && Width % PatchSize == 0, $"vision height {Height} and width {Width} must be multiples of patch_size {PatchSize}");
+        else
+            need(Height % (1 << CnnStages.Length) == 0 && Width % (1 << CnnStages.Length) == 0,
+                 $"vision height {Height} and width {Width} must be multiples of 2^{CnnStages.Length} (one halving per stage)");
+    }
+}

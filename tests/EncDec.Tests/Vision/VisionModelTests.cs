@@ -1,0 +1,138 @@
+using EncDec.Autograd;
+using EncDec.IO;
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Optim;
+using EncDec.Tensors;
+using EncDec.Text;
+using EncDec.Vision;
+using EncDec.Vision.Training;
+using Xunit;
+
+namespace EncDec.Tests.Vision;
+
+/// <summary>Reduced learning checks of the vision models (tiny sizes, seconds) and their checkpoints.</summary>
+public class VisionModelTests
+{
+    private static readonly CharTokenizer Digits = CharTokenizer.Train(["0123456789"], 100);
+
+    private static ModelConfig Tiny(ImageEncoderKind enc) => new()
+    {
+        Family = ModelFamily.ImageToSequence, TgtVocabSize = Digits.Vocab.Count, DModel = 32, Heads = 2, FeedForward = 64,
+        EncoderLayers = 1, DecoderLayers = 1, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned, MaxPositions = 20, Seed = 3,
+        Vision = new VisionConfig { Encoder = enc, Channels = 1, Height = 8, Width = 24, PatchSize = 4, CnnWidth = 8, CnnStages = [2] },
+    };
+
+    /// <summary>8 fixed rows of 2 digits, 8×24 (scale 1, no noise): a model that learns reads all of them back.</summary>
+    private static DigitStringBatch Fixed() => DigitStrings.Generate(8, DigitSplit.Train, new Rng(7),
+        new DigitStringOptions { Height = 8, Width = 24, MinDigits = 2, MaxDigits = 2, MinScale = 1, MaxScale = 1, Noise = 0 });
+
+    [Theory]
+    [InlineData(ImageEncoderKind.Cnn)]
+    [InlineData(ImageEncoderKind.Vit)]
+    public void ImageToSequenceLearnsToReadFixedDigitRows(ImageEncoderKind enc)
+    {
+        var data = Fixed();
+        var model = (ImageToSequenceModel)ModelFactory.Build(Tiny(enc));
+        var images = data.ToTensor();
+        var before = ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.Decode(model, Digits, images), data.Texts);
+        var report = ImageSequenceTrainer.Train(model, Digits, _ => (images, data.Texts),
+            new ImageTrainOptions { Steps = 80, BatchSize = 8, Lr = 5e-3, Warmup = 5 });
+        var hyps = ImageSequenceTrainer.Decode(model, Digits, images);
+        Assert.True(before < 0.5, $"untrained model already reads {before}");
+        Assert.True(report.Loss < 0.5f, $"loss {report.Loss}");
+        Assert.Equal(data.Texts, hyps);
+    }
+
+    [Fact]
+    public void ImageToSequenceCheckpointRoundTripsWithBatchNormStatistics()
+    {
+        using var dir = new TempDir();
+        var config = Tiny(ImageEncoderKind.Cnn);
+        var model = (ImageToSequenceModel)ModelFactory.Build(config);
+        var data = Fixed();
+        ImageSequenceTrainer.Train(model, Digits, _ => (data.ToTensor(), data.Texts), new ImageTrainOptions { Steps = 3, BatchSize = 8, Warmup = 1 });
+        var path = dir.File("m.safetensors");
+        ModelStore.Save(path, model, config, null, Digits);
+        var loaded = ModelStore.Load(path);
+        var m2 = Assert.IsType<ImageToSequenceModel>(loaded.Model);
+        Assert.Contains(m2.StateDict().Keys, k => k.EndsWith("running_mean"));
+        Assert.Equal(config.ToJson(), loaded.Config.ToJson());
+        var (inp, _) = ImageSequenceTrainer.Targets(Digits, data.Texts);
+        using (GradMode.NoGrad())
+            Assert.True(model.Forward(data.ToTensor(), inp).AllClose(m2.Forward(data.ToTensor(), inp), 1e-5f, 1e-5f));
+    }
+
+    [Fact]
+    public void ImageSourceDecodesWithBeamSearchAndReturnsAttentionRows()
+    {
+        var model = (ImageToSequenceModel)ModelFactory.Build(Tiny(ImageEncoderKind.Cnn));
+        model.Eval();
+        var src = model.ForImages(Fixed().ToTensor());
+        var res = EncDec.Generation.SequenceGenerator.Generate(src, src.Sources,
+            new EncDec.Generation.GenerationOptions { Strategy = EncDec.Generation.DecodingStrategy.Beam, BeamSize = 3, MaxLength = 5 });
+        Assert.Equal(8, res.Count);
+        Assert.All(res, r => Assert.InRange(r.Best.Tokens.Length, 0, 5));
+    }
+
+    [Fact]
+    public void UNetLearnsToSegmentABrightSquare()
+    {
+        var config = new ModelConfig
+        {
+            Family = ModelFamily.UNet, NumClasses = 2, Seed = 2,
+            Vision = new VisionConfig { Channels = 1, Height = 16, Width = 16, CnnWidth = 4, CnnStages = [2] },
+        };
+        var net = Assert.IsType<UNet>(ModelFactory.Build(config));
+        var rng = new Rng(4);
+        (Tensor X, IndexTensor Y) Batch(int n)
+        {
+            var x = new float[n * 256]; var y = new int[n * 256];
+            for (int b = 0; b < n; b++)
+            {
+                int s = 4 + rng.NextInt(5), r0 = rng.NextInt(16 - s), c0 = rng.NextInt(16 - s);
+                for (int i = 0; i < 16; i++)
+                    for (int j = 0; j < 16; j++)
+                    {
+                        bool inside = i >= r0 && i < r0 + s && j >= c0 && j < c0 + s;
+                        x[b * 256 + i * 16 + j] = (inside ? 0.8f : 0.2f) + 0.1f * (float)rng.NextNormal();
+                        y[b * 256 + i * 16 + j] = inside ? 1 : 0;
+                    }
+            }
+            return (Tensor.FromArray(x, n, 1, 16, 16), new IndexTensor(y, n, 16, 16));
+        }
+        var opt = new Adam(net.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, 1e-2));
+        for (int step = 0; step < 40; step++)
+        {
+            var (x, y) = Batch(8);
+            SegmentationLoss.DiceCrossEntropy(net.Forward(x), y).Backward();
+            opt.Step(); opt.ZeroGrad();
+        }
+        net.Eval();
+        var (tx, ty) = Batch(16);
+        Tensor logits;
+        using (GradMode.NoGrad()) logits = net.Forward(tx);
+        Assert.Equal(new[] { 16, 2, 16, 16 }, logits.Shape);
+        double iou = SegmentationLoss.MeanIoU(SegmentationLoss.Predict(logits), ty.Data, 2);
+        Assert.True(iou > 0.8, $"mean IoU {iou}");
+    }
+
+    [Fact]
+    public void MeanIoUAndDiceLossHaveKnownValues()
+    {
+        Assert.Equal(0.5 * (1.0 / 2 + 2.0 / 3), SegmentationLoss.MeanIoU([0, 1, 1, 0], [0, 1, 0, 0], 2), 9);   // class 0: 2/3, class 1: 1/2
+        var logits = Tensor.FromArray([20f, -20f, -20f, 20f], 1, 2, 1, 2);                              // confident and right
+        var loss = SegmentationLoss.DiceCrossEntropy(logits, new IndexTensor([1, 0], 1, 1, 2));
+        Assert.True(loss.Item() > 10);                                                               // wrong labels: large CE
+        Assert.True(SegmentationLoss.DiceCrossEntropy(logits, new IndexTensor([0, 1], 1, 1, 2)).Item() < 1e-3);
+    }
+
+    [Fact]
+    public void VisionConfigIsValidatedInOneLine()
+    {
+        var bad = Tiny(ImageEncoderKind.Vit) with { Vision = new VisionConfig { Encoder = ImageEncoderKind.Vit, Height = 10, Width = 32, PatchSize = 4 } };
+        var e = Assert.Throws<UserInputException>(() => ModelFactory.Build(bad));
+        Assert.Contains("patch_size", e.Message);
+        Assert.Throws<UserInputException>(() => ModelFactory.Build(Tiny(ImageEncoderKind.Cnn) with { Vision = null }));
+    }
+}
