@@ -47,6 +47,7 @@ public static class Program
                 return 0;
             case "decode" when args.Contains("--runtime"):
                 OnnxDecodeBench.Run(args[1..]);
+                return 0;
             case "conv":
                 ConvBench.Run(args[1..]);
                 return 0;

@@ -65,7 +65,7 @@ public static class ImageIO
     /// <summary>Nearest-neighbour enlargement of (C, H, W) by an integer factor (for viewing small images).</summary>
     public static Tensor Enlarge(Tensor image, int factor)
     {
-        using (Autograd.GradMode.NoGrad())
+        using (Tensors.GradMode.NoGrad())
             return Autograd.F.UpsampleNearest2d(image.Unsqueeze(0), image.Shape[1] * factor, image.Shape[2] * factor).Squeeze(0);
     }
 }
