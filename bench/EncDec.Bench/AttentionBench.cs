@@ -1,3 +1,4 @@
+using EncDec.Nn.LongAttention;
 using System.Diagnostics;
 using System.Globalization;
 using EncDec.Nn;

@@ -71,6 +71,8 @@ public static class KillTest
                 if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
                 bool finished;
                 (moment, tempAtKill, finished) = KillOnce(o.CliDll, args, run, atWrite, nth, at);
+                // a kill that lands after the last step (while the process writes its model and exits) interrupted no training
+                finished |= File.Exists(Path.Combine(run, "model.safetensors"));
                 if (!finished) break;
             }
             long lastLogged = File.Exists(Path.Combine(run, "metrics.jsonl")) ? LastStep(run).Step : 0;
@@ -80,7 +82,7 @@ public static class KillTest
             var problems = new List<string>();
             if (resumed.Code != 0) problems.Add($"resume exited {resumed.Code}: {Tail(resumed.Output)}");
             long from = ResumedFrom(resumed.Output);
-            if (from != newest) problems.Add($"resumed from step {from}, but the newest checkpoint was step {newest}");
+            if (from != newest) problems.Add($"resumed from step {from}, but the newest checkpoint was step {newest}: {Tail(resumed.Output)}");
             long lost = lastLogged - from;
             if (lost > o.CheckpointEvery) problems.Add($"{lost} logged steps lost, more than the checkpoint interval {o.CheckpointEvery}");
             var leftovers = Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories)

@@ -11,7 +11,7 @@ public partial class LayeringTests
 {
     /// <summary>The folders of src/EncDec in dependency order: a folder may use only the ones before it.</summary>
     internal static readonly string[] Layers =
-        { "Tensors", "Autograd", "Nn", "Optim", "Text", "Data", "Models", "Generation", "Training", "Metrics", "IO", "Pipelines" };
+        { "Tensors", "Autograd", "Nn", "Optim", "Text", "Data", "Models", "Generation", "Training", "Distributed", "Metrics", "IO", "TimeSeries", "Pipelines" };
 
     [GeneratedRegex(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?EncDec\.(\w+)", RegexOptions.Multiline)]
     private static partial Regex UsingEncDec();

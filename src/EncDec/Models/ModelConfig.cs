@@ -1,3 +1,4 @@
+using EncDec.Nn.LongAttention;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EncDec.Nn;

@@ -1,3 +1,4 @@
+using EncDec.Nn.LongAttention;
 using EncDec.Autograd;
 using EncDec.Tensors;
 

@@ -1,3 +1,4 @@
+using EncDec.Nn.LongAttention;
 using EncDec.Data;
 using EncDec.Models;
 using EncDec.Nn;

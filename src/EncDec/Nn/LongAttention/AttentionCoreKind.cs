@@ -1,4 +1,4 @@
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>How a self-attention layer computes softmax(q·kᵀ)·v (see <see cref="IAttentionCore"/>).</summary>
 public enum AttentionCoreKind

@@ -1,4 +1,4 @@
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Which attention core a self-attention layer uses and its sizes. <paramref name="Chunk"/>: query and key block

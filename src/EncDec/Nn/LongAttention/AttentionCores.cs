@@ -1,4 +1,4 @@
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>Builds the <see cref="IAttentionCore"/> an <see cref="AttentionCoreOptions"/> describes.</summary>
 public static class AttentionCores

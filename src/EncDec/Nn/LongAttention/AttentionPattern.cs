@@ -1,4 +1,4 @@
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Which keys a query may see in <see cref="BlockAttention"/>. Query row i sits at key position p = i + shift

@@ -2,7 +2,7 @@ using EncDec.Autograd;
 using EncDec.Tensors;
 using EncDec.Tensors.Gemm;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Exact softmax attention computed over (query block × key block) tiles with an online (running max / sum)

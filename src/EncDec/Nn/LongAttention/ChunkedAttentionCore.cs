@@ -1,6 +1,6 @@
 using EncDec.Tensors;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Exact attention in key/value blocks with an online softmax (<see cref="BlockAttention"/>): equal to full

@@ -1,6 +1,6 @@
 using EncDec.Tensors;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// The default core: the fused kernel over the whole score matrix. <see cref="MultiheadAttention"/> runs its own

@@ -1,6 +1,6 @@
 using EncDec.Tensors;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// The part of <see cref="MultiheadAttention"/> after the projections: q (B, H, Tq, Dh), k and v (B, H, Tk, Dh)

@@ -1,7 +1,7 @@
 using EncDec.Autograd;
 using EncDec.Tensors;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Linear (kernel) attention (Katharopoulos et al., 2020): softmax(q·kᵀ) is replaced by φ(q)·φ(k)ᵀ with

@@ -1,6 +1,6 @@
 using EncDec.Tensors;
 
-namespace EncDec.Nn;
+namespace EncDec.Nn.LongAttention;
 
 /// <summary>
 /// Local attention in a sliding window with optional global tokens (Longformer): see <see cref="AttentionPattern"/>
