@@ -88,6 +88,30 @@ public class MpiTrainTests
     }
 
     [Fact]
+    public void A_resumed_distributed_run_continues_on_every_rank_as_a_resumed_single_process_does()
+    {
+        Assert.True(File.Exists("/usr/bin/mpirun"), "Open MPI's mpirun is missing: apt-get install openmpi-bin libopenmpi-dev (.ci/run does)");
+        using var tmp = new TempDir();
+        WriteCorpus(tmp.Path);
+        string[] Args(int steps, string run) => [.. Common.Select(a => a == "20" ? steps.ToString(CultureInfo.InvariantCulture) : a),
+                                                 "--train-src", "src.txt", "--train-tgt", "tgt.txt", "--out", run];
+        string[] Mpi(string[] args) => ["--allow-run-as-root", "--oversubscribe", "-np", "2", Dotnet, CliDll, .. args, "--distributed"];
+        // 10 steps, then the same run resumed to 20: once as one process (accumulation 2), once as 2 ranks
+        foreach (int steps in new[] { 10, 20 })
+        {
+            var single = Run(Dotnet, [CliDll, .. Args(steps, "single"), "--grad-accumulation", "2"], tmp.Path);
+            Assert.True(single.Exit == 0, single.Output);
+            var dist = Run("mpirun", Mpi(Args(steps, "dist")), tmp.Path);
+            Assert.True(dist.Exit == 0, dist.Output);
+            if (steps == 20) Assert.Contains("resuming from", dist.Output);
+        }
+        var a = Losses(Path.Combine(tmp.Path, "single")); var b = Losses(Path.Combine(tmp.Path, "dist"));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), b.Select(x => x.Step));
+        Assert.Equal(a.Select(x => x.Step), b.Select(x => x.Step));
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Loss, b[i].Loss, 1e-5 * a[i].Loss);
+    }
+
+    [Fact]
     public void Distributed_without_mpirun_is_one_line_error()
     {
         using var tmp = new TempDir();
