@@ -54,6 +54,7 @@ public static class Program
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(DashboardCommand.Build(stdout, stderr));
         root.Add(ForecastCommand.Build(stdout, stderr));
+        root.Add(FinetuneCommand.Build(stdout, stderr));
         root.Add(ExportCommand.Build(stdout, stderr));
         root.Add(ImportCommand.Build(stdout, stderr));
         return root;

@@ -33,6 +33,8 @@ internal sealed record TrainJob(string OutDir, ModelConfig Config, TrainerOption
     public Action<StepInfo>? OnStep { get; init; }
     /// <summary>Data-parallel group of a <c>--distributed</c> run (null = this process alone).</summary>
     public Training.IDataParallel? DataParallel { get; init; }
+    /// <summary>A sequence-level objective to train with instead of cross-entropy (<c>encdec finetune</c>), made for the built model.</summary>
+    public Func<Models.Seq2SeqModule, IBatchObjective>? Objective { get; init; }
     /// <summary>False on the ranks other than 0 of a distributed run: they train but write nothing.</summary>
     public bool WritesFiles { get; init; } = true;
 }
@@ -61,6 +63,7 @@ internal static class TrainRun
         {
             RunDirectory = writes ? outDir : null,
             DataParallel = job.DataParallel,
+            Objective = job.Objective?.Invoke(model),
             CheckpointStore = SafeTensorsCheckpointStore.Instance,
             ConfigJson = job.Config.ToJson(),
             Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
