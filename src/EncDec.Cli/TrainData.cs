@@ -11,6 +11,25 @@ namespace EncDec.Cli;
 /// </summary>
 internal sealed class TrainData : IDisposable
 {
+    /// <summary>
+    /// The validation examples and, aligned with them, the untokenised reference lines they are scored against (as
+    /// <c>encdec eval</c> scores a translation of the whole file). Only pairs longer than the model can take are left out.
+    /// </summary>
+    internal static (List<Example> Examples, List<string> References) ValidationSet(List<SentencePair> pairs, ITokenizer src, ITokenizer tgt,
+                                                                                 int maxTokens, bool lm, Ui ui)
+    {
+        var examples = new List<Example>(pairs.Count);
+        var refs = new List<string>(pairs.Count);
+        foreach (var p in pairs)
+        {
+            var ex = new Example(src.Encode(p.Source), tgt.Encode(p.Target));
+            if (ex.Src.Length > maxTokens || ex.Tgt.Length > maxTokens || (lm && ex.Tgt.Length == 0)) continue;
+            examples.Add(ex); refs.Add(p.Target);
+        }
+        if (examples.Count < pairs.Count) ui.Line($"left out {pairs.Count - examples.Count} validation pairs longer than {maxTokens} tokens");
+        return (examples, refs);
+    }
+
     private readonly IDisposable? _owner;
 
     private TrainData(ITokenizer src, ITokenizer tgt, IReadOnlyList<Example> train, IReadOnlyList<Example> valid, IDisposable? owner)

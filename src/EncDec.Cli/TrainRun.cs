@@ -110,6 +110,19 @@ internal static class TrainRun
         return new TrainRunResult(model, result, modelPath, seconds, model.ParameterCount);
     }
 
+    /// <summary>The last lines of a training command (how the run ended, where the model is) and its exit code.</summary>
+    public static int Report(Ui ui, TrainRunResult run, StopSignals stop)
+    {
+        if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)
+        {
+            ui.Line($"stopped by {signal} at step {run.Result.Steps}; checkpoint {run.Result.LastCheckpoint}; run the same command to resume");
+            return stop.ExitCode;
+        }
+        ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
+        if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
+        return 0;
+    }
+
     /// <summary>
     /// A diverged run ends with an error naming what happened and the last good checkpoint, which is kept; no model file is
     /// written from the diverged weights.

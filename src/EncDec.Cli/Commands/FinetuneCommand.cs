@@ -76,16 +76,7 @@ internal static class FinetuneCommand
         if (train.Count == 0) throw new UserInputException(o.TrainSrc, null, "no training pair fits the model");
         List<Example>? valid = null; List<string>? validRefs = null;
         if (o.ValidSrc is not null && o.ValidTgt is not null)
-        {
-            var pairs = ParallelCorpus.FromFiles(o.ValidSrc, o.ValidTgt).ToList();
-            valid = new(); validRefs = new();
-            foreach (var p in pairs)
-            {
-                var ex = new Example(src.Encode(p.Source), tgt.Encode(p.Target));
-                if (ex.Src.Length > maxTokens || ex.Tgt.Length > maxTokens) continue;
-                valid.Add(ex); validRefs.Add(p.Target);
-            }
-        }
+            (valid, validRefs) = TrainData.ValidationSet(ParallelCorpus.FromFiles(o.ValidSrc, o.ValidTgt).ToList(), src, tgt, maxTokens, lm: false, ui);
         ui.Line($"fine-tuning {start.Path} (step {start.Step}) with {o.Objective.ToString().ToUpperInvariant()}, reward {o.Reward.ToString().ToLowerInvariant()}, "
                 + $"{o.Sequence.Samples} candidates per source; {train.Count} training pairs");
 
@@ -113,15 +104,7 @@ internal static class FinetuneCommand
             Initialize = m => m.LoadStateDict(startWeights),
             Objective = m => o.Objective == SequenceObjectiveKind.Scst ? new ScstObjective(m, reward, o.Sequence) : new MrtObjective(m, reward, o.Sequence),
         };
-        var run = TrainRun.Run(ui, job, stop.Token);
-        if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)
-        {
-            ui.Line($"stopped by {signal} at step {run.Result.Steps}; checkpoint {run.Result.LastCheckpoint}; run the same command to resume");
-            return stop.ExitCode;
-        }
-        ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
-        if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
-        return 0;
+        return TrainRun.Report(ui, TrainRun.Run(ui, job, stop.Token), stop);
     }
 
     /// <summary>The reward of a hypothesis against its reference, both target ids, on detokenised text (0–100 for BLEU and chrF, 0/100 for exact).</summary>

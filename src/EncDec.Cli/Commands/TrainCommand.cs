@@ -146,7 +146,7 @@ internal static class TrainCommand
         var (config, options, batching) = plan;
         var (validEx, validRefs) = folder is not null && validPairs.Count == 0
             ? (folder.Valid.ToList(), folder.Valid.Select(e => tgt.Decode(e.Tgt)).ToList())   // a shard holds ids only: detokenised references
-            : ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, lm, ui);
+            : TrainData.ValidationSet(validPairs, src, tgt, config.MaxPositions - 2, lm, ui);
         options = options with { ValidDecodeLimit = int.MaxValue, BestMetric = bestMetric };
         ui.Line($"model {ModelDescription.Describe(config)}");
 
@@ -169,15 +169,7 @@ internal static class TrainCommand
             Initialize = pretrained is null ? null : pretrained.LoadInto,
             DataParallel = dist?.Group, WritesFiles = leader,
         };
-        var run = TrainRun.Run(ui, job, stop.Token);
-        if (run.Result.Reason == StopReason.Cancelled && stop.SignalName is { } signal)
-        {
-            ui.Line($"stopped by {signal} at step {run.Result.Steps}; checkpoint {run.Result.LastCheckpoint}; run the same command to resume");
-            return stop.ExitCode;
-        }
-        ui.Line($"done: {run.Result.Steps} steps ({run.Result.Reason}); model: {run.ModelPath}");
-        if (run.Result.BestValidation is { } b) ui.Line("best " + Ui.FormatValidation(b));
-        return 0;
+        return TrainRun.Report(ui, TrainRun.Run(ui, job, stop.Token), stop);
     }
 
     /// <summary>The validation pairs given next to a preprocessed corpus (--valid-src/--valid-tgt), if any.</summary>
@@ -211,25 +203,6 @@ internal static class TrainCommand
         "loss" => ValidationMetric.Loss, "bleu" => ValidationMetric.Bleu,
         _ => throw new UserInputException($"--best-metric: unknown metric '{s}' (expected loss or bleu)"),
     };
-
-    /// <summary>
-    /// The validation examples and, aligned with them, the untokenised reference lines they are scored against (as
-    /// <c>encdec eval</c> scores a translation of the whole file). Only pairs longer than the model can take are left out.
-    /// </summary>
-    private static (List<Example> Examples, List<string> References) ValidationSet(List<SentencePair> pairs, ITokenizer src, ITokenizer tgt,
-                                                                                 int maxTokens, bool lm, Ui ui)
-    {
-        var examples = new List<Example>(pairs.Count);
-        var refs = new List<string>(pairs.Count);
-        foreach (var p in pairs)
-        {
-            var ex = new Example(src.Encode(p.Source), tgt.Encode(p.Target));
-            if (ex.Src.Length > maxTokens || ex.Tgt.Length > maxTokens || (lm && ex.Tgt.Length == 0)) continue;
-            examples.Add(ex); refs.Add(p.Target);
-        }
-        if (examples.Count < pairs.Count) ui.Line($"left out {pairs.Count - examples.Count} validation pairs longer than {maxTokens} tokens");
-        return (examples, refs);
-    }
 
     /// <summary>The tokenizers of a resumed run: the ones stored in its checkpoint (else the run folder's files).</summary>
     private static (ITokenizer Src, ITokenizer Tgt) ResumedTokenizers(ResumePoint from, string srcPath, string tgtPath)

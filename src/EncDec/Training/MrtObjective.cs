@@ -14,20 +14,16 @@ namespace EncDec.Training;
 /// </summary>
 public sealed class MrtObjective : IBatchObjective
 {
-    private readonly Module _module;
-    private readonly ITeacherForcedModel _model;
+    private readonly Seq2SeqModule _model;
     private readonly SequenceReward _reward;
     private readonly SequenceObjectiveOptions _o;
-    private readonly ScstObjective _mix;
 
-    public MrtObjective(Module model, SequenceReward reward, SequenceObjectiveOptions options)
+    public MrtObjective(Seq2SeqModule model, SequenceReward reward, SequenceObjectiveOptions options)
     {
-        _module = model;
-        _model = model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel");
+        _model = model;
         _reward = reward;
         options.Validate();
         _o = options;
-        _mix = new ScstObjective(model, reward, options);
     }
 
     public BatchObjectiveResult Loss(Batch batch, long step)
@@ -36,7 +32,7 @@ public sealed class MrtObjective : IBatchObjective
         var refs = SequenceLogProbs.References(batch);
         var candidates = Candidates(sources, step);
         var risk = ExpectedRisk(sources, refs, candidates, out int tokens, out double meanReward);
-        return new BatchObjectiveResult(_mix.MixMle(risk, batch), tokens, meanReward);
+        return new BatchObjectiveResult(SequenceLogProbs.MixGold(_model, risk, batch, _o.MleWeight), tokens, meanReward);
     }
 
     /// <summary>
@@ -77,22 +73,12 @@ public sealed class MrtObjective : IBatchObjective
     }
 
     /// <summary>Distinct candidates per source, decoded without dropout.</summary>
-    private List<IReadOnlyList<int[]>> Candidates(List<int[]> sources, long step)
+    private List<IReadOnlyList<int[]>> Candidates(List<int[]> sources, long step) => SequenceLogProbs.WithoutDropout(_model, () =>
     {
-        bool training = _module.Training;
-        _module.Eval();
-        try
-        {
-            var options = _o.BeamCandidates
-                ? new GenerationOptions { Strategy = DecodingStrategy.Beam, BeamSize = _o.Samples, NBest = _o.Samples, MaxLength = _o.MaxLength }
-                : new GenerationOptions
-                {
-                    Strategy = DecodingStrategy.Sample, NBest = _o.Samples, MaxLength = _o.MaxLength, Temperature = _o.Temperature,
-                    Seed = _o.Seed * 0x9E3779B97F4A7C15UL + (ulong)step,
-                };
-            return SequenceGenerator.Generate(_model, sources, options)
-                .Select(r => (IReadOnlyList<int[]>)r.Hypotheses.Select(h => h.Tokens).DistinctBy(t => string.Join(',', t)).ToList()).ToList();
-        }
-        finally { if (training) _module.Train(); }
-    }
+        var options = _o.BeamCandidates
+            ? new GenerationOptions { Strategy = DecodingStrategy.Beam, BeamSize = _o.Samples, NBest = _o.Samples, MaxLength = _o.MaxLength }
+            : SequenceLogProbs.SamplingOptions(_o, step);
+        return SequenceGenerator.Generate(_model, sources, options)
+            .Select(r => (IReadOnlyList<int[]>)r.Hypotheses.Select(h => h.Tokens).DistinctBy(t => string.Join(',', t)).ToList()).ToList();
+    });
 }

@@ -46,15 +46,13 @@ public sealed record SequenceObjectiveOptions
 /// </summary>
 public sealed class ScstObjective : IBatchObjective
 {
-    private readonly Module _module;
-    private readonly ITeacherForcedModel _model;
+    private readonly Seq2SeqModule _model;
     private readonly SequenceReward _reward;
     private readonly SequenceObjectiveOptions _o;
 
-    public ScstObjective(Module model, SequenceReward reward, SequenceObjectiveOptions options)
+    public ScstObjective(Seq2SeqModule model, SequenceReward reward, SequenceObjectiveOptions options)
     {
-        _module = model;
-        _model = model as ITeacherForcedModel ?? throw new ArgumentException("model must implement ITeacherForcedModel");
+        _model = model;
         _reward = reward;
         options.Validate();
         _o = options;
@@ -82,33 +80,17 @@ public sealed class ScstObjective : IBatchObjective
         var adv = Tensor.FromArray(advantage.ToArray(), advantage.Count);                                                          // (N)
         var loss = logp.Mul(adv).Sum().MulScalar(-1f / Math.Max(tokens, 1));
         if (entropy is not null) loss = loss.Sub(entropy.MulScalar((float)_o.EntropyWeight));
-        loss = MixMle(loss, batch);
+        loss = SequenceLogProbs.MixGold(_model, loss, batch, _o.MleWeight);
         return new BatchObjectiveResult(loss, tokens, greedyReward / batch.B);
     }
 
-    internal Tensor MixMle(Tensor loss, Batch batch)
-    {
-        if (_o.MleWeight <= 0) return loss;
-        var mle = SequenceLogProbs.GoldCrossEntropy(_model, batch, 0f);
-        return loss.MulScalar((float)(1 - _o.MleWeight)).Add(mle.MulScalar((float)_o.MleWeight));
-    }
-
     /// <summary>The greedy output and K samples per source, decoded without dropout.</summary>
-    private (List<int[]> Greedy, List<List<int[]>> Samples) Decode(List<int[]> sources, long step)
+    private (List<int[]> Greedy, List<List<int[]>> Samples) Decode(List<int[]> sources, long step) => SequenceLogProbs.WithoutDropout(_model, () =>
     {
-        bool training = _module.Training;
-        _module.Eval();
-        try
-        {
-            var greedy = SequenceGenerator.Generate(_model, sources, new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = _o.MaxLength })
-                .Select(r => r.Hypotheses[0].Tokens).ToList();
-            var sampled = SequenceGenerator.Generate(_model, sources, new GenerationOptions
-            {
-                Strategy = DecodingStrategy.Sample, NBest = _o.Samples, MaxLength = _o.MaxLength, Temperature = _o.Temperature,
-                Seed = _o.Seed * 0x9E3779B97F4A7C15UL + (ulong)step,
-            }).Select(r => r.Hypotheses.Select(h => h.Tokens).ToList()).ToList();
-            return (greedy, sampled);
-        }
-        finally { if (training) _module.Train(); }
-    }
+        var greedy = SequenceGenerator.Generate(_model, sources, new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = _o.MaxLength })
+            .Select(r => r.Hypotheses[0].Tokens).ToList();
+        var sampled = SequenceGenerator.Generate(_model, sources, SequenceLogProbs.SamplingOptions(_o, step))
+            .Select(r => r.Hypotheses.Select(h => h.Tokens).ToList()).ToList();
+        return (greedy, sampled);
+    });
 }

@@ -1,6 +1,8 @@
 using EncDec.Autograd;
 using EncDec.Data;
+using EncDec.Generation;
 using EncDec.Models;
+using EncDec.Nn;
 using EncDec.Tensors;
 using EncDec.Text;
 
@@ -48,6 +50,32 @@ public static class SequenceLogProbs
     /// <summary>The gold targets of a batch (without EOS), in batch order.</summary>
     public static List<int[]> References(Batch batch) =>
         Enumerable.Range(0, batch.B).Select(b => batch.TgtOut.AsSpan(b * batch.T, batch.TgtLengths[b] - 1).ToArray()).ToList();
+
+    /// <summary>(1 − w)·<paramref name="objective"/> + w·(gold cross-entropy of the batch), the MLE mix of
+    /// <see cref="SequenceObjectiveOptions.MleWeight"/> (the objective alone when w = 0).</summary>
+    internal static Tensor MixGold(ITeacherForcedModel model, Tensor objective, Batch batch, double mleWeight)
+    {
+        if (mleWeight <= 0) return objective;
+        var mle = GoldCrossEntropy(model, batch, 0f);
+        return objective.MulScalar((float)(1 - mleWeight)).Add(mle.MulScalar((float)mleWeight));
+    }
+
+    /// <summary>Runs <paramref name="decode"/> with <paramref name="model"/> in eval mode (no dropout) and restores its mode.</summary>
+    internal static T WithoutDropout<T>(Module model, Func<T> decode)
+    {
+        bool training = model.Training;
+        model.Eval();
+        try { return decode(); }
+        finally { if (training) model.Train(); }
+    }
+
+    /// <summary>K samples per source at step <paramref name="step"/>: the seed and the step fix every draw, so a resumed
+    /// run draws the same.</summary>
+    internal static GenerationOptions SamplingOptions(SequenceObjectiveOptions o, long step) => new()
+    {
+        Strategy = DecodingStrategy.Sample, NBest = o.Samples, MaxLength = o.MaxLength, Temperature = o.Temperature,
+        Seed = o.Seed * 0x9E3779B97F4A7C15UL + (ulong)step,
+    };
 
     /// <summary>Teacher-forced cross-entropy of the batch's gold targets (the MLE term mixed into sequence objectives).</summary>
     public static Tensor GoldCrossEntropy(ITeacherForcedModel model, Batch batch, float labelSmoothing)

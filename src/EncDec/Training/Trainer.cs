@@ -161,14 +161,7 @@ public sealed class Trainer
                 _buckets?.BeginStep();
                 for (int micro = 0; micro < _o.GradAccumulation; micro++)
                 {
-                    Batch batch;
-                    if (mine is not null) batch = Batch.Create(_train, mine[micro]);
-                    else
-                    {
-                        if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
-                        batch = Batch.Create(_train, plan[_batchInEpoch]);
-                        _batchInEpoch++;
-                    }
+                    var batch = Batch.Create(_train, mine is not null ? mine[micro] : NextPlanEntry(ref plan));
                     var (loss, n, rep, elig) = BatchLoss(batch, gold);
                     float lv = loss.Item();
                     if (!float.IsFinite(lv))
@@ -273,11 +266,17 @@ public sealed class Trainer
         int total = _o.GradAccumulation * group.WorldSize;
         for (int j = 0; j < total; j++)
         {
-            if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
-            if (j % group.WorldSize == group.Rank) mine.Add(plan[_batchInEpoch]);
-            _batchInEpoch++;
+            var entry = NextPlanEntry(ref plan);
+            if (j % group.WorldSize == group.Rank) mine.Add(entry);
         }
         return mine;
+    }
+
+    /// <summary>The next batch of the epoch's plan (moving on to the next epoch's plan after the last), and advances past it.</summary>
+    private int[] NextPlanEntry(ref List<int[]> plan)
+    {
+        if (_batchInEpoch >= plan.Count) { _epoch++; _batchInEpoch = 0; plan = _batcher.Plan(_epoch); }
+        return plan[_batchInEpoch++];
     }
 
     /// <summary>Validates, saves best.safetensors when the result is the best so far, and raises <see cref="Validated"/>.</summary>

@@ -60,8 +60,7 @@ public class DataParallelTests
             {
                 if (name.EndsWith("k_proj.bias", StringComparison.Ordinal)) continue;
                 var got = p.ToArray(); var want = expect[name];
-                double d = 0, n = 0;
-                for (int i = 0; i < got.Length; i++) { d += Math.Pow(got[i] - want[i], 2); n += (double)want[i] * want[i]; }
+                var (d, n) = SquaredDifference(got, want);
                 diff += d; norm += n;
                 if (Math.Sqrt(d / Math.Max(n, 1e-12)) > worst) { worst = Math.Sqrt(d / Math.Max(n, 1e-12)); worstName = name; }
             }
@@ -69,6 +68,14 @@ public class DataParallelTests
             Assert.True(worst <= 1e-5, $"{worstName}: relative difference {worst:E2}");
         }
         Assert.True(r1.Losses[^1] < r1.Losses[0], "it trained");
+    }
+
+    /// <summary>Σ (got − want)² and Σ want², in double precision (their ratio's root is the relative difference).</summary>
+    internal static (double Difference, double Norm) SquaredDifference(float[] got, float[] want)
+    {
+        double d = 0, n = 0;
+        for (int i = 0; i < got.Length; i++) { d += Math.Pow(got[i] - want[i], 2); n += (double)want[i] * want[i]; }
+        return (d, n);
     }
 
     [Fact]

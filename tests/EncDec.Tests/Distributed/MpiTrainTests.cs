@@ -80,9 +80,7 @@ public class MpiTrainTests
         foreach (var (name, p) in ModelStore.Load(Path.Combine(tmp.Path, "dist")).Model.NamedParameters())
         {
             if (name.EndsWith("k_proj.bias", StringComparison.Ordinal)) continue;
-            var got = p.ToArray(); var want = wa[name];
-            double d = 0, n = 0;
-            for (int i = 0; i < got.Length; i++) { d += Math.Pow(got[i] - want[i], 2); n += (double)want[i] * want[i]; }
+            var (d, n) = DataParallelTests.SquaredDifference(p.ToArray(), wa[name]);
             Assert.True(Math.Sqrt(d / n) <= 1e-5, $"{name}: relative difference {Math.Sqrt(d / n).ToString("E2", CultureInfo.InvariantCulture)}");
         }
     }

@@ -25,7 +25,7 @@ public class SequenceObjectiveTests
     {
         int a = Vocabulary.SpecialCount, b = a + 1, vocab = a + 2;
         var config = ModelTestKit.Transformer(vocab, vocab, d: 8, heads: 2, ffn: 16, seed: 4);
-        var model = ModelFactory.Build(config);
+        var model = ModelFactory.BuildSeq2Seq(config);
         model.Eval();   // no dropout: the risk is a deterministic function of the weights
         var sources = new List<int[]> { new[] { a, b }, new[] { b, b, a } };
         var refs = new List<int[]> { new[] { b, a }, new[] { a } };
@@ -70,14 +70,14 @@ public class SequenceObjectiveTests
     {
         var (train, _) = ModelTestKit.SymbolTask(SyntheticTask.Reverse, 64, 4, seed: 11, minLen: 3, maxLen: 5);
         var config = ModelTestKit.Transformer(ModelTestKit.SymbolVocab, ModelTestKit.SymbolVocab, d: 32, heads: 2, ffn: 64, seed: 2);
-        var model = ModelFactory.Build(config);
+        var model = ModelFactory.BuildSeq2Seq(config);
         var batching = new BatcherOptions { BatchSize = 16, Shuffle = true };
         new Trainer(model, ModelTestKit.Options(100, 3e-3, warmup: 10), train, null, batching).Train();   // under-trained on purpose
 
         double GreedyReward()
         {
             model.Eval();
-            var outs = EncDec.Generation.SequenceGenerator.Generate((ISeq2SeqModel)model, train.Select(e => e.Src).ToList(),
+            var outs = EncDec.Generation.SequenceGenerator.Generate(model, train.Select(e => e.Src).ToList(),
                 new EncDec.Generation.GenerationOptions { MaxLength = 12 });
             model.Train();
             return outs.Select((r, i) => TokenAccuracy(r.Hypotheses[0].Tokens, train[i].Tgt)).Average();
@@ -85,7 +85,7 @@ public class SequenceObjectiveTests
         double SampleReward()
         {
             model.Eval();
-            var outs = EncDec.Generation.SequenceGenerator.Generate((ISeq2SeqModel)model, train.Select(e => e.Src).ToList(),
+            var outs = EncDec.Generation.SequenceGenerator.Generate(model, train.Select(e => e.Src).ToList(),
                 new EncDec.Generation.GenerationOptions { MaxLength = 12, Strategy = EncDec.Generation.DecodingStrategy.Sample, NBest = 8, Seed = 99 });
             model.Train();
             return outs.Select((r, i) => r.Hypotheses.Average(h => TokenAccuracy(h.Tokens, train[i].Tgt))).Average();
