@@ -16,7 +16,8 @@ namespace EncDec.Bench;
 /// <c>encdec serve</c>'s server (in this process) with a demo-size Transformer (d 128, 4 heads, FFN 256, 2+2 layers,
 /// char vocabularies from the dates task, seeded random weights, every output exactly 20 tokens), once with dynamic
 /// batching and once serving one request at a time. One JSON line per mode: requests, errors, p50/p99 latency,
-/// requests/s, output tokens/s, RSS at start/end and peak.
+/// requests/s, output tokens/s, and RSS: at the start, at 1/5 of the run, at the end, the end minus the 1/5 figure (growth
+/// after the warm-up), the peak while this run's clients ran (sampled every 250 ms) and the process's peak (VmHWM).
 /// Options: <c>--clients N</c> (100), <c>--seconds S</c> (60), <c>--mode both|batched|single</c>, <c>--max-batch N</c> (32), <c>--max-wait-ms N</c> (5).
 /// </summary>
 public static class ServeBench
@@ -70,6 +71,21 @@ public static class ServeBench
         int errors = 0;
         var sw = Stopwatch.StartNew();
         long end = Environment.TickCount64 + seconds * 1000L;
+        // RSS sampled every 250 ms while the clients run: the peak of this run, and RSS at 1/5 of the run, so the end can be
+        // compared with a point after the warm-up (no growth = the end is not above the 1/5 figure by more than noise)
+        using var stopSampling = new CancellationTokenSource();
+        long rssFifth = 0, rssPeakRun = rssStart;
+        var sampler = Task.Run(async () =>
+        {
+            long fifthAt = Environment.TickCount64 + seconds * 200L;
+            while (!stopSampling.IsCancellationRequested)
+            {
+                long now = Rss().Rss;
+                if (now > rssPeakRun) rssPeakRun = now;
+                if (rssFifth == 0 && Environment.TickCount64 >= fifthAt) rssFifth = now;
+                try { await Task.Delay(250, stopSampling.Token); } catch (TaskCanceledException) { }
+            }
+        });
         var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
             var mine = latencies[c] = new List<double>();
@@ -91,6 +107,10 @@ public static class ServeBench
         Task.WaitAll(tasks);
         double wall = sw.Elapsed.TotalSeconds;
         long rssEnd = Rss().Rss;
+        stopSampling.Cancel();
+        sampler.GetAwaiter().GetResult();
+        rssPeakRun = Math.Max(rssPeakRun, rssEnd);
+        if (rssFifth == 0) rssFifth = rssEnd;
         var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
         double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(q * all.Length) - 1)];
         var metrics = server.Metrics;
@@ -99,7 +119,8 @@ public static class ServeBench
         var inv = CultureInfo.InvariantCulture;
         return string.Create(inv, $"{{\"bench\":\"serve\",\"mode\":\"{(settings.Batching ? "batched" : "single")}\",\"clients\":{clients},\"seconds\":{wall:F1},\"requests\":{all.Length},\"errors\":{errors}," +
             $"\"p50_ms\":{P(0.5) * 1000:F1},\"p99_ms\":{P(0.99) * 1000:F1},\"requests_per_s\":{all.Length / wall:F1},\"output_tokens_per_s\":{all.Length * (OutLen + 1) / wall:F0}," +
-            $"\"mean_batch_texts\":{meanBatch:F1},\"max_batch\":{settings.MaxBatchSize},\"max_wait_ms\":{settings.MaxWaitMs},\"rss_start_mib\":{rssStart >> 20},\"rss_end_mib\":{rssEnd >> 20},\"peak_rss_mib\":{Rss().Peak >> 20}}}");
+            $"\"mean_batch_texts\":{meanBatch:F1},\"max_batch\":{settings.MaxBatchSize},\"max_wait_ms\":{settings.MaxWaitMs},\"rss_start_mib\":{rssStart >> 20},\"rss_fifth_mib\":{rssFifth >> 20},\"rss_end_mib\":{rssEnd >> 20}," +
+            $"\"rss_growth_after_fifth_mib\":{(rssEnd - rssFifth) / 1048576.0:F1},\"peak_rss_run_mib\":{rssPeakRun >> 20},\"peak_rss_mib\":{Rss().Peak >> 20}}}");
     }
 
     private static (long Rss, long Peak) Rss()

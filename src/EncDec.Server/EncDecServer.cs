@@ -187,11 +187,12 @@ public sealed class EncDecServer : IAsyncDisposable
         {
             w.WriteStartObject();
             w.WriteString("name", m.Name);
-            w.WriteString("path", m.Loaded.Path);
-            w.WriteString("family", m.Loaded.Config.Family.ToString().ToLowerInvariant());
+            w.WriteString("path", m.Info.Path);
+            w.WriteString("family", m.Info.Family.ToString().ToLowerInvariant());
             w.WriteString("architecture", m.Architecture);
-            w.WriteNumber("parameters", m.Loaded.Model.ParameterCount);
-            w.WriteNumber("step", m.Loaded.Step);
+            w.WriteString("runtime", m.Info.Runtime.ToString().ToLowerInvariant());
+            if (m.Info.Parameters is long parameters) w.WriteNumber("parameters", parameters);
+            if (m.Info.Step is long step) w.WriteNumber("step", step);
             foreach (var (key, tok) in new[] { ("source_vocabulary", m.Source), ("target_vocabulary", m.Target) })
             {
                 w.WriteStartObject(key);
@@ -199,8 +200,11 @@ public sealed class EncDecServer : IAsyncDisposable
                 w.WriteNumber("size", tok.Vocab.Count);
                 w.WriteEndObject();
             }
-            w.WritePropertyName("config");
-            w.WriteRawValue(m.Loaded.Config.ToJson());
+            if (m.Info.ConfigJson is { } config)
+            {
+                w.WritePropertyName("config");
+                w.WriteRawValue(config);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

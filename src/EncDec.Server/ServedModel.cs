@@ -11,14 +11,16 @@ namespace EncDec.Server;
 /// The model a server decodes with: the loaded checkpoint, its tokenizers, and the translation of a request's
 /// options into <see cref="GenerationOptions"/> plus the batching key (requests with equal keys share a batch).
 /// </summary>
-public sealed class ServedModel
+public sealed class ServedModel : IDisposable
 {
-    public LoadedModel Loaded { get; }
+    /// <summary>The native checkpoint (null when another runtime, as ONNX Runtime, runs the model).</summary>
+    public LoadedModel? Loaded { get; }
     public ISeq2SeqModel Model { get; }
     public ITokenizer Source { get; }
     public ITokenizer Target { get; }
     /// <summary>Name shown in /v1/models and the responses: the run folder's or file's name.</summary>
     public string Name { get; }
+    public ServedModelInfo Info { get; }
     private readonly bool _emptySourceOk;
 
     public ServedModel(LoadedModel loaded, string name)
@@ -26,18 +28,34 @@ public sealed class ServedModel
         if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model cannot translate");
         if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizers");
         Loaded = loaded; Model = seq; Source = loaded.SourceTokenizer; Target = loaded.TargetTokenizer; Name = name;
+        Info = new ServedModelInfo(loaded.Path, loaded.Config.Family, Describe(loaded.Config), InferenceRuntimeKind.Native)
+        { Parameters = loaded.Model.ParameterCount, Step = loaded.Step, ConfigJson = loaded.Config.ToJson() };
         _emptySourceOk = seq is DecoderOnlyLm;
         loaded.Model.Eval();
     }
 
-    /// <summary>Loads a run folder or model file (a bad path or checkpoint is a <see cref="UserInputException"/>).</summary>
-    public static ServedModel Load(string pathOrRun)
+    /// <summary>
+    /// A model run by another runtime under EncDec's search (an ONNX export through ONNX Runtime): the decode contract, its
+    /// tokenizers and what <c>/v1/models</c> reports. <see cref="Dispose"/> disposes <paramref name="model"/> when it is disposable.
+    /// </summary>
+    public ServedModel(ISeq2SeqModel model, ITokenizer source, ITokenizer target, string name, ServedModelInfo info)
     {
-        var loaded = ModelStore.Load(pathOrRun);
+        Model = model; Source = source; Target = target; Name = name; Info = info;
+        _emptySourceOk = model is DecoderOnlyLm;
+    }
+
+    /// <summary>Loads a run folder or model file (a bad path or checkpoint is a <see cref="UserInputException"/>).</summary>
+    public static ServedModel Load(string pathOrRun) => new(ModelStore.Load(pathOrRun), NameOf(pathOrRun));
+
+    /// <summary>The name a model is served under: the run folder's name, or the file's without its extension.</summary>
+    public static string NameOf(string pathOrRun)
+    {
         string trimmed = pathOrRun.TrimEnd('/', '\\');
         string name = Directory.Exists(pathOrRun) ? Path.GetFileName(trimmed) : Path.GetFileNameWithoutExtension(trimmed);
-        return new ServedModel(loaded, string.IsNullOrEmpty(name) ? "model" : name);
+        return string.IsNullOrEmpty(name) ? "model" : name;
     }
+
+    public void Dispose() => (Model as IDisposable)?.Dispose();
 
     /// <summary>Source token ids of one text (an empty text becomes UNK, as the translator does).</summary>
     public int[] EncodeSource(string text)
@@ -72,6 +90,7 @@ public sealed class ServedModel
             ForcedPrefix = prefix, RequiredPhrases = phrases,
         };
         if (o.NBest > o.BeamSize && o.Strategy == DecodingStrategy.Beam) throw new RequestException(400, $"field 'n_best' ({o.NBest}) must be at most 'beam' ({o.BeamSize})");
+        if (o.ReturnAttention && !Info.HasAttention) throw new RequestException(400, $"field 'return_attention': the {Info.Runtime.ToString().ToLowerInvariant()} runtime of this model returns no attention");
         if (o.MinLength > o.EffectiveMaxLength(0) && r.MaxLength is not null) throw new RequestException(400, "field 'min_length' must be at most 'max_length'");
         try { o.Validate(Model.TargetVocabSize); }
         catch (ArgumentException e) { throw new RequestException(400, $"invalid options: {e.Message}"); }
@@ -89,17 +108,13 @@ public sealed class ServedModel
     }
 
     /// <summary>One line describing the architecture.</summary>
-    public string Architecture
+    public string Architecture => Info.Architecture;
+
+    /// <summary>The architecture line of a model config.</summary>
+    public static string Describe(ModelConfig c) => c.Family switch
     {
-        get
-        {
-            var c = Loaded.Config;
-            return c.Family switch
-            {
-                ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers}",
-                ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers}",
-                _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} attention={c.Attention.ToString().ToLowerInvariant()}",
-            };
-        }
-    }
+        ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers}",
+        ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers}",
+        _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} attention={c.Attention.ToString().ToLowerInvariant()}",
+    };
 }

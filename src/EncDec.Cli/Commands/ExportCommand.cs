@@ -30,7 +30,7 @@ internal static class ExportCommand
             CliPaths.CheckOutputFile(output, "--output");
             var m = ModelStore.Load(modelPath);
             int count = EncDec.Interop.PyTorch.PyTorchWeights.Export(m.Model, m.Config, output);
-            stdout.WriteLine($"exported {count} tensors of {m.Path} with PyTorch names (transformer mapping) to {output}");
+            stdout.WriteLine($"exported {count} tensors of {m.Path} with PyTorch names ({(m.Config.Family == EncDec.Models.ModelFamily.Rnn ? "lstm" : "transformer")} mapping) to {output}");
             return 0;
         }
         if (File.Exists(output)) throw new UserInputException(output, null, "--output: is a file; ONNX export writes a folder");

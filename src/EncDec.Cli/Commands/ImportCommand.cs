@@ -10,7 +10,7 @@ namespace EncDec.Cli.Commands;
 public enum ImportSource { Pytorch }
 
 /// <summary>
-/// <c>encdec import --from pytorch --mapping transformer --weights STATE.safetensors --heads H --norm post|pre --output MODEL</c>:
+/// <c>encdec import --from pytorch --mapping transformer|lstm --weights STATE.safetensors [--heads H --norm post|pre] --output MODEL</c>:
 /// a PyTorch state dict (see <see cref="PyTorchMapping"/>) as an EncDec model file, with optional tokenizers.
 /// </summary>
 internal static class ImportCommand
@@ -18,9 +18,9 @@ internal static class ImportCommand
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var from = new Option<string>("--from") { Description = "Framework of the weights: pytorch", DefaultValueFactory = _ => "pytorch" };
-        var mapping = new Option<string>("--mapping") { Description = "Module layout of the state dict: transformer (see README)", DefaultValueFactory = _ => "transformer" };
+        var mapping = new Option<string>("--mapping") { Description = "Module layout of the state dict: transformer or lstm (see README)", DefaultValueFactory = _ => "transformer" };
         var weights = new Option<string>("--weights") { Description = "The state dict, as safetensors", Required = true };
-        var heads = new Option<int>("--heads") { Description = "Attention heads (not visible in the weights)", Required = true };
+        var heads = new Option<int>("--heads") { Description = "Attention heads of the transformer mapping (not visible in the weights)" };
         var norm = new Option<string>("--norm") { Description = "post (norm_first=False) or pre (norm_first=True)", DefaultValueFactory = _ => "post" };
         var srcTok = new Option<string?>("--src-tokenizer") { Description = "Source tokenizer (JSON or spm:FILE) to store with the model" };
         var tgtTok = new Option<string?>("--tgt-tokenizer") { Description = "Target tokenizer (JSON or spm:FILE)" };
@@ -31,6 +31,7 @@ internal static class ImportCommand
             CliEnum.Parse<ImportSource>(r.GetValue(from)!, "--from", "source");
             var map = CliEnum.Parse<PyTorchMapping>(r.GetValue(mapping)!, "--mapping", "mapping");
             var n = CliEnum.Parse<NormPosition>(r.GetValue(norm)!, "--norm", "norm position");
+            if (map == PyTorchMapping.Transformer && r.GetResult(heads) is null) throw new UserInputException("--heads: the transformer mapping needs the number of attention heads");
             string outPath = r.GetValue(output)!;
             CliPaths.CheckOutputFile(outPath, "--output");
             string w = r.GetValue(weights)!;

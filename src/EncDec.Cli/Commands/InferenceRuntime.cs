@@ -1,12 +1,10 @@
 using EncDec.Interop.Onnx;
 using EncDec.IO;
 using EncDec.Models;
+using EncDec.Server;
 using EncDec.Text;
 
 namespace EncDec.Cli.Commands;
-
-/// <summary>What runs a model's encoder and decoder steps under EncDec's search.</summary>
-public enum InferenceRuntimeKind { Native, Onnx }
 
 /// <summary>A model ready for <c>translate</c>: EncDec's own, or an ONNX export run by ONNX Runtime.</summary>
 internal sealed record RuntimeModel(ISeq2SeqModel Model, ITokenizer Source, ITokenizer Target, string Path) : IDisposable
@@ -32,5 +30,19 @@ internal sealed record RuntimeModel(ISeq2SeqModel Model, ITokenizer Source, ITok
         if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
         if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
         return new RuntimeModel(seq, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Path);
+    }
+
+    /// <summary>
+    /// The model <c>serve</c> decodes with: a native checkpoint as <see cref="ServedModel.Load"/> reads it, or for
+    /// <see cref="InferenceRuntimeKind.Onnx"/> the export <see cref="Load"/> opens, described from its <c>encdec-onnx.json</c>.
+    /// </summary>
+    public static ServedModel LoadServed(string path, InferenceRuntimeKind runtime)
+    {
+        if (runtime == InferenceRuntimeKind.Native) return ServedModel.Load(path);
+        var loaded = Load(path, runtime);
+        var info = ((OnnxSeq2SeqModel)loaded.Model).Info;
+        string architecture = $"onnx {info.Family.ToString().ToLowerInvariant()} ({info.EncoderFile} + {info.DecoderFile}, opset {info.Opset}, vocabularies {info.SrcVocabSize}/{info.TgtVocabSize})";
+        return new ServedModel(loaded.Model, loaded.Source, loaded.Target, ServedModel.NameOf(path),
+            new ServedModelInfo(loaded.Path, info.Family, architecture, runtime) { HasAttention = info.HasAttention });
     }
 }

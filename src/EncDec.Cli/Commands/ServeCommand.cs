@@ -4,7 +4,7 @@ using EncDec.Server;
 namespace EncDec.Cli.Commands;
 
 /// <summary>
-/// <c>encdec serve --model RUN|FILE [--host 127.0.0.1] [--port 8080] [--runs DIR] [limits…]</c>: the HTTP server
+/// <c>encdec serve --model RUN|FILE|ONNX-DIR [--runtime native|onnx] [--host 127.0.0.1] [--port 8080] [--runs DIR] [limits…]</c>: the HTTP server
 /// (translation API with dynamic batching and streaming, the translation page, metrics, the dashboard with --runs).
 /// Runs until SIGINT/SIGTERM, then drains the requests in flight and exits 0.
 /// </summary>
@@ -14,12 +14,15 @@ internal static class ServeCommand
     {
         var model = new Option<string>("--model") { Description = "Run folder or model file to serve", Required = true };
         var (cmd, read) = Common("serve", "Serve a model over HTTP: /v1/translate, /v1/translate/stream, /v1/models, /health, /metrics and a web page.");
+        var runtime = new Option<string>("--runtime") { Description = "native, or onnx: serve a folder from `encdec export --format onnx` with ONNX Runtime", DefaultValueFactory = _ => "native" };
         cmd.Add(model);
+        cmd.Add(runtime);
         cmd.SetAction(r =>
         {
             var settings = read(r) with { ModelPath = r.GetValue(model)! };
+            var kind = RuntimeModel.Parse(r.GetValue(runtime)!);
             settings.Validate();
-            var served = ServedModel.Load(settings.ModelPath!);
+            using var served = RuntimeModel.LoadServed(settings.ModelPath!, kind);
             return RunUntilStopped(settings, served, stdout);
         });
         return cmd;

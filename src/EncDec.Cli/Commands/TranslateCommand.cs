@@ -18,7 +18,7 @@ internal static class TranslateCommand
                                  TooLongPolicy TooLong = TooLongPolicy.Truncate)
     {
         /// <summary>What runs the model under EncDec's search (<c>--runtime</c>).</summary>
-        public Commands.InferenceRuntimeKind Runtime { get; init; }
+        public InferenceRuntimeKind Runtime { get; init; }
     }
 
     /// <summary>The flag of each <see cref="GenerationOptions"/> setting this command sets.</summary>
@@ -95,7 +95,7 @@ internal static class TranslateCommand
 
         int maxSource = int.MaxValue;
         Commands.RuntimeModel loaded;
-        if (o.Runtime == Commands.InferenceRuntimeKind.Native)
+        if (o.Runtime == InferenceRuntimeKind.Native)
         {
             var native = ModelStore.Load(o.Model);
             if (native.Model is not ISeq2SeqModel nativeModel) throw new UserInputException($"{native.Path}: a {native.Config.Family} model cannot translate");

@@ -81,9 +81,9 @@ public static class PyTorchWeights
     public static (Module Model, ModelConfig Config) Import(string path, PyTorchMapping mapping, int heads, NormPosition norm)
     {
         var (torch, _) = SafeTensors.Load(path);
-        var config = InferConfig(torch, heads, norm, path);
+        var config = mapping == PyTorchMapping.Lstm ? PyTorchLstmWeights.InferConfig(torch, path) : InferConfig(torch, heads, norm, path);
         var model = ModelFactory.Build(config);
-        try { model.LoadStateDict(ToEncDec(torch, path), strict: true); }
+        try { model.LoadStateDict(mapping == PyTorchMapping.Lstm ? PyTorchLstmWeights.ToEncDec(torch, path) : ToEncDec(torch, path), strict: true); }
         catch (UserInputException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             throw new UserInputException(path, null, $"does not match the {mapping.ToString().ToLowerInvariant()} mapping: {e.Message}");
@@ -92,9 +92,16 @@ public static class PyTorchWeights
         return (model, config);
     }
 
-    /// <summary>Writes an EncDec Transformer's weights with PyTorch's names (atomically); returns the number of tensors.</summary>
+    /// <summary>Writes an EncDec Transformer's (transformer mapping) or LSTM encoder-decoder's (lstm mapping) weights with PyTorch's names (atomically); returns the number of tensors.</summary>
     public static int Export(Module model, ModelConfig config, string path)
     {
+        if (config.Family == ModelFamily.Rnn)
+        {
+            if (PyTorchLstmWeights.Unsupported(config) is { } need) throw new UserInputException($"--format pytorch: the lstm mapping needs {need}");
+            var lstm = PyTorchLstmWeights.ToPyTorch(model.StateDict());
+            SafeTensors.Save(path, lstm);
+            return lstm.Count;
+        }
         if (config.Family != ModelFamily.Transformer || config.Positional != PositionalKind.Sinusoidal || config.ShareEmbeddings || config.TieOutput
             || !(config.FinalNorm ?? config.Norm == NormPosition.Pre))
             throw new UserInputException("--format pytorch: the transformer mapping needs a Transformer with sinusoidal positions, separate untied embeddings and final norms (--final-norm)");
