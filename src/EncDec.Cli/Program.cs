@@ -47,6 +47,8 @@ public static class Program
         root.Add(DemoCommand.Build(stdout, stderr));
         root.Add(TrainCommand.Build(stdout, stderr));
         root.Add(AverageCommand.Build(stdout, stderr));
+        root.Add(QuantizeCommand.Build(stdout, stderr));
+        root.Add(PruneCommand.Build(stdout, stderr));
         root.Add(PretrainCommand.Build(stdout, stderr));
         root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, Console.In));

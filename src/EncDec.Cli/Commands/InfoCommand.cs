@@ -20,6 +20,7 @@ internal static class InfoCommand
                 ("architecture", ModelDescription.Describe(m.Config)),
                 ("parameters", m.Model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)),
                 ("tensors", m.Model.NamedParameters().Count().ToString(CultureInfo.InvariantCulture)),
+                ("precision", m.Int8Layers > 0 ? $"int8 ({m.Int8Layers} linear layers, per output channel), the rest float32" : "float32"),
                 ("training step", m.Step.ToString(CultureInfo.InvariantCulture)),
                 ("weights", ModelHealth.Describe(m) + (m.NonFiniteTensors.Count > 0 ? ": the training diverged; translate refuses this model" : "")),
                 ("source vocabulary", m.SourceTokenizer is null ? "-" : $"{m.SourceTokenizer.Vocab.Count} ({m.SourceTokenizer.Kind.ToString().ToLowerInvariant()})"),

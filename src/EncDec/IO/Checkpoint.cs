@@ -22,6 +22,9 @@ public sealed record Checkpoint
 
     /// <summary>Model parameters and buffers by their names.</summary>
     public required IReadOnlyDictionary<string, Tensor> Model { get; init; }
+    /// <summary>Model tensors written as int8 (I8; an int8 checkpoint's quantised weights). On loading they come back in
+    /// <see cref="Model"/> as floats holding the integer values.</summary>
+    public IReadOnlyDictionary<string, Int8Tensor> Int8Model { get; init; } = new Dictionary<string, Int8Tensor>();
     /// <summary>The model configuration as JSON (opaque here).</summary>
     public string? ConfigJson { get; init; }
     /// <summary>Vocabulary / tokenizer JSON strings by role (for example "source", "target").</summary>
@@ -66,7 +69,7 @@ public sealed record Checkpoint
             var om = new OptimMeta(o.Options, o.StepCount, o.Lr, o.Groups, steps);
             meta[KeyOptim] = JsonSerializer.Serialize(om, Json);
         }
-        SafeTensors.Save(path, tensors, meta);
+        SafeTensors.Save(path, tensors, meta, Int8Model.ToDictionary(kv => ModelPrefix + kv.Key, kv => kv.Value, StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -10,4 +10,6 @@ public sealed record LoadedModel(Module Model, ModelConfig Config, ITokenizer? S
 {
     /// <summary>The names of the weights holding NaN or infinite values (a diverged training), empty for a sound model.</summary>
     public IReadOnlyList<string> NonFiniteTensors { get; init; } = Array.Empty<string>();
+    /// <summary>How many Linear layers run on int8 weights (an <see cref="Int8Checkpoint"/> file); 0 for a float model.</summary>
+    public int Int8Layers { get; init; }
 }

@@ -36,13 +36,15 @@ public static class ModelStore
         if (configJson is null) throw new UserInputException(path, null, "checkpoint has no model config");
         var config = ModelConfig.FromJson(configJson, path);
         var model = ModelFactory.Build(config);
-        CheckShapes(path, model, shapes);
+        CheckShapes(path, model, Int8Checkpoint.WithoutScales(shapes));   // an int8 file: its weight scales are checked by Apply
         var ckpt = Checkpoint.Load(path);
-        try { model.LoadStateDict(ckpt.Model); }
+        var (state, int8Layers) = Int8Checkpoint.Apply(model, ckpt.Model, path);
+        try { model.LoadStateDict(state); }
         catch (UserInputException e) { throw new UserInputException(path, null, e.Message); }
         model.Eval();
         ITokenizer? Tok(string key) => ckpt.Vocabularies.TryGetValue(key, out var json) ? Tokenizer.FromJson(json, $"{path} ({key} tokenizer)") : null;
-        return new LoadedModel(model, config, Tok(SourceVocab), Tok(TargetVocab), ckpt.GlobalStep, path) { NonFiniteTensors = NonFinite(model) };
+        return new LoadedModel(model, config, Tok(SourceVocab), Tok(TargetVocab), ckpt.GlobalStep, path)
+        { NonFiniteTensors = NonFinite(model), Int8Layers = int8Layers };
     }
 
     /// <summary>Refuses a file whose tensors differ from the model its config builds, naming the first difference and the count.</summary>

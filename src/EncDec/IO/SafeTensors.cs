@@ -7,8 +7,8 @@ using EncDec.Tensors;
 
 namespace EncDec.IO;
 
-/// <summary>Element types of a safetensors file that EncDec can read (only <see cref="F32"/> is written).</summary>
-public enum SafeTensorsDType { F32, F16, BF16, F64, I64, I32 }
+/// <summary>Element types of a safetensors file that EncDec can read (<see cref="F32"/> and, for int8 weights, <see cref="I8"/> are written).</summary>
+public enum SafeTensorsDType { F32, F16, BF16, F64, I64, I32, I8 }
 
 /// <summary>One header entry: name, element type, shape and byte range relative to the data buffer.</summary>
 public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] Shape, long Begin, long End);
@@ -38,23 +38,28 @@ public static class SafeTensors
     // ------------------------------------------------------------------ writing
 
     /// <summary>Writes <paramref name="tensors"/> (as F32) and optional string metadata to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-        => AtomicFile.Write(path, s => Write(s, tensors, metadata));
+    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+                            IReadOnlyDictionary<string, Int8Tensor>? int8 = null)
+        => AtomicFile.Write(path, s => Write(s, tensors, metadata, int8));
 
-    /// <summary>Writes the safetensors bytes to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Writes the safetensors bytes to <paramref name="stream"/>: the float tensors as F32, <paramref name="int8"/> as I8.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+                             IReadOnlyDictionary<string, Int8Tensor>? int8 = null)
     {
         CheckEndianness();
-        var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        int8 ??= new Dictionary<string, Int8Tensor>();
+        var names = tensors.Keys.Concat(int8.Keys).OrderBy(k => k, StringComparer.Ordinal).ToArray();
         foreach (var n in names)
             if (n.Length == 0 || n == MetadataKey) throw new ArgumentException($"invalid tensor name '{n}'");
-        byte[] header = BuildHeader(names, tensors, metadata);
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length) throw new ArgumentException("a tensor name is both a float and an int8 tensor");
+        byte[] header = BuildHeader(names, tensors, int8, metadata);
         Span<byte> len = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
         stream.Write(len);
         stream.Write(header);
         foreach (var n in names)
         {
+            if (int8.TryGetValue(n, out var q)) { stream.Write(MemoryMarshal.AsBytes(q.Data.AsSpan())); continue; }
             var t = tensors[n];
             if (t.Numel == 0) continue;
             var span = t.IsContiguous ? t.Span : t.ToArray();
@@ -62,7 +67,8 @@ public static class SafeTensors
         }
     }
 
-    private static byte[] BuildHeader(string[] names, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] BuildHeader(string[] names, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, Int8Tensor> int8,
+                                      IReadOnlyDictionary<string, string>? metadata)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, WriterOptions))
@@ -77,12 +83,13 @@ public static class SafeTensors
             long offset = 0;
             foreach (var n in names)
             {
-                var t = tensors[n];
-                long bytes = 4L * t.Numel;
+                bool isInt8 = int8.TryGetValue(n, out var q);
+                int[] shape = isInt8 ? q!.Shape : tensors[n].Shape;
+                long bytes = isInt8 ? q!.Data.Length : 4L * tensors[n].Numel;
                 w.WriteStartObject(n);
-                w.WriteString("dtype", "F32");
+                w.WriteString("dtype", isInt8 ? "I8" : "F32");
                 w.WriteStartArray("shape");
-                foreach (var d in t.Shape) w.WriteNumberValue(d);
+                foreach (var d in shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
@@ -224,6 +231,7 @@ public static class SafeTensors
     {
         SafeTensorsDType.F32 or SafeTensorsDType.I32 => 4,
         SafeTensorsDType.F16 or SafeTensorsDType.BF16 => 2,
+        SafeTensorsDType.I8 => 1,
         _ => 8,
     };
 
@@ -255,6 +263,12 @@ public static class SafeTensors
             case SafeTensorsDType.I32:
                 {
                     var src = MemoryMarshal.Cast<byte, int>(raw);
+                    for (int i = 0; i < dst.Length; i++) dst[i] = src[i];
+                    break;
+                }
+            case SafeTensorsDType.I8:
+                {
+                    var src = MemoryMarshal.Cast<byte, sbyte>(raw);
                     for (int i = 0; i < dst.Length; i++) dst[i] = src[i];
                     break;
                 }
@@ -363,8 +377,8 @@ public static class SafeTensors
         SafeTensorsDType dtype = dts switch
         {
             "F32" => SafeTensorsDType.F32, "F16" => SafeTensorsDType.F16, "BF16" => SafeTensorsDType.BF16,
-            "F64" => SafeTensorsDType.F64, "I64" => SafeTensorsDType.I64, "I32" => SafeTensorsDType.I32,
-            _ => throw bad($"tensor '{name}' has unsupported dtype '{dts}' (supported: F32, F16, BF16, F64, I64, I32)"),
+            "F64" => SafeTensorsDType.F64, "I64" => SafeTensorsDType.I64, "I32" => SafeTensorsDType.I32, "I8" => SafeTensorsDType.I8,
+            _ => throw bad($"tensor '{name}' has unsupported dtype '{dts}' (supported: F32, F16, BF16, F64, I64, I32, I8)"),
         };
         if (sh.GetArrayLength() > MaxRank) throw bad($"tensor '{name}' has {sh.GetArrayLength()} dimensions (at most {MaxRank})");
         var shape = new int[sh.GetArrayLength()];

@@ -1,0 +1,115 @@
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Tensors;
+using EncDec.Text;
+
+namespace EncDec.IO;
+
+/// <summary>
+/// Int8 model files: a model file as <see cref="ModelStore.Save"/> writes it (config, tokenizers, float tensors), except
+/// that the weight of each quantised <see cref="Linear"/> <c>P</c> is stored as <c>P.weight</c> of dtype I8 (out, in),
+/// per-output-channel symmetric (<see cref="Int8Weight"/>), with its float scales as <c>P.weight_scale</c> (out).
+/// <see cref="ModelStore.Load"/> recognises such a file by its <c>weight_scale</c> tensors and gives back a model whose
+/// quantised layers run the int8 kernel (their float weights hold the dequantised values, q · scale).
+/// </summary>
+public static class Int8Checkpoint
+{
+    public const string ScaleSuffix = ".weight_scale";
+    private const string WeightSuffix = ".weight";
+    /// <summary>Extra metadata key naming the quantisation scheme of an int8 file.</summary>
+    public const string QuantizationKey = "quantization";
+    public const string PerChannelInt8 = "int8-per-output-channel";
+
+    /// <summary>
+    /// The Linear layers of <paramref name="model"/> that <see cref="Save"/> quantises: all whose weight is their own
+    /// state-dict entry (not tied to an embedding), except those under a prefix of <paramref name="keepFloat"/>.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Linear Layer)> Quantizable(Module model, IReadOnlyCollection<string> keepFloat)
+    {
+        var state = model.StateDict();
+        var list = new List<(string, Linear)>();
+        foreach (var (name, m) in model.NamedModules())
+        {
+            if (m is not Linear lin || name.Length == 0) continue;
+            if (keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal))) continue;
+            if (!state.TryGetValue(name + WeightSuffix, out var w) || !ReferenceEquals(w, lin.Weight)) continue;   // tied
+            list.Add((name, lin));
+        }
+        return list;
+    }
+
+    /// <summary>Writes <paramref name="model"/> with int8 Linear weights atomically; returns the names of the layers quantised.</summary>
+    public static IReadOnlyList<string> Save(string path, Module model, ModelConfig config, ITokenizer? source, ITokenizer? target, long step,
+                                             IReadOnlyCollection<string> keepFloat)
+    {
+        var floats = new Dictionary<string, Tensor>(model.StateDict(), StringComparer.Ordinal);
+        var int8 = new Dictionary<string, Int8Tensor>(StringComparer.Ordinal);
+        var names = new List<string>();
+        using (TensorScope.Suspend())
+            foreach (var (name, lin) in Quantizable(model, keepFloat))
+            {
+                var q = Int8Weight.Quantize(lin.Weight);
+                floats.Remove(name + WeightSuffix);
+                int8[name + WeightSuffix] = new Int8Tensor([q.OutFeatures, q.InFeatures], q.Data);         // (out, in)
+                floats[name + ScaleSuffix] = Tensor.FromArray((float[])q.Scales.Clone(), q.OutFeatures);   // (out)
+                names.Add(name);
+            }
+        var vocabs = new Dictionary<string, string>();
+        if (source is not null) vocabs[ModelStore.SourceVocab] = source.ToJson();
+        if (target is not null) vocabs[ModelStore.TargetVocab] = target.ToJson();
+        new Checkpoint
+        {
+            Model = floats, Int8Model = int8, ConfigJson = config.ToJson(), Vocabularies = vocabs, GlobalStep = step,
+            Extra = new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8 },
+        }.Save(path);
+        return names;
+    }
+
+    /// <summary>The tensor shapes of a file's layout without its weight scales (what the float model must match).</summary>
+    public static IReadOnlyDictionary<string, int[]> WithoutScales(IReadOnlyDictionary<string, int[]> shapes)
+        => shapes.Where(kv => !kv.Key.EndsWith(ScaleSuffix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Switches every Linear of <paramref name="model"/> that has a <c>weight_scale</c> in <paramref name="tensors"/> to the
+    /// stored int8 weight and returns the float state dict to load (dequantised weights, no scales). Refuses in one line
+    /// naming <paramref name="path"/> a scale without a Linear, a scale of the wrong length, a non-finite or negative
+    /// scale, and int8 weights that are not integers in [−127, 127]. Returns the tensors unchanged for a float file.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, Tensor> State, int Layers) Apply(Module model, IReadOnlyDictionary<string, Tensor> tensors, string path)
+    {
+        UserInputException Bad(string msg) => new(path, null, msg);
+        var scales = tensors.Keys.Where(k => k.EndsWith(ScaleSuffix, StringComparison.Ordinal)).ToList();
+        if (scales.Count == 0) return (tensors, 0);
+        var modules = model.NamedModules().ToDictionary(m => m.Name, m => m.Module, StringComparer.Ordinal);
+        var state = new Dictionary<string, Tensor>(tensors, StringComparer.Ordinal);
+        foreach (var key in scales)
+        {
+            string name = key[..^ScaleSuffix.Length];
+            if (!modules.TryGetValue(name, out var m) || m is not Linear lin)
+                throw Bad($"tensor '{key}' is a weight scale but '{name}' is not a linear layer of the model");
+            if (!tensors.TryGetValue(name + WeightSuffix, out var w)) throw Bad($"tensor '{key}' has no int8 weight '{name}{WeightSuffix}'");
+            var s = tensors[key];
+            if (s.Rank != 1 || s.Shape[0] != lin.OutFeatures)
+                throw Bad($"tensor '{key}' is {ShapeUtil.Format(s.Shape)} but '{name}' has {lin.OutFeatures} output channels");
+            if (!ShapeUtil.SameShape(w.Shape, lin.Weight.Shape))
+                throw Bad($"tensor '{name}{WeightSuffix}' is {ShapeUtil.Format(w.Shape)} but its config makes {ShapeUtil.Format(lin.Weight.Shape)}");
+            var sv = s.ContiguousRaw().Span.ToArray();
+            foreach (var v in sv)
+                if (!float.IsFinite(v) || v < 0) throw Bad($"tensor '{key}' holds the scale {v}, not a finite non-negative number");
+            var wv = w.ContiguousRaw().Span;
+            var q = new sbyte[wv.Length];
+            for (int i = 0; i < wv.Length; i++)
+            {
+                float v = wv[i];
+                if (!(v >= -127 && v <= 127) || v != MathF.Round(v))
+                    throw Bad($"tensor '{name}{WeightSuffix}' has a scale but holds {v} (value {i}), not an int8 value in [-127, 127]");
+                q[i] = (sbyte)v;
+            }
+            var int8 = new Int8Weight(lin.OutFeatures, lin.InFeatures, q, sv);
+            lin.Int8 = int8;
+            state.Remove(key);
+            using (TensorScope.Suspend()) state[name + WeightSuffix] = int8.Dequantize();
+        }
+        return (state, scales.Count);
+    }
+}
