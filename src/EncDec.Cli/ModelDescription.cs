@@ -11,6 +11,12 @@ internal static class ModelDescription
         ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
         ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
         ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
+        ModelFamily.ImageToSequence => $"image-to-sequence {Image(c)} + transformer decoder d_model={c.DModel} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
+        ModelFamily.UNet => $"u-net {c.Vision?.Channels}×{c.Vision?.Height}×{c.Vision?.Width} width={c.Vision?.CnnWidth} levels={c.Vision?.CnnStages.Length + 1} classes={c.NumClasses}",
+        ModelFamily.DualEncoder => $"dual encoder {Image(c)} + transformer text encoder d_model={c.DModel} layers={c.EncoderLayers} projection={c.ProjectionDim} vocab={c.SrcVocabSize}",
         _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
     };
+
+    private static string Image(ModelConfig c)
+        => $"{c.Vision?.Encoder.ToString().ToLowerInvariant()} encoder {c.Vision?.Channels}×{c.Vision?.Height}×{c.Vision?.Width}";
 }

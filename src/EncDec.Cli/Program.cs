@@ -59,6 +59,8 @@ public static class Program
         root.Add(FinetuneCommand.Build(stdout, stderr));
         root.Add(ExportCommand.Build(stdout, stderr));
         root.Add(ImportCommand.Build(stdout, stderr));
+        root.Add(Commands.SegmentCommand.Build(stdout, stderr));
+        root.Add(Commands.CaptionCommand.Build(stdout, stderr));
         return root;
     }
 }

@@ -23,8 +23,8 @@ internal static class DemoCommand
 
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic|digits-ocr, or a shipped time series: co2|sunspots|elnino", DefaultValueFactory = _ => "dates" };
-        var model = new Option<string>("--model") { Description = "transformer|rnn (LSTM + Bahdanau attention); for digits-ocr cnn|vit", DefaultValueFactory = _ => "transformer" };
+        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic|digits-ocr|shapes-seg|shapes-caption|shapes-retrieval, or a shipped time series: co2|sunspots|elnino", DefaultValueFactory = _ => "dates" };
+        var model = new Option<string>("--model") { Description = "transformer|rnn (LSTM + Bahdanau attention); for the image tasks cnn|vit", DefaultValueFactory = _ => "transformer" };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var trainSize = new Option<int>("--train-size") { Description = "Training examples to generate", DefaultValueFactory = _ => 0 };
         var testSize = new Option<int>("--test-size") { Description = "Held-out test examples", DefaultValueFactory = _ => 1000 };

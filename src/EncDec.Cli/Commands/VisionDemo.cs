@@ -11,7 +11,7 @@ using EncDec.Vision.Training;
 namespace EncDec.Cli.Commands;
 
 /// <summary>The vision tasks of <c>encdec demo --task …</c>.</summary>
-internal enum VisionTask { DigitsOcr }
+internal enum VisionTask { DigitsOcr, ShapesSeg, ShapesCaption, ShapesRetrieval }
 
 /// <summary>
 /// <c>encdec demo --task digits-ocr</c>: generated rows of 3–6 UCI handwritten digits → the digit string. A CNN
@@ -26,6 +26,9 @@ internal static class VisionDemo
         switch (task.ToLowerInvariant())
         {
             case "digits-ocr": t = VisionTask.DigitsOcr; return true;
+            case "shapes-seg": t = VisionTask.ShapesSeg; return true;
+            case "shapes-caption": t = VisionTask.ShapesCaption; return true;
+            case "shapes-retrieval": t = VisionTask.ShapesRetrieval; return true;
             default: t = default; return false;
         }
     }
@@ -50,6 +53,7 @@ internal static class VisionDemo
 
     public static int Run(Options o, TextWriter stdout, CancellationToken cancel)
     {
+        if (o.Task != VisionTask.DigitsOcr) return ShapesDemo.Run(o, stdout, cancel);
         var ui = new Ui(stdout);
         CliPaths.CreateRunFolder(o.Out, "--out");
         var tok = CharTokenizer.Train(["0123456789"], 100);

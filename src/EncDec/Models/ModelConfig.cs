@@ -6,7 +6,7 @@ using EncDec.Nn;
 namespace EncDec.Models;
 
 /// <summary>The model families one <see cref="ModelFactory"/> builds.</summary>
-public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet }
+public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet, DualEncoder }
 
 /// <summary>Recurrent cell of an RNN encoder-decoder.</summary>
 public enum RnnCellKind { Rnn, Lstm, Gru }
@@ -65,6 +65,9 @@ public sealed partial record ModelConfig
     /// <summary>The image side of a vision model (<see cref="ModelFamily.ImageToSequence"/>, <see cref="ModelFamily.UNet"/>); null for text models.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public VisionConfig? Vision { get; init; }
+    /// <summary>Width of the joint embedding of a <see cref="ModelFamily.DualEncoder"/> (its projection heads); 0 for other models.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ProjectionDim { get; init; }
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -109,12 +112,13 @@ public sealed partial record ModelConfig
         void Need(bool ok, string msg) { if (!ok) throw new UserInputException($"{source}: {msg}"); }
         static string N(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
         Need(Enum.IsDefined(Family), $"unknown family {(int)Family}");
-        Need(TgtVocabSize > 0 || Family is ModelFamily.EncoderOnly or ModelFamily.UNet, "tgt_vocab_size must be positive");
-        bool image = Family is ModelFamily.ImageToSequence or ModelFamily.UNet;
+        Need(TgtVocabSize > 0 || Family is ModelFamily.EncoderOnly or ModelFamily.UNet or ModelFamily.DualEncoder, "tgt_vocab_size must be positive");
+        bool image = Family is ModelFamily.ImageToSequence or ModelFamily.UNet or ModelFamily.DualEncoder;
+        if (Family == ModelFamily.DualEncoder) Need(ProjectionDim is > 0 and <= MaxWidth, $"projection_dim must be in [1, {N(MaxWidth)}] for a dual encoder, got {N(ProjectionDim)}");
         if (image) Need(Vision is not null, $"{Family} needs the vision settings");
         Vision?.Validate(Need);
         if (Family == ModelFamily.UNet) { Need(NumClasses > 0, "num_classes must be positive for a U-Net"); return; }
-        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly || image, "src_vocab_size must be positive");
+        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly || (image && Family != ModelFamily.DualEncoder), "src_vocab_size must be positive");
         Need(SrcVocabSize >= 0 && TgtVocabSize >= 0, "vocabulary sizes must not be negative");
         Need(DModel > 0, "d_model must be positive");
         Need(DModel <= MaxWidth, $"d_model {N(DModel)} is more than {N(MaxWidth)}");
@@ -123,7 +127,7 @@ public sealed partial record ModelConfig
              $"encoder_layers ({EncoderLayers}) and decoder_layers ({DecoderLayers}) must be in [0, {MaxLayers}]");
         Need(MaxPositions is > 0 and <= MaxPositionsLimit, $"max_positions must be in [1, {N(MaxPositionsLimit)}], got {N(MaxPositions)}");
         Need(NumClasses >= 0, $"num_classes must not be negative, got {NumClasses}");
-        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly or ModelFamily.ImageToSequence)
+        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly or ModelFamily.ImageToSequence or ModelFamily.DualEncoder)
         {
             Need(Heads > 0 && DModel % Heads == 0, $"d_model ({DModel}) must be divisible by heads ({Heads})");
             Need(FeedForward is > 0 and <= MaxWidth, $"feed_forward must be in [1, {N(MaxWidth)}], got {N(FeedForward)}");
@@ -137,7 +141,7 @@ public sealed partial record ModelConfig
         if (TieOutput && Family == ModelFamily.Rnn) Need(HiddenSize == DModel, "tie_output with an RNN needs hidden_size == d_model");
         ValidateAttentionCores(source);
         if (Family is not (ModelFamily.DecoderOnly or ModelFamily.ImageToSequence)) Need(PadId >= 0 && PadId < SrcVocabSize, $"pad_id {PadId} is outside the source vocabulary of {N(SrcVocabSize)} tokens");
-        if (Family != ModelFamily.EncoderOnly) Need(PadId >= 0 && PadId < TgtVocabSize, $"pad_id {PadId} is outside the target vocabulary of {N(TgtVocabSize)} tokens");
+        if (Family is not (ModelFamily.EncoderOnly or ModelFamily.DualEncoder)) Need(PadId >= 0 && PadId < TgtVocabSize, $"pad_id {PadId} is outside the target vocabulary of {N(TgtVocabSize)} tokens");
 
         var (largest, largestName) = LargestTensor();
         Need(largest <= Array.MaxLength,

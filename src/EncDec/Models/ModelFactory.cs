@@ -19,6 +19,7 @@ public static class ModelFactory
             ModelFamily.DecoderOnly => new DecoderOnlyLm(config, rng),
             ModelFamily.ImageToSequence => BuildImageToSequence(config, rng),
             ModelFamily.UNet => new UNet(config.Vision!, config.NumClasses, rng),
+            ModelFamily.DualEncoder => new DualEncoder(config, rng),
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
     }
@@ -56,10 +57,19 @@ public static class ModelFactory
         return new EncoderOnlyModel(config, new Rng(config.Seed));
     }
 
+    /// <summary>A CLIP-style dual encoder (family <see cref="ModelFamily.DualEncoder"/>).</summary>
+    public static DualEncoder BuildDualEncoder(ModelConfig config)
+    {
+        config.Validate();
+        if (config.Family != ModelFamily.DualEncoder) throw new ArgumentException($"a {config.Family} model is not a dual encoder; use {BuilderFor(config.Family)}", nameof(config));
+        return new DualEncoder(config, new Rng(config.Seed));
+    }
+
     private static string BuilderFor(ModelFamily family) => family switch
     {
         ModelFamily.DecoderOnly => nameof(BuildLanguageModel),
         ModelFamily.EncoderOnly => nameof(BuildMaskedLm),
+        ModelFamily.DualEncoder => nameof(BuildDualEncoder),
         _ => nameof(BuildSeq2Seq),
     };
 

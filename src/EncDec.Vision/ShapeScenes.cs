@@ -1,0 +1,191 @@
+using EncDec.Tensors;
+
+namespace EncDec.Vision;
+
+/// <summary>The shapes a generated scene draws (mask class = 1 + the value; 0 is background).</summary>
+public enum ShapeKind { Circle, Square, Triangle }
+
+/// <summary>The colours of the shapes.</summary>
+public enum ShapeColour { Red, Green, Blue, Yellow }
+
+/// <summary>The two sizes; a caption names them.</summary>
+public enum ShapeSize { Small, Large }
+
+/// <summary>Which scenes to draw: training seeds, held-out seeds (same distribution), or held-out colour–shape combinations.</summary>
+public enum ShapeSplit { Train, HeldOut, HeldOutCombos }
+
+/// <summary>One shape of a scene: kind, colour, size and its bounding box (top-left corner, side in pixels).</summary>
+public sealed record PlacedShape(ShapeKind Kind, ShapeColour Colour, ShapeSize Size, int X, int Y, int Side)
+{
+    public float CentreX => X + Side / 2f;
+    public string Phrase => $"a {Name(Size)} {Name(Colour)} {Name(Kind)}";
+    internal static string Name<T>(T v) where T : Enum => v.ToString().ToLowerInvariant();
+}
+
+/// <summary>Settings of the generated scenes.</summary>
+public sealed record ShapeSceneOptions
+{
+    public int Height { get; init; } = 32;
+    public int Width { get; init; } = 32;
+    public int MinShapes { get; init; } = 1;
+    public int MaxShapes { get; init; } = 3;
+    /// <summary>Side of a small / large shape: uniform in [min, max] pixels.</summary>
+    public int SmallMin { get; init; } = 6;
+    public int SmallMax { get; init; } = 7;
+    public int LargeMin { get; init; } = 10;
+    public int LargeMax { get; init; } = 12;
+    /// <summary>Free pixels kept between a shape and the image border (so a small translation never cuts a shape).</summary>
+    public int Margin { get; init; } = 2;
+    /// <summary>Horizontal centres of two shapes differ by at least this many pixels ("left of" is always visible).</summary>
+    public int MinCentreGap { get; init; } = 4;
+    /// <summary>Standard deviation of the Gaussian pixel noise and of each shape's colour jitter.</summary>
+    public float Noise { get; init; } = 0.03f;
+    public float ColourJitter { get; init; } = 0.08f;
+    /// <summary>
+    /// Colour–shape combinations never drawn in <see cref="ShapeSplit.Train"/> or <see cref="ShapeSplit.HeldOut"/>;
+    /// every <see cref="ShapeSplit.HeldOutCombos"/> scene has at least one. Each colour and each shape still appears in training.
+    /// </summary>
+    public (ShapeColour Colour, ShapeKind Kind)[] HeldOutCombos { get; init; } =
+        [(ShapeColour.Red, ShapeKind.Triangle), (ShapeColour.Green, ShapeKind.Circle), (ShapeColour.Blue, ShapeKind.Square), (ShapeColour.Yellow, ShapeKind.Triangle)];
+}
+
+/// <summary>Scenes (N, 3, H, W) in [0, 1] plus noise, their per-pixel class masks (N·H·W; 0 background, 1 + <see cref="ShapeKind"/>) and captions.</summary>
+public sealed record ShapeSceneBatch(float[] Pixels, int[] Masks, string[] Captions, PlacedShape[][] Shapes, int Height, int Width)
+{
+    public int Count => Captions.Length;
+    public Tensor ToTensor() => Tensor.FromArray(Pixels, Count, 3, Height, Width);
+    public IndexTensor MaskTensor() => new(Masks, Count, Height, Width);
+}
+
+/// <summary>
+/// Generated scenes of 1–3 coloured shapes (circle, square, triangle; red, green, blue, yellow; small or large) on a dark
+/// background, with a per-pixel shape mask and a caption naming the shapes from left to right, e.g.
+/// "a small red circle left of a large blue square". Scene i of a split is drawn from its own seed (split base + i), so
+/// a scene is a function of (split, index, options): training uses seeds [0, 2^40), held-out scenes seeds from 2^40 on,
+/// held-out combinations from 2^41 on; <see cref="ShapeSceneOptions.HeldOutCombos"/> never appear outside the last split.
+/// </summary>
+public static class ShapeScenes
+{
+    public const int Classes = 4;
+    private const ulong HeldOutBase = 1UL << 40, CombosBase = 1UL << 41;
+
+    private static readonly float[][] Rgb = [[0.9f, 0.15f, 0.1f], [0.15f, 0.8f, 0.2f], [0.15f, 0.3f, 0.95f], [0.95f, 0.9f, 0.15f]];
+
+    /// <summary>Scenes first … first + count − 1 of a split.</summary>
+    public static ShapeSceneBatch Generate(ShapeSplit split, long first, int count, ShapeSceneOptions? options = null)
+    {
+        var o = options ?? new ShapeSceneOptions();
+        Check(o);
+        int hw = o.Height * o.Width;
+        var px = new float[count * 3 * hw];
+        var masks = new int[count * hw];
+        var captions = new string[count];
+        var shapes = new PlacedShape[count][];
+        ulong b = split switch { ShapeSplit.Train => 0UL, ShapeSplit.HeldOut => HeldOutBase, _ => CombosBase };
+        for (int n = 0; n < count; n++)
+        {
+            var rng = new Rng(b + (ulong)(first + n));
+            var scene = Layout(rng, o, split);
+            shapes[n] = scene;
+            captions[n] = Caption(scene);
+            Render(scene, rng, o, px.AsSpan(n * 3 * hw, 3 * hw), masks.AsSpan(n * hw, hw));
+        }
+        return new ShapeSceneBatch(px, masks, captions, shapes, o.Height, o.Width);
+    }
+
+    /// <summary>The caption: the shapes' phrases from left to right joined by "left of".</summary>
+    public static string Caption(IReadOnlyList<PlacedShape> scene)
+        => string.Join(" left of ", scene.OrderBy(s => s.CentreX).Select(s => s.Phrase));
+
+    /// <summary>
+    /// Lines holding every word a caption can use, each at a line start and after a space, to train a word tokenizer
+    /// (which keeps "small" and "▁small" apart).
+    /// </summary>
+    public static IEnumerable<string> VocabularyLines() => Words().Select(w => $"{w} {w}");
+
+    private static IEnumerable<string> Words()
+        => Enum.GetValues<ShapeSize>().Select(PlacedShape.Name).Concat(Enum.GetValues<ShapeColour>().Select(PlacedShape.Name))
+               .Concat(Enum.GetValues<ShapeKind>().Select(PlacedShape.Name)).Concat(["a", "left", "of"]);
+
+    private static void Check(ShapeSceneOptions o)
+    {
+        if (o.MinShapes < 1 || o.MaxShapes < o.MinShapes) throw new ArgumentException("shapes per scene: need 1 ≤ min ≤ max");
+        if (o.SmallMin < 3 || o.SmallMax < o.SmallMin || o.LargeMin <= o.SmallMax || o.LargeMax < o.LargeMin)
+            throw new ArgumentException("shape sides: need 3 ≤ small_min ≤ small_max < large_min ≤ large_max");
+        if (o.LargeMax + 2 * o.Margin > Math.Min(o.Height, o.Width)) throw new ArgumentException("a large shape does not fit the image");
+    }
+
+    private static bool Allowed(ShapeColour c, ShapeKind k, ShapeSceneOptions o) => !o.HeldOutCombos.Contains((c, k));
+
+    /// <summary>Draws the attributes, then places the shapes without overlap (one pixel apart) and with distinct horizontal centres; redraws until they fit.</summary>
+    private static PlacedShape[] Layout(Rng rng, ShapeSceneOptions o, ShapeSplit split)
+    {
+        while (true)
+        {
+            int count = o.MinShapes + rng.NextInt(o.MaxShapes - o.MinShapes + 1);
+            var attrs = new (ShapeKind K, ShapeColour C, ShapeSize S)[count];
+            for (int i = 0; i < count; i++)
+            {
+                ShapeKind k; ShapeColour c;
+                do { k = (ShapeKind)rng.NextInt(3); c = (ShapeColour)rng.NextInt(4); }
+                while (split != ShapeSplit.HeldOutCombos && !Allowed(c, k, o));
+                attrs[i] = (k, c, (ShapeSize)rng.NextInt(2));
+            }
+            if (split == ShapeSplit.HeldOutCombos && attrs.All(a => Allowed(a.C, a.K, o)))
+            {
+                if (o.HeldOutCombos.Length == 0) throw new ArgumentException("the held-out-combinations split needs held_out_combos");
+                var (c, k) = o.HeldOutCombos[rng.NextInt(o.HeldOutCombos.Length)];
+                attrs[rng.NextInt(count)] = (k, c, attrs[0].S);
+            }
+            var placed = new List<PlacedShape>();
+            foreach (var (k, c, s) in attrs)
+            {
+                int side = s == ShapeSize.Small ? o.SmallMin + rng.NextInt(o.SmallMax - o.SmallMin + 1) : o.LargeMin + rng.NextInt(o.LargeMax - o.LargeMin + 1);
+                for (int attempt = 0; attempt < 50; attempt++)
+                {
+                    int x = o.Margin + rng.NextInt(o.Width - 2 * o.Margin - side + 1);
+                    int y = o.Margin + rng.NextInt(o.Height - 2 * o.Margin - side + 1);
+                    var cand = new PlacedShape(k, c, s, x, y, side);
+                    if (placed.All(p => Apart(p, cand) && Math.Abs(p.CentreX - cand.CentreX) >= o.MinCentreGap)) { placed.Add(cand); break; }
+                }
+            }
+            if (placed.Count == count) return placed.ToArray();
+        }
+    }
+
+    private static bool Apart(PlacedShape a, PlacedShape b)
+        => a.X + a.Side + 1 <= b.X || b.X + b.Side + 1 <= a.X || a.Y + a.Side + 1 <= b.Y || b.Y + b.Side + 1 <= a.Y;
+
+    /// <summary>Whether pixel (row, col) (its centre) lies inside the shape.</summary>
+    public static bool Covers(PlacedShape s, int row, int col)
+    {
+        float u = (col + 0.5f - s.X) / s.Side, v = (row + 0.5f - s.Y) / s.Side;    // position in the box, [0, 1)²
+        if (u < 0 || u >= 1 || v < 0 || v >= 1) return false;
+        return s.Kind switch
+        {
+            ShapeKind.Square => true,
+            ShapeKind.Circle => (u - 0.5f) * (u - 0.5f) + (v - 0.5f) * (v - 0.5f) <= 0.25f,
+            _ => Math.Abs(u - 0.5f) <= 0.5f * v,                                      // apex at the top, base at the bottom
+        };
+    }
+
+    private static void Render(PlacedShape[] scene, Rng rng, ShapeSceneOptions o, Span<float> px, Span<int> mask)
+    {
+        int hw = o.Height * o.Width;
+        float bg = 0.08f + 0.06f * rng.NextFloat();
+        px.Fill(bg);
+        foreach (var s in scene)
+        {
+            var rgb = Rgb[(int)s.Colour].Select(v => Math.Clamp(v + o.ColourJitter * (float)rng.NextNormal(), 0f, 1f)).ToArray();
+            for (int r = s.Y; r < s.Y + s.Side; r++)
+                for (int c = s.X; c < s.X + s.Side; c++)
+                {
+                    if (!Covers(s, r, c)) continue;
+                    int p = r * o.Width + c;
+                    mask[p] = 1 + (int)s.Kind;
+                    for (int ch = 0; ch < 3; ch++) px[ch * hw + p] = rgb[ch];
+                }
+        }
+        if (o.Noise > 0) for (int i = 0; i < px.Length; i++) px[i] += o.Noise * (float)rng.NextNormal();
+    }
+}
