@@ -16,7 +16,8 @@ namespace EncDec.Bench;
 /// the <see cref="Trainer"/>. Prints one JSON line: target tokens/s over the steps after the first N/5, peak RSS,
 /// RSS at step N/5 and at N, the managed heap and the tensor pool at N.
 /// Options: <c>--data DIR</c> (train.en, train.de; default ../shared/data/multi30k), <c>--steps N</c> (default 300),
-/// <c>--src en --tgt de</c>, <c>--verbose</c> (per-step memory on stderr).
+/// <c>--src en --tgt de</c>, <c>--verbose</c> (per-step memory on stderr),
+/// <c>--profile</c> (see <see cref="RealTrainProfile"/>).
 /// </summary>
 public static class RealTrainBench
 {
@@ -34,6 +35,7 @@ public static class RealTrainBench
             Family = ModelFamily.Transformer, SrcVocabSize = tok.Vocab.Count, TgtVocabSize = tok.Vocab.Count, ShareEmbeddings = true,
             DModel = 256, Heads = 4, FeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3, Dropout = 0.1f, Seed = 1,
         };
+        if (args.Contains("--profile")) { RealTrainProfile.Run(args, examples, () => ModelFactory.Build(config), tok.Vocab.Count); return; }
         var module = ModelFactory.Build(config);
         var options = new TrainerOptions
         {

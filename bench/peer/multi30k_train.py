@@ -5,7 +5,7 @@ Recipe (README "Training on a real parallel corpus", `encdec train` defaults for
 joint BPE vocabulary of 8,000 (here SentencePiece BPE, ids PAD 0, BOS 1, EOS 2, UNK 3 as EncDec's specials), pairs
 over 128 tokens on either side dropped, Transformer d_model 256, 4 heads, 3+3 layers, FFN 1024, dropout 0.1, shared
 source/target embedding, own output projection with bias (models.Transformer); batches of at most 4,096 padded tokens
-(batch × max(source length, target length + 1)) packed from length-sorted chunks of 8,192 shuffled pairs, batch order
+(batch × max(source length, target length + 1)) packed from chunks of 8,192 shuffled pairs sorted by max(source, target + 1), then target, source length, batch order
 shuffled each epoch (EncDec's Batcher); label smoothing 0.1, gradient-norm clipping 1.0, Adam (0.9, 0.98, eps 1e-8),
 lr 5e-4 with linear warm-up over 1,000 steps then inverse square root; until --minutes or --max-steps (20,000).
 Then decodes each --translate file (length-sorted batches of 32, at most 200 output tokens, cached incremental
@@ -69,7 +69,7 @@ def plan(pairs, budget, rng):
     rng.shuffle(order)
     batches = []
     for c0 in range(0, len(order), CHUNK):
-        chunk = sorted(order[c0:c0 + CHUNK], key=lambda i: (len(pairs[i][0]), len(pairs[i][1]), i))
+        chunk = sorted(order[c0:c0 + CHUNK], key=lambda i: (max(len(pairs[i][0]), len(pairs[i][1]) + 1), len(pairs[i][1]), len(pairs[i][0]), i))
         cur, s, t = [], 0, 0
         for i in chunk:
             ns, nt = max(s, len(pairs[i][0])), max(t, len(pairs[i][1]) + 1)
