@@ -57,6 +57,7 @@ public static class Program
         root.Add(FinetuneCommand.Build(stdout, stderr));
         root.Add(ExportCommand.Build(stdout, stderr));
         root.Add(ImportCommand.Build(stdout, stderr));
+        root.Add(TranscribeCommand.Build(stdout, stderr));
         return root;
     }
 }
