@@ -10,6 +10,7 @@ internal static class ModelDescription
     {
         ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
         ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
+        ModelFamily.SpeechToSequence => $"speech-to-sequence d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} mels={c.Speech?.MelBins} vocab={c.TgtVocabSize}",
         ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
         _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
     };
