@@ -10,6 +10,7 @@ internal static class ModelDescription
     {
         ModelFamily.Transformer => $"transformer d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
         ModelFamily.DecoderOnly => $"decoder-only lm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
+        ModelFamily.SpeechToSequence => $"speech-to-sequence d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers}+{c.DecoderLayers} mels={c.Speech?.MelBins} vocab={c.TgtVocabSize}",
         ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
         ModelFamily.ImageToSequence => $"image-to-sequence {Image(c)} + transformer decoder d_model={c.DModel} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
         ModelFamily.UNet => $"u-net {c.Vision?.Channels}×{c.Vision?.Height}×{c.Vision?.Width} width={c.Vision?.CnnWidth} levels={c.Vision?.CnnStages.Length + 1} classes={c.NumClasses}",

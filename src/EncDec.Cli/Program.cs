@@ -61,6 +61,7 @@ public static class Program
         root.Add(ImportCommand.Build(stdout, stderr));
         root.Add(Commands.SegmentCommand.Build(stdout, stderr));
         root.Add(Commands.CaptionCommand.Build(stdout, stderr));
+        root.Add(TranscribeCommand.Build(stdout, stderr));
         return root;
     }
 }

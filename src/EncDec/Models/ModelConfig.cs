@@ -6,7 +6,7 @@ using EncDec.Nn;
 namespace EncDec.Models;
 
 /// <summary>The model families one <see cref="ModelFactory"/> builds.</summary>
-public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet, DualEncoder }
+public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet, DualEncoder, SpeechToSequence }
 
 /// <summary>Recurrent cell of an RNN encoder-decoder.</summary>
 public enum RnnCellKind { Rnn, Lstm, Gru }
@@ -68,6 +68,10 @@ public sealed partial record ModelConfig
     /// <summary>Width of the joint embedding of a <see cref="ModelFamily.DualEncoder"/> (its projection heads); 0 for other models.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int ProjectionDim { get; init; }
+
+    /// <summary>The audio side of a speech model (<see cref="ModelFamily.SpeechToSequence"/>); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SpeechConfig? Speech { get; init; }
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -117,8 +121,11 @@ public sealed partial record ModelConfig
         if (Family == ModelFamily.DualEncoder) Need(ProjectionDim is > 0 and <= MaxWidth, $"projection_dim must be in [1, {N(MaxWidth)}] for a dual encoder, got {N(ProjectionDim)}");
         if (image) Need(Vision is not null, $"{Family} needs the vision settings");
         Vision?.Validate(Need);
+        bool speech = Family == ModelFamily.SpeechToSequence;
+        if (speech) Need(Speech is not null, $"{Family} needs the speech settings");
+        Speech?.Validate(Need);
         if (Family == ModelFamily.UNet) { Need(NumClasses > 0, "num_classes must be positive for a U-Net"); return; }
-        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly || (image && Family != ModelFamily.DualEncoder), "src_vocab_size must be positive");
+        Need(SrcVocabSize > 0 || Family == ModelFamily.DecoderOnly || (image && Family != ModelFamily.DualEncoder) || speech, "src_vocab_size must be positive");
         Need(SrcVocabSize >= 0 && TgtVocabSize >= 0, "vocabulary sizes must not be negative");
         Need(DModel > 0, "d_model must be positive");
         Need(DModel <= MaxWidth, $"d_model {N(DModel)} is more than {N(MaxWidth)}");
@@ -127,7 +134,7 @@ public sealed partial record ModelConfig
              $"encoder_layers ({EncoderLayers}) and decoder_layers ({DecoderLayers}) must be in [0, {MaxLayers}]");
         Need(MaxPositions is > 0 and <= MaxPositionsLimit, $"max_positions must be in [1, {N(MaxPositionsLimit)}], got {N(MaxPositions)}");
         Need(NumClasses >= 0, $"num_classes must not be negative, got {NumClasses}");
-        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly or ModelFamily.ImageToSequence or ModelFamily.DualEncoder)
+        if (Family is ModelFamily.Transformer or ModelFamily.EncoderOnly or ModelFamily.DecoderOnly or ModelFamily.ImageToSequence or ModelFamily.DualEncoder or ModelFamily.SpeechToSequence)
         {
             Need(Heads > 0 && DModel % Heads == 0, $"d_model ({DModel}) must be divisible by heads ({Heads})");
             Need(FeedForward is > 0 and <= MaxWidth, $"feed_forward must be in [1, {N(MaxWidth)}], got {N(FeedForward)}");
@@ -140,7 +147,7 @@ public sealed partial record ModelConfig
         }
         if (TieOutput && Family == ModelFamily.Rnn) Need(HiddenSize == DModel, "tie_output with an RNN needs hidden_size == d_model");
         ValidateAttentionCores(source);
-        if (Family is not (ModelFamily.DecoderOnly or ModelFamily.ImageToSequence)) Need(PadId >= 0 && PadId < SrcVocabSize, $"pad_id {PadId} is outside the source vocabulary of {N(SrcVocabSize)} tokens");
+        if (Family is not (ModelFamily.DecoderOnly or ModelFamily.ImageToSequence or ModelFamily.SpeechToSequence)) Need(PadId >= 0 && PadId < SrcVocabSize, $"pad_id {PadId} is outside the source vocabulary of {N(SrcVocabSize)} tokens");
         if (Family is not (ModelFamily.EncoderOnly or ModelFamily.DualEncoder)) Need(PadId >= 0 && PadId < TgtVocabSize, $"pad_id {PadId} is outside the target vocabulary of {N(TgtVocabSize)} tokens");
 
         var (largest, largestName) = LargestTensor();
@@ -173,6 +180,8 @@ public sealed partial record ModelConfig
                 return 2 * vs * d + vs + p * d + EncoderLayers * selfLayer + d * d + (long)NumClasses * (d + 1) + 6 * d;
             case ModelFamily.DecoderOnly:
                 return vt * d + p * d + DecoderLayers * selfLayer + output + 2 * d;
+            case ModelFamily.SpeechToSequence:
+                return 3 * d * ((Speech?.MelBins ?? 80) + d) + 2 * d + EncoderLayers * selfLayer + vt * d + p * d + DecoderLayers * crossLayer + output + 4 * d;
             default:
             {
                 long h = HiddenSize, dirs = Bidirectional ? 2 : 1, gates = Cell switch { RnnCellKind.Lstm => 4, RnnCellKind.Gru => 3, _ => 1 };

@@ -20,6 +20,7 @@ public static class ModelFactory
             ModelFamily.ImageToSequence => BuildImageToSequence(config, rng),
             ModelFamily.UNet => new UNet(config.Vision!, config.NumClasses, rng),
             ModelFamily.DualEncoder => new DualEncoder(config, rng),
+            ModelFamily.SpeechToSequence => BuildSpeechToSequence(config, rng),
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
     }
@@ -136,5 +137,24 @@ public static class ModelFactory
         TransformerInit.XavierReset(rng, decoder.Stack);
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
         return new ImageToSequenceModel(encoder, tgtEmbed, decoder, generator);
+    }
+
+    /// <summary>
+    /// Whisper-style speech-to-text: a <see cref="SpeechEncoder"/> (two Conv1d + GELU, sinusoidal positions, pre-norm
+    /// Transformer encoder) feeding the Transformer decoder of <see cref="BuildTransformer"/> (same embedding, layers,
+    /// Xavier reset and output layer).
+    /// </summary>
+    public static SpeechToSequenceModel BuildSpeechToSequence(ModelConfig c, Rng rng)
+    {
+        var s = c.Speech ?? throw new UserInputException("model config: speech_to_sequence needs the speech settings");
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        var encoder = new SpeechEncoder(s, c, rng);
+        var tgtTok = ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
+        var tgtEmbed = new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
+        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
+        TransformerInit.XavierReset(rng, encoder.Layers, decoder.Stack);
+        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+        return new SpeechToSequenceModel(encoder, tgtEmbed, decoder, generator);
     }
 }

@@ -1,0 +1,72 @@
+using EncDec.Nn;
+using EncDec.Tensors;
+
+namespace EncDec.Models;
+
+/// <summary>
+/// Whisper-style speech-to-text: a <see cref="SpeechEncoder"/> over log-mel frames whose states are the memory of the
+/// existing Transformer decoder (cross-attention), then the output layer. Decode it with the existing generator
+/// through <see cref="ForAudio"/>.
+/// </summary>
+public sealed class SpeechToSequenceModel : Module, IOptionalAttention
+{
+    public SpeechEncoder Encoder { get; }
+    public TransformerEmbedding TgtEmbed { get; }
+    public TransformerDecoderPart Decoder { get; }
+    public Linear Generator { get; }
+
+    public SpeechToSequenceModel(SpeechEncoder encoder, TransformerEmbedding tgtEmbed, TransformerDecoderPart decoder, Linear generator)
+    {
+        Encoder = encoder; TgtEmbed = tgtEmbed; Decoder = decoder; Generator = generator;
+    }
+
+    public int TargetVocabSize => Generator.OutFeatures;
+    public int MelBins => Encoder.MelBins;
+    public bool NeedAttention { get => Decoder.NeedAttention; set => Decoder.NeedAttention = value; }
+
+    /// <summary>Log-mel batch (N, mels, T) and each row's frame count → encoder output (N, ⌈T/2⌉, d).</summary>
+    public EncoderOutput EncodeAudio(Tensor mel, int[] frames) => Encoder.Forward(mel, frames);
+
+    /// <summary>Teacher-forced: mel (N, mels, T), frames, target inputs (N, L) → logits (N, L, V).</summary>
+    public Tensor Forward(Tensor mel, int[] frames, IndexTensor targetInputs)
+    {
+        var enc = EncodeAudio(mel, frames);
+        var dec = Decoder.Forward(TgtEmbed.Forward(targetInputs), enc);     // (N, L, d)
+        return Generator.Forward(dec.Hidden);                               // (N, L, V)
+    }
+
+    public IDecoderState InitialState(EncoderOutput encoder) => Decoder.InitialState(encoder);
+
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+    {
+        var ids = new IndexTensor(tokens, tokens.Length, 1);                // (B, 1)
+        var (output, next) = Decoder.Step(TgtEmbed.Forward(ids, position), encoder, state);
+        var logits = Generator.Forward(output.Hidden).Reshape(tokens.Length, -1);   // (B, V)
+        return new StepResult(logits, output.Attention?.Reshape(tokens.Length, -1), next);   // attention (B, S)
+    }
+
+    /// <summary>This model as an <see cref="ISeq2SeqModel"/> over a padded log-mel batch; sources are [clip index].</summary>
+    public AudioSequenceSource ForAudio(Tensor mel, int[] frames) => new(this, mel, frames);
+}
+
+/// <summary>A <see cref="SpeechToSequenceModel"/> bound to log-mels (N, mels, T); the generator's source of row i is [i].</summary>
+public sealed class AudioSequenceSource(SpeechToSequenceModel model, Tensor mel, int[] frames) : ISeq2SeqModel, IOptionalAttention
+{
+    public int TargetVocabSize => model.TargetVocabSize;
+    public bool NeedAttention { get => model.NeedAttention; set => model.NeedAttention = value; }
+
+    /// <summary>The sources to pass to the generator: [0], [1], … [N − 1].</summary>
+    public IReadOnlyList<int[]> Sources => Enumerable.Range(0, mel.Shape[0]).Select(i => new[] { i }).ToArray();
+
+    public EncoderOutput Encode(IndexTensor source, int[] lengths)
+    {
+        var rows = new int[source.Shape[0]];
+        int width = source.Shape[1];
+        for (int b = 0; b < rows.Length; b++) rows[b] = source.Data[b * width];
+        var batch = Autograd.F.IndexSelect(mel, 0, new IndexTensor(rows, rows.Length));   // (B, mels, T)
+        return model.EncodeAudio(batch, rows.Select(r => frames[r]).ToArray());
+    }
+
+    public IDecoderState InitialState(EncoderOutput encoder) => model.InitialState(encoder);
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state) => model.DecodeStep(tokens, position, encoder, state);
+}
