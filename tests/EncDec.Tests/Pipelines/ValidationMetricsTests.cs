@@ -35,7 +35,7 @@ public sealed class ValidationMetricsTests : IDisposable
     private static ValidationInfo Train(Seq2SeqPipeline pipeline, List<SentencePair> train, List<SentencePair> valid, string? hypFile)
     {
         var model = ModelFactory.BuildTrainable(ModelTestKit.Transformer(pipeline.Source.Vocab.Count, pipeline.Target.Vocab.Count));
-        var options = ModelTestKit.Options(60, lr: 3e-3) with { ValidEvery = 60, ValidMaxLength = 20 };
+        var options = ModelTestKit.Options(60, lr: 3e-3) with { ValidEvery = 60, ValidMaxLength = 20, ValidDecode = true };
         var result = pipeline.Trainer(model, options, train, valid, new BatcherOptions { BatchSize = 32 }, hypFile).Train();
         return result.LastValidation ?? throw new InvalidOperationException("no validation ran");
     }
