@@ -1,5 +1,6 @@
 using System.Collections;
 using EncDec.Data;
+using EncDec.Pipelines;
 using EncDec.Text;
 
 namespace EncDec.Cli;
@@ -18,14 +19,7 @@ internal sealed class TrainData : IDisposable
     internal static (List<Example> Examples, List<string> References) ValidationSet(List<SentencePair> pairs, ITokenizer src, ITokenizer tgt,
                                                                                  int maxTokens, bool lm, Ui ui)
     {
-        var examples = new List<Example>(pairs.Count);
-        var refs = new List<string>(pairs.Count);
-        foreach (var p in pairs)
-        {
-            var ex = new Example(src.Encode(p.Source), tgt.Encode(p.Target));
-            if (ex.Src.Length > maxTokens || ex.Tgt.Length > maxTokens || (lm && ex.Tgt.Length == 0)) continue;
-            examples.Add(ex); refs.Add(p.Target);
-        }
+        var (examples, refs) = new Seq2SeqPipeline(src, tgt).ValidationSet(pairs, maxTokens, lm);
         if (examples.Count < pairs.Count) ui.Line($"left out {pairs.Count - examples.Count} validation pairs longer than {maxTokens} tokens");
         return (examples, refs);
     }

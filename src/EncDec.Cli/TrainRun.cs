@@ -68,7 +68,7 @@ internal static class TrainRun
             ConfigJson = job.Config.ToJson(),
             Vocabularies = new Dictionary<string, string> { [ModelStore.SourceVocab] = job.Source.ToJson(), [ModelStore.TargetVocab] = tgt.ToJson() },
             ExtraMetadata = job.Settings,
-            Validation = new GreedyValidation(model, tgt, options.ValidMaxLength, writes ? validHyp : null),
+            Validation = new Seq2SeqPipeline(job.Source, tgt).Validation(model, options.ValidMaxLength, writes ? validHyp : null),
             ValidationReferences = valid is null ? null : job.ValidReferences,
         };
         bool firstStep = true;
@@ -167,7 +167,7 @@ internal static class TrainRun
         return better;   // when false the caller loads best.safetensors over the average (a run with a best score has that file)
     }
 
-    private static string MetricName(ValidationMetric m) => m switch { ValidationMetric.Bleu => "bleu", ValidationMetric.ExactMatch => "exact match", _ => "loss" };
+    private static string MetricName(ValidationMetric m) => m switch { ValidationMetric.Bleu => "bleu", ValidationMetric.ExactMatch => "exact match", ValidationMetric.ChrF => "chrF", _ => "loss" };
 
     /// <summary>A score of <see cref="ValidationInfo.Score"/> in the metric's own units (BLEU back to positive).</summary>
     private static string Show(double score, ValidationMetric m) => m == ValidationMetric.Loss ? F(score, "F4") : F(-score, "F2");

@@ -230,11 +230,14 @@ public sealed class MultiheadAttention : Module
     /// One step of causal self-attention: the step's keys and values are appended to <paramref name="cache"/>
     /// (null at the first step) and the step's query attends to all cached positions.
     /// queryStep (B, 1, E) → (output (B, 1, E), the new cache). Several steps at once (B, S, E) are allowed and
-    /// attend causally among themselves.
+    /// attend causally among themselves. <paramref name="keyPaddingMask"/> (B, T+S), nonzero = ignored, masks cached
+    /// positions (a decoder-only model's padding between a short prompt and its generated tokens); full attention only.
     /// </summary>
-    public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor queryStep, AttentionCache? cache)
+    public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor queryStep, AttentionCache? cache, Tensor? keyPaddingMask = null)
     {
         CheckInput(queryStep, nameof(queryStep));
+        if (keyPaddingMask is not null && Core.Kind != AttentionCoreKind.Full)
+            throw new NotSupportedException($"the {Core.Kind} attention core cannot mask cached positions");
         var q = SplitHeads(QProj.Forward(queryStep));                       // (B, H, S, Dh)
         var k = SplitHeads(KProj.Forward(queryStep));                       // (B, H, S, Dh), a view
         var v = SplitHeads(VProj.Forward(queryStep));                       // (B, H, S, Dh), a view
@@ -244,8 +247,9 @@ public sealed class MultiheadAttention : Module
             return (OutProj.Forward(MergeHeads(oc)), state);
         }
         var next = cache is null ? AttentionCache.FromStep(k, v) : cache.Append(k, v); // (B, H, T+S, Dh)
-        if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, null, null), next);
-        var (o, _) = Attend(q, next.Key, next.Value, null, causal: queryStep.Shape[1] > 1, needWeights: false);
+        if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, keyPaddingMask, null), next);
+        var mask = CombineMasks(keyPaddingMask, null, queryStep.Shape[0], queryStep.Shape[1], next.Length);
+        var (o, _) = Attend(q, next.Key, next.Value, mask, causal: queryStep.Shape[1] > 1, needWeights: false);
         return (o, next);
     }
 

@@ -93,6 +93,25 @@ public sealed class TransformerEncoderLayer : Module
         return x;
     }
 
+    /// <summary>
+    /// Causal self-attention over cached keys/values (a decoder-only model's step): xStep (B, S, d) after the
+    /// positions in <paramref name="cache"/> (null at the first step) → (y (B, S, d), the new cache). Equals the matching
+    /// rows of <see cref="Forward"/> with <c>isCausal</c>; <paramref name="keyPaddingMask"/> (B, T+S) masks cached positions.
+    /// </summary>
+    public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor xStep, AttentionCache? cache, Tensor? keyPaddingMask = null)
+    {
+        var x = xStep;
+        if (Options.Norm == NormPosition.Pre)
+        {
+            var (sa, next) = SelfAttn.ForwardIncremental(Norm1.Forward(x), cache, keyPaddingMask);
+            x = x + Dropout1.Forward(sa);
+            return (x + Dropout2.Forward(FeedForward.Forward(Norm2.Forward(x))), next);
+        }
+        var (sp, nextPost) = SelfAttn.ForwardIncremental(x, cache, keyPaddingMask);
+        x = Norm1.Forward(x + Dropout1.Forward(sp));
+        return (Norm2.Forward(x + Dropout2.Forward(FeedForward.Forward(x))), nextPost);
+    }
+
     private Tensor SelfAttention(Tensor x, Tensor? kpm, Tensor? mask, bool causal)
         => Dropout1.Forward(SelfAttn.Forward(x, x, x, kpm, mask, causal).Output);
 }

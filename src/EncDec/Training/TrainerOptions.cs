@@ -2,8 +2,11 @@ using EncDec.Optim;
 
 namespace EncDec.Training;
 
-/// <summary>Which validation number decides "best" and early stopping.</summary>
-public enum ValidationMetric { Loss, Bleu, ExactMatch }
+/// <summary>
+/// A validation number: the one that decides "best" and early stopping (<see cref="TrainerOptions.BestMetric"/>), and the
+/// scores of decoded text a pipeline computes (BLEU and chrF as sacreBLEU and <c>encdec eval</c>, exact match).
+/// </summary>
+public enum ValidationMetric { Loss, Bleu, ExactMatch, ChrF }
 
 /// <summary>Everything that controls a training run (immutable; stored in the run folder).</summary>
 public sealed record TrainerOptions
@@ -55,12 +58,13 @@ public sealed record ValidationInfo(long Step, double Loss, double Perplexity, d
     {
         ValidationMetric.Bleu => -(Bleu ?? 0),
         ValidationMetric.ExactMatch => -(ExactMatch ?? 0),
+        ValidationMetric.ChrF => -(ChrF ?? 0),
         _ => Loss,
     };
 }
 
-/// <summary>What a validation scorer computed from the decoded hypotheses and their references.</summary>
-public sealed record ValidationScores(double Bleu, double ChrF, double ExactMatch);
+/// <summary>What a validation scorer computed from the decoded hypotheses and their references (null: not asked for).</summary>
+public sealed record ValidationScores(double? Bleu, double? ChrF, double? ExactMatch);
 
 /// <summary>How a run ended.</summary>
 public enum StopReason
