@@ -13,11 +13,14 @@ public static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
-    /// <summary>Runs the tool with the given writers (used by the tests).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs the tool with the given writers (used by the tests); commands that read stdin read the console's.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Console.In);
+
+    /// <summary>Runs the tool with the given writers and standard input (used by the tests of <c>chat</c> and piped commands).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         EncDec.Interop.Text.SentencePieceTokenizer.Register();   // `spm:FILE` tokenizers and checkpoints that hold them
-        var root = BuildRoot(stdout, stderr);
+        var root = BuildRoot(stdout, stderr, stdin);
         var verboseOption = ErrorBoundary.VerboseOption();
         root.Add(verboseOption);
         // ProcessTerminationTimeout = null: System.CommandLine does not handle SIGINT/SIGTERM; `train` and `demo` do
@@ -39,7 +42,9 @@ public static class Program
     /// <summary>The first line of <paramref name="message"/>.</summary>
     internal static string OneLine(string message) => ErrorBoundary.OneLine(message);
 
-    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr) => BuildRoot(stdout, stderr, Console.In);
+
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var root = new RootCommand("EncDec: build, train, decode and evaluate encoder-decoder (seq2seq) models in .NET.");
         root.Add(EvalCli.Build(stdout, stderr));
@@ -51,7 +56,9 @@ public static class Program
         root.Add(PruneCommand.Build(stdout, stderr));
         root.Add(PretrainCommand.Build(stdout, stderr));
         root.Add(PreprocessCommand.Build(stdout, stderr));
-        root.Add(TranslateCommand.Build(stdout, stderr, Console.In));
+        root.Add(TranslateCommand.Build(stdout, stderr, stdin));
+        root.Add(ClassifyTrainCommand.Build(stdout, stderr));
+        root.Add(ClassifyCommand.Build(stdout, stderr, stdin));
         root.Add(InfoCommand.Build(stdout, stderr));
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(DashboardCommand.Build(stdout, stderr));

@@ -19,6 +19,8 @@ internal static class TranslateCommand
     {
         /// <summary>What runs the model under EncDec's search (<c>--runtime</c>).</summary>
         public InferenceRuntimeKind Runtime { get; init; }
+        /// <summary>Classifier guidance (<c>--guide</c> …); null = none.</summary>
+        public GuideOptions? Guide { get; init; }
     }
 
     /// <summary>The flag of each <see cref="GenerationOptions"/> setting this command sets.</summary>
@@ -59,14 +61,16 @@ internal static class TranslateCommand
             Description = "An input line longer than the model's positions: truncate (cut it, with a warning counting them) | reject (an error naming the line)",
             DefaultValueFactory = _ => "truncate",
         };
+        var guide = GuideOptions.Flags();
         var runtime = new Option<string>("--runtime") { Description = "native, or onnx: run a folder from `encdec export --format onnx` with ONNX Runtime", DefaultValueFactory = _ => "native" };
         var cmd = new Command("translate", "Decode source lines with a trained model (greedy, beam search or sampling).")
         { model, input, output, beam, nbest, sample, temperature, topK, topP, typical, minP, maxLen, constraints, prefix, lp, batch, seed, rep, nrng, tooLong, runtime };
+        foreach (var op in guide.Options) cmd.Add(op);
         cmd.Aliases.Add("generate");
         cmd.SetAction(r => Run(new Options(r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(beam), r.GetValue(nbest), r.GetValue(sample),
             r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(typical), r.GetValue(minP), r.GetValue(maxLen), r.GetValue(constraints),
             r.GetValue(prefix), r.GetValue(lp), r.GetValue(batch), r.GetValue(seed), r.GetValue(rep), r.GetValue(nrng),
-            CliEnum.Parse<TooLongPolicy>(r.GetValue(tooLong)!, "--too-long", "policy")) { Runtime = Commands.RuntimeModel.Parse(r.GetValue(runtime)!) },
+            CliEnum.Parse<TooLongPolicy>(r.GetValue(tooLong)!, "--too-long", "policy")) { Runtime = Commands.RuntimeModel.Parse(r.GetValue(runtime)!), Guide = guide.Read(r) },
             stdin, stdout, stderr));
         return cmd;
     }
@@ -89,6 +93,7 @@ internal static class TranslateCommand
         };
         if (baseOptions.Problems().FirstOrDefault() is ({ } setting, { } problem))
             throw new UserInputException($"{FlagOf.GetValueOrDefault(setting, setting)}: {problem}");
+        o.Guide?.Validate();
         if (o.Input is not null) CliPaths.CheckInputFile(o.Input, "--input");
         if (o.Constraints is not null) CliPaths.CheckInputFile(o.Constraints, "--constraints");
         var output = o.Output is null ? null : OutputTarget.For(o.Output, "--output");
@@ -124,6 +129,7 @@ internal static class TranslateCommand
             cons = cl.Select(Phrases).ToList();
         }
         baseOptions = baseOptions with { ForcedPrefix = o.Prefix is null ? Array.Empty<int>() : tgt.Encode(o.Prefix) };
+        if (o.Guide is not null) baseOptions = baseOptions with { LogitsProcessors = [.. baseOptions.LogitsProcessors, o.Guide.Processor(tgt, baseOptions.EosId)] };
         var results = new List<Translation>(lines.Count);
         var ui = new Ui(stdout);
         bool showProgress = o.Input is not null && o.Output is not null && ui.Interactive;

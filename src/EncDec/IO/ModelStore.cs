@@ -103,6 +103,16 @@ public static class ModelStore
         return new LoadedMaskedLm(model, loaded.Config, tokenizer, loaded.Step, loaded.Path);
     }
 
+    /// <summary><see cref="Load"/> for a sequence classifier (an encoder-only model with a classification head) with its tokenizer.</summary>
+    public static LoadedClassifier LoadClassifier(string pathOrRunDir)
+    {
+        var loaded = Load(pathOrRunDir);
+        if (loaded.Model is not EncoderOnlyModel model || loaded.Config.NumClasses < 1)
+            throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model without a classification head is not a classifier (encdec classify-train makes one)");
+        var tokenizer = loaded.SourceTokenizer ?? throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizer");
+        return new LoadedClassifier(new SequenceClassifier(model, loaded.Config), tokenizer, loaded.Step, loaded.Path);
+    }
+
     private static (ITokenizer Source, ITokenizer Target) BothTokenizers(LoadedModel loaded)
         => loaded is { SourceTokenizer: { } source, TargetTokenizer: { } target }
             ? (source, target)
