@@ -1,3 +1,4 @@
+using EncDec.Data;
 using System.Diagnostics;
 using EncDec.Autograd;
 using EncDec.Generation;
@@ -72,19 +73,7 @@ public static class SpeechTrainer
 
     /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)
-    {
-        var ids = texts.Select(tokenizer.Encode).ToArray();
-        int t = ids.Max(x => x.Length) + 1, b = texts.Count;
-        var inp = new int[b * t]; var tgt = new int[b * t];
-        Array.Fill(inp, Vocabulary.PadId); Array.Fill(tgt, Vocabulary.PadId);
-        for (int i = 0; i < b; i++)
-        {
-            inp[i * t] = Vocabulary.BosId;
-            for (int j = 0; j < ids[i].Length; j++) { inp[i * t + j + 1] = ids[i][j]; tgt[i * t + j] = ids[i][j]; }
-            tgt[i * t + ids[i].Length] = Vocabulary.EosId;
-        }
-        return (new IndexTensor(inp, b, t), new IndexTensor(tgt, b * t));
-    }
+        => DecoderTargets.FromTexts(tokenizer, texts);
 
     /// <summary>Transcribes every utterance in batches with <paramref name="options"/> (default greedy).</summary>
     public static string[] Decode(SpeechToSequenceModel model, ITokenizer tokenizer, IReadOnlyList<SpeechExample> examples,

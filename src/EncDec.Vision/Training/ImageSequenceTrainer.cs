@@ -1,3 +1,4 @@
+using EncDec.Data;
 using System.Diagnostics;
 using EncDec.Autograd;
 using EncDec.Generation;
@@ -72,20 +73,9 @@ public static class ImageSequenceTrainer
         return o.Lr * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, t))));
     }
 
-    /// <summary>Decoder inputs [BOS] + ids and targets ids + [EOS], padded (B, T).</summary>
+    /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)
-    {
-        var ids = texts.Select(tokenizer.Encode).ToArray();
-        int t = ids.Max(x => x.Length) + 1, b = texts.Count;
-        var inp = new int[b * t]; var tgt = new int[b * t];
-        for (int i = 0; i < b; i++)
-        {
-            inp[i * t] = Vocabulary.BosId;
-            for (int j = 0; j < ids[i].Length; j++) { inp[i * t + j + 1] = ids[i][j]; tgt[i * t + j] = ids[i][j]; }
-            tgt[i * t + ids[i].Length] = Vocabulary.EosId;
-        }
-        return (new IndexTensor(inp, b, t), new IndexTensor(tgt, b * t));
-    }
+        => DecoderTargets.FromTexts(tokenizer, texts);
 
     /// <summary>Decodes every image (N, C, H, W) in batches with <paramref name="options"/> (default greedy).</summary>
     public static string[] Decode(ImageToSequenceModel model, ITokenizer tokenizer, Tensor images, GenerationOptions? options = null, int batch = 128, int maxLength = 16)
