@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Optim;
 using EncDec.Tensors;
+using EncDec.Training;
 using EncDec.Text;
 
 namespace EncDec.Vision.Training;
@@ -18,30 +18,13 @@ public static class DualEncoderTrainer
                                          ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
     {
         var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
-        var sw = Stopwatch.StartNew();
-        float smooth = float.NaN; int step = 0;
-        model.Train();
-        for (; step < o.Steps && !cancel.IsCancellationRequested; step++)
+        var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, ImageSequenceTrainer.Schedule(o), () =>
         {
-            if (o.MaxMinutes > 0 && sw.Elapsed.TotalMinutes >= o.MaxMinutes) break;
-            opt.Lr = ImageSequenceTrainer.LearningRate(o, step, o.MaxMinutes > 0 ? sw.Elapsed.TotalMinutes / o.MaxMinutes : 0);
-            float loss;
-            using (var scope = TensorScope.Begin(freeActivations: true))
-            {
-                var (images, texts) = sampler(o.BatchSize);
-                var (ids, lengths) = Tokens(tokenizer, texts);
-                var l = model.Loss(images, ids, lengths, Groups(texts));
-                loss = l.Item();
-                l.Backward();
-            }
-            if (o.ClipNorm > 0) GradClip.ClipGradNorm(model.Parameters(), o.ClipNorm);
-            opt.Step();
-            opt.ZeroGrad();
-            smooth = float.IsNaN(smooth) ? loss : 0.95f * smooth + 0.05f * loss;
-            progress?.Invoke(step + 1, smooth);
-        }
-        model.Eval();
-        return new ImageTrainReport(step, smooth, sw.Elapsed.TotalSeconds);
+            var (images, texts) = sampler(o.BatchSize);
+            var (ids, lengths) = Tokens(tokenizer, texts);
+            return model.Loss(images, ids, lengths, Groups(texts));
+        }, progress, cancel);
+        return new ImageTrainReport(steps, loss, seconds);
     }
 
     /// <summary>Token ids (N, T) padded with PAD, and each text's length.</summary>

@@ -1,10 +1,10 @@
 using EncDec.Data;
-using System.Diagnostics;
 using EncDec.Autograd;
 using EncDec.Generation;
 using EncDec.Models;
 using EncDec.Optim;
 using EncDec.Tensors;
+using EncDec.Training;
 using EncDec.Text;
 
 namespace EncDec.Vision.Training;
@@ -35,43 +35,24 @@ public static class ImageSequenceTrainer
                                          ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
     {
         var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
-        var sw = Stopwatch.StartNew();
-        float smooth = float.NaN; int step = 0;
-        model.Train();
-        for (; step < o.Steps && !cancel.IsCancellationRequested; step++)
+        var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, Schedule(o), () =>
         {
-            if (o.MaxMinutes > 0 && sw.Elapsed.TotalMinutes >= o.MaxMinutes) break;
-            opt.Lr = LearningRate(o, step, o.MaxMinutes > 0 ? sw.Elapsed.TotalMinutes / o.MaxMinutes : 0);
-            float loss;
-            using (var scope = TensorScope.Begin(freeActivations: true))
-            {
-                var (images, texts) = sampler(o.BatchSize);
-                var (input, target) = Targets(tokenizer, texts);
-                var logits = model.Forward(images, input);                                    // (B, T, V)
-                var l = F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: o.LabelSmoothing);
-                loss = l.Item();
-                l.Backward();
-            }
-            if (o.ClipNorm > 0) GradClip.ClipGradNorm(model.Parameters(), o.ClipNorm);
-            opt.Step();
-            opt.ZeroGrad();
-            smooth = float.IsNaN(smooth) ? loss : 0.95f * smooth + 0.05f * loss;
-            progress?.Invoke(step + 1, smooth);
-        }
-        model.Eval();
-        return new ImageTrainReport(step, smooth, sw.Elapsed.TotalSeconds);
+            var (images, texts) = sampler(o.BatchSize);
+            var (input, target) = Targets(tokenizer, texts);
+            var logits = model.Forward(images, input);                                    // (B, T, V)
+            return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: o.LabelSmoothing);
+        }, progress, cancel);
+        return new ImageTrainReport(steps, loss, seconds);
     }
 
     /// <summary>
     /// Warm-up to the peak, then cosine decay to 5% of it at the end of the run: the last step, or the time limit when
     /// <paramref name="timeFraction"/> (elapsed / limit) is further along, so a run cut short by time still anneals.
     /// </summary>
-    public static double LearningRate(ImageTrainOptions o, int step, double timeFraction = 0)
-    {
-        if (step < o.Warmup) return o.Lr * (step + 1) / o.Warmup;
-        double t = Math.Max((double)(step - o.Warmup) / Math.Max(1, o.Steps - o.Warmup), timeFraction);
-        return o.Lr * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, t))));
-    }
+    public static double LearningRate(ImageTrainOptions o, int step, double timeFraction = 0) => Schedule(o).LearningRate(step, timeFraction);
+
+    /// <summary>The loop schedule of these options.</summary>
+    public static LoopSchedule Schedule(ImageTrainOptions o) => new LoopSchedule(o.Steps, o.Lr, o.Warmup, o.ClipNorm, o.MaxMinutes);
 
     /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using EncDec.Models;
 using EncDec.Optim;
 using EncDec.Tensors;
+using EncDec.Training;
 
 namespace EncDec.Vision.Training;
 
@@ -12,29 +12,12 @@ public static class SegmentationTrainer
                                          Action<int, float>? progress = null, CancellationToken cancel = default)
     {
         var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr));
-        var sw = Stopwatch.StartNew();
-        float smooth = float.NaN; int step = 0;
-        model.Train();
-        for (; step < o.Steps && !cancel.IsCancellationRequested; step++)
+        var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, ImageSequenceTrainer.Schedule(o), () =>
         {
-            if (o.MaxMinutes > 0 && sw.Elapsed.TotalMinutes >= o.MaxMinutes) break;
-            opt.Lr = ImageSequenceTrainer.LearningRate(o, step, o.MaxMinutes > 0 ? sw.Elapsed.TotalMinutes / o.MaxMinutes : 0);
-            float loss;
-            using (var scope = TensorScope.Begin(freeActivations: true))
-            {
-                var (images, masks) = sampler(o.BatchSize);
-                var l = SegmentationLoss.DiceCrossEntropy(model.Forward(images), masks);
-                loss = l.Item();
-                l.Backward();
-            }
-            if (o.ClipNorm > 0) GradClip.ClipGradNorm(model.Parameters(), o.ClipNorm);
-            opt.Step();
-            opt.ZeroGrad();
-            smooth = float.IsNaN(smooth) ? loss : 0.95f * smooth + 0.05f * loss;
-            progress?.Invoke(step + 1, smooth);
-        }
-        model.Eval();
-        return new ImageTrainReport(step, smooth, sw.Elapsed.TotalSeconds);
+            var (images, masks) = sampler(o.BatchSize);
+            return SegmentationLoss.DiceCrossEntropy(model.Forward(images), masks);
+        }, progress, cancel);
+        return new ImageTrainReport(steps, loss, seconds);
     }
 
     /// <summary>Predicted class per pixel (N·H·W) of images (N, C, H, W), in batches.</summary>
