@@ -16,44 +16,24 @@ namespace EncDec.Tests.Interop;
 [Collection(CliCollection.Name)]
 public sealed class PyTorchLstmWeightsTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "interop", "pytorch", name);
-
     [Theory]
     [InlineData("bahdanau", AttentionKind.Bahdanau)]
     [InlineData("general", AttentionKind.LuongGeneral)]
     public void PyTorch_lstm_state_dict_gives_pytorch_logits_and_exports_back_unchanged(string attention, AttentionKind kind)
     {
         using var dir = new TempDir();
-        var spec = JsonDocument.Parse(File.ReadAllText(Fixture($"lstm_{attention}.json"))).RootElement;
-        string weights = Fixture($"lstm_{attention}.safetensors");
+        var fixture = new PyTorchFixture($"lstm_{attention}");
         string model = dir.File("imported.safetensors");
-        CliRunner.Ok("import", "--from", "pytorch", "--mapping", "lstm", "--weights", weights, "--output", model);
+        CliRunner.Ok("import", "--from", "pytorch", "--mapping", "lstm", "--weights", fixture.Weights, "--output", model);
         var loaded = ModelStore.Load(model);
         var c = loaded.Config;
         Assert.Equal((ModelFamily.Rnn, RnnCellKind.Lstm, kind, true, true), (c.Family, c.Cell, c.Attention, c.Bidirectional, c.InputFeeding));
         Assert.Equal((8, 12, 2, 2), (c.DModel, c.HiddenSize, c.EncoderLayers, c.DecoderLayers));
-        int[][] Rows(string p) => spec.GetProperty(p).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
-        var src = Rows("src"); var tgt = Rows("tgt_in");
-        var lengths = spec.GetProperty("src_lengths").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-        var expected = spec.GetProperty("logits").EnumerateArray().SelectMany(b => b.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle()))).ToArray();
-        Tensor logits;
-        using (GradMode.NoGrad())
-            (logits, _) = ((EncoderDecoder)loaded.Model).Forward(new IndexTensor(src.SelectMany(r => r).ToArray(), src.Length, src[0].Length), lengths,
-                                                                 new IndexTensor(tgt.SelectMany(r => r).ToArray(), tgt.Length, tgt[0].Length));   // (B, T, V)
-        var got = logits.Contiguous().ToArray();
-        Assert.Equal(expected.Length, got.Length);
-        float worst = expected.Zip(got).Max(p => Math.Abs(p.First - p.Second));
+        float worst = fixture.WorstLogitDifference(loaded);
         Assert.True(worst < 1e-5, $"{attention}: logits differ from PyTorch's by {worst}");
+        var expected = fixture.ExpectedLogits();
         Assert.True(expected.Max() - expected.Min() > 0.5f, "the fixture's logits are not trivial");
-
-        // back to PyTorch's names: the same tensors, bit for bit
-        string back = dir.File("back.safetensors");
-        CliRunner.Ok("export", "--model", model, "--format", "pytorch", "--output", back);
-        var (orig, _) = SafeTensors.Load(weights);
-        var (again, _) = SafeTensors.Load(back);
-        Assert.Equal(orig.Keys.Order(), again.Keys.Order());
-        foreach (var (name, t) in orig)
-            Assert.True(t.ToArray().AsSpan().SequenceEqual(again[name].ToArray()), name);
+        fixture.AssertExportsBackUnchanged(model, dir);
     }
 
     [Fact]
