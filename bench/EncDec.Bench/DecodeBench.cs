@@ -15,7 +15,9 @@ namespace EncDec.Bench;
 /// 200 × 25 tokens of the final outputs.
 /// Options: <c>--sents N</c>, <c>--batch N</c>, <c>--reps N</c> (median of N timed runs, default 1), <c>--strategy greedy|beam4|both</c>,
 /// <c>--int8</c>: also an int8 copy of the model (every Linear but the tied output layer, <see cref="EncDec.Nn.Int8Quantizer"/>),
-/// timed interleaved with the float32 one in the same run; each line then names its <c>weights</c>.
+/// timed interleaved with the float32 one in the same run; each line then names its <c>weights</c>. Besides the wall time each
+/// line gives the process CPU time of the timed runs (<c>cpu_s</c>, median): on a contended machine, run with one thread
+/// (<c>ENCDEC_THREADS=1 OPENBLAS_NUM_THREADS=1</c>) it measures the work better than the wall clock.
 /// </summary>
 public static class DecodeBench
 {
@@ -66,13 +68,16 @@ public static class DecodeBench
         {
             if (which != "both" && which != name) continue;
             var wallsOf = variants.Select(_ => new double[reps]).ToArray();
+            var cpusOf = variants.Select(_ => new double[reps]).ToArray();
             long outTokens = 0;
             for (int r = 0; r < reps; r++)
                 for (int vi = 0; vi < variants.Count; vi++)                  // interleaved: float32, int8, float32, …
                 {
+                    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                     var sw = Stopwatch.StartNew();
                     outTokens = Decode(variants[vi].Model, sources, batch, opts);
                     wallsOf[vi][r] = sw.Elapsed.TotalSeconds;
+                    cpusOf[vi][r] = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
                 }
             var walls = wallsOf[0];
             if (profile)
@@ -88,11 +93,11 @@ public static class DecodeBench
             if (outTokens != (long)sents * OutLen) throw new InvalidOperationException($"expected {sents * OutLen} output tokens, got {outTokens}");
             for (int vi = 0; vi < variants.Count; vi++)
             {
-                Array.Sort(wallsOf[vi]);
-                double wall = wallsOf[vi][reps / 2];
+                Array.Sort(wallsOf[vi]); Array.Sort(cpusOf[vi]);
+                double wall = wallsOf[vi][reps / 2], cpu = cpusOf[vi][reps / 2];
                 string weights = variants.Count > 1 ? $"\"weights\":\"{variants[vi].Weights}\"," : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
+                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"cpu_s\":{cpu:F3},\"out_tokens_per_cpu_s\":{outTokens / cpu:F1},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
             }
         }
     }

@@ -145,16 +145,18 @@ def main():
                 for strategy in strategies:
                     decode_all(model, warm, args.batch, strategy, decoder)
             for strategy in strategies:
-                walls, n = [], 0
+                walls, cpus, n = [], [], 0
                 for _ in range(max(1, args.reps)):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     n = decode_all(model, sources, args.batch, strategy, decoder)
                     walls.append(time.perf_counter() - t0)
+                    cpus.append(time.process_time() - c0)
                 if n != args.sents * OUT_LEN:
                     raise SystemExit(f"error: expected {args.sents * OUT_LEN} output tokens, got {n}")
-                wall = common.median(walls)
+                wall, cpu = common.median(walls), common.median(cpus)
                 record = {"bench": "decode", "peer": "pytorch", "strategy": strategy, "decoder": decoder,
-                          "out_tokens_per_s": round(n / wall, 1), "wall_s": round(wall, 3), "out_tokens": n,
+                          "out_tokens_per_s": round(n / wall, 1), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                          "out_tokens_per_cpu_s": round(n / cpu, 1), "out_tokens": n,
                           "sents": args.sents, "batch": args.batch, "reps": max(1, args.reps),
                           "cache_check_max_abs_diff": check, "peak_rss_mib": common.peak_rss_mib()}
                 record.update(env)

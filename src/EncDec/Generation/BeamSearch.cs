@@ -22,6 +22,8 @@ internal class BeamSearch(GenerationOptions options) : ISearchStrategy
 
     public virtual void MaskRow(ConstraintState constraint, int step, int maxLength, Span<float> logProbs) { }
 
+    public virtual bool MasksRowsConcurrently => true;
+
     public void Choose(DecodeStep step, List<Continuation> next)
     {
         var rows = step.Rows;

@@ -15,6 +15,8 @@ internal sealed class ConstrainedBeamSearch(GenerationOptions options) : BeamSea
     private readonly HashSet<long> _offered = new();
     private readonly int[] _bankSizes = new int[options.RequiredPhrases.Sum(p => p.Length) + 1];
 
+    public override bool MasksRowsConcurrently => false;   // MaskRow fills a shared token buffer
+
     public override void MaskRow(ConstraintState constraint, int step, int maxLength, Span<float> logProbs)
     {
         if (!_constraints.AllMet(constraint)) logProbs[Options.EosId] = float.NegativeInfinity;

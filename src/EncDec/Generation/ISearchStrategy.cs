@@ -12,6 +12,9 @@ internal interface ISearchStrategy
     /// <summary>A strategy's own mask on a row's log-probs (after the hard processors); none by default.</summary>
     void MaskRow(ConstraintState constraint, int step, int maxLength, Span<float> logProbs) { }
 
+    /// <summary>Whether <see cref="MaskRow"/> may run for several rows at once on different threads (true unless it keeps scratch state).</summary>
+    bool MasksRowsConcurrently => true;
+
     /// <summary>Adds to <paramref name="next"/> the continuations that stay live after this step (in row order of the next step).</summary>
     void Choose(DecodeStep step, List<Continuation> next);
 

@@ -53,15 +53,23 @@ public static class SequenceGenerator
     public static float LengthPenaltyFactor(int length, float alpha) => alpha == 0f ? 1f : MathF.Pow((5f + length) / 6f, alpha);
 
     /// <summary>Log-softmax of one row in place; a row that is entirely −∞ stays so.</summary>
-    internal static void LogSoftmaxInPlace(Span<float> row, Span<float> scratch)
+    internal static void LogSoftmaxInPlace(Span<float> row, Span<float> scratch) => LogSoftmax(row, row, scratch);
+
+    /// <summary><see cref="LogSoftmaxInPlace"/> reading <paramref name="logits"/> and writing <paramref name="row"/> (same arithmetic).</summary>
+    internal static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> row, Span<float> scratch)
     {
-        float max = TensorPrimitives.Max(row);
-        if (!float.IsFinite(max)) { if (float.IsPositiveInfinity(max) || float.IsNaN(max)) throw new InvalidOperationException("non-finite logits"); return; }
+        float max = TensorPrimitives.Max(logits);
+        if (!float.IsFinite(max))
+        {
+            if (float.IsPositiveInfinity(max) || float.IsNaN(max)) throw new InvalidOperationException("non-finite logits");
+            logits.CopyTo(row);                                          // all −∞ stays so
+            return;
+        }
         var tmp = scratch[..row.Length];
-        TensorPrimitives.Subtract(row, max, tmp);
+        TensorPrimitives.Subtract(logits, max, tmp);
         TensorPrimitives.Exp(tmp, tmp);
         float lse = max + MathF.Log(TensorPrimitives.Sum(tmp));
-        TensorPrimitives.Subtract(row, lse, row);
+        TensorPrimitives.Subtract(logits, lse, row);
     }
 
     /// <summary>Draws an index from softmax(<paramref name="scores"/>).</summary>

@@ -64,8 +64,7 @@ public sealed class LanguageModelCache : IDecoderState
         {
             foreach (var c in Layers ?? Array.Empty<AttentionCache>())
             {
-                yield return c.Key;
-                yield return c.Value;
+                foreach (var t in c.Buffers) yield return t;
             }
         }
     }

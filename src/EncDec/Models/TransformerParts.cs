@@ -97,31 +97,33 @@ public sealed class TransformerDecoderState : IDecoderState
 {
     public IReadOnlyList<AttentionCache>? SelfCaches { get; }
     public IReadOnlyList<AttentionCache> MemoryCaches { get; }
+    /// <summary>Each layer's self-attention projections packed for this decoding run (null: unpacked).</summary>
+    public IReadOnlyList<PackedQkvProjection?>? PackedSelf { get; }
     private readonly IReadOnlyList<AttentionCache> _baseMemory;   // the caches of InitialState
     private readonly int[] _memoryRows;                            // row i of MemoryCaches equals row _memoryRows[i] of _baseMemory
 
-    public TransformerDecoderState(IReadOnlyList<AttentionCache>? self, IReadOnlyList<AttentionCache> memory)
-        : this(self, memory, memory, Enumerable.Range(0, memory.Count > 0 ? memory[0].Key.Shape[0] : 0).ToArray()) { }
+    public TransformerDecoderState(IReadOnlyList<AttentionCache>? self, IReadOnlyList<AttentionCache> memory, IReadOnlyList<PackedQkvProjection?>? packedSelf = null)
+        : this(self, memory, memory, Enumerable.Range(0, memory.Count > 0 ? memory[0].BatchSize : 0).ToArray(), packedSelf) { }
 
     private TransformerDecoderState(IReadOnlyList<AttentionCache>? self, IReadOnlyList<AttentionCache> memory,
-                                    IReadOnlyList<AttentionCache> baseMemory, int[] memoryRows)
+                                    IReadOnlyList<AttentionCache> baseMemory, int[] memoryRows, IReadOnlyList<PackedQkvProjection?>? packedSelf)
     {
-        SelfCaches = self; MemoryCaches = memory; _baseMemory = baseMemory; _memoryRows = memoryRows;
+        SelfCaches = self; MemoryCaches = memory; _baseMemory = baseMemory; _memoryRows = memoryRows; PackedSelf = packedSelf;
     }
 
     /// <summary>The same memory with new self-attention caches (after a step).</summary>
-    internal TransformerDecoderState WithSelf(IReadOnlyList<AttentionCache> self) => new(self, MemoryCaches, _baseMemory, _memoryRows);
+    internal TransformerDecoderState WithSelf(IReadOnlyList<AttentionCache> self) => new(self, MemoryCaches, _baseMemory, _memoryRows, PackedSelf);
 
     public IDecoderState Select(int[] rows)
     {
         var idx = new IndexTensor(rows, rows.Length);
         var self = SelfCaches?.Select(c => c.Reorder(idx)).ToArray();
-        if (_baseMemory.Count == 0) return new TransformerDecoderState(self, MemoryCaches, _baseMemory, _memoryRows);
+        if (_baseMemory.Count == 0) return new TransformerDecoderState(self, MemoryCaches, _baseMemory, _memoryRows, PackedSelf);
         var map = new int[rows.Length];
         for (int i = 0; i < rows.Length; i++) map[i] = _memoryRows[rows[i]];
         var memory = map.AsSpan().SequenceEqual(_memoryRows) ? MemoryCaches
             : _baseMemory.Select(c => c.Reorder(new IndexTensor(map, map.Length))).ToArray();
-        return new TransformerDecoderState(self, memory, _baseMemory, map);
+        return new TransformerDecoderState(self, memory, _baseMemory, map, PackedSelf);
     }
 
     public IEnumerable<Tensor>? Tensors
@@ -130,8 +132,7 @@ public sealed class TransformerDecoderState : IDecoderState
         {
             foreach (var c in (SelfCaches ?? Array.Empty<AttentionCache>()).Concat(MemoryCaches).Concat(_baseMemory))
             {
-                yield return c.Key;
-                yield return c.Value;
+                foreach (var t in c.Buffers) yield return t;
             }
         }
     }
@@ -167,7 +168,7 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
     public override IDecoderState InitialState(EncoderOutput encoder)
     {
         using (TensorScope.Suspend())   // the memory keys/values live as long as the decoding; the GC reclaims them
-            return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory));
+            return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory), GradMode.IsEnabled ? null : Stack.PackSelfAttention());
     }
 
     public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
@@ -176,7 +177,7 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
     public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var st = (TransformerDecoderState)state;
-        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention); // (B, 1, d), (B, 1, S)
+        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention, st.PackedSelf); // (B, 1, d), (B, 1, S)
         return (new DecoderOutput(y, w), st.WithSelf(self));
     }
 }

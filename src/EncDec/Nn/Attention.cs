@@ -92,11 +92,26 @@ public static class Attention
     internal static Tensor SingleQueryAttention(Tensor q, Tensor k, Tensor v, Tensor? keyPaddingMask = null, Tensor? headMeanWeights = null, float? scale = null)
     {
         CheckShapes(q, k, v);
+        return SingleQueryAttention(q, k, v, k.Shape[2], null, keyPaddingMask, headMeanWeights, scale);
+    }
+
+    /// <summary>
+    /// <see cref="SingleQueryAttention(Tensor, Tensor, Tensor, Tensor?, Tensor?, float?)"/> over the first
+    /// <paramref name="tk"/> positions of key and value buffers (P, H, C ≥ Tk, Dh) read through a row table: query row
+    /// b's key t is buffer row <c>rows[b·Tk + t]</c> (row b itself when <paramref name="rows"/> is null), so a reordered
+    /// beam reads its ancestors' keys in place (see <see cref="AttentionCache"/>).
+    /// </summary>
+    internal static Tensor SingleQueryAttention(Tensor q, Tensor k, Tensor v, int tk, int[]? rows, Tensor? keyPaddingMask = null,
+                                                Tensor? headMeanWeights = null, float? scale = null)
+    {
+        if (q.Rank != 4 || k.Rank != 4 || !ShapeUtil.SameShape(k.Shape, v.Shape) || k.Shape[1] != q.Shape[1] || k.Shape[3] != q.Shape[3]
+            || tk > k.Shape[2] || (rows is null && k.Shape[0] != q.Shape[0]) || (rows is not null && rows.Length != q.Shape[0] * tk))
+            throw new ArgumentException($"attention shapes do not agree: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}, {tk} keys");
         if (q.Shape[2] != 1) throw new ArgumentException($"single-query attention needs Tq = 1, got q {ShapeUtil.Format(q.Shape)}");
         if (q.Strides[3] != 1) q = q.ContiguousRaw();
         if (k.Strides[3] != 1) k = k.ContiguousRaw();
         if (v.Strides[3] != 1) v = v.ContiguousRaw();
-        int b = q.Shape[0], h = q.Shape[1], dh = q.Shape[3], tk = k.Shape[2];
+        int b = q.Shape[0], h = q.Shape[1], dh = q.Shape[3];
         float sc = scale ?? 1f / MathF.Sqrt(dh);
         ReadOnlySpan<float> pad = keyPaddingMask is null ? default : keyPaddingMask.ContiguousRaw().Span;
         if (keyPaddingMask is not null && pad.Length != b * tk)
@@ -112,12 +127,13 @@ public static class Attention
             for (int hh = 0; hh < h; hh++)
             {
                 var qv = new ReadOnlySpan<float>(qa, q.Offset + bb * qs[0] + hh * qs[1], dh);
-                int k0 = k.Offset + bb * ks[0] + hh * ks[1], v0 = v.Offset + bb * vs[0] + hh * vs[1];
+                int k0 = k.Offset + hh * ks[1], v0 = v.Offset + hh * vs[1];
                 float max = float.NegativeInfinity;
                 for (int j = 0; j < tk; j++)
                 {
                     if (!pad.IsEmpty && pad[bb * tk + j] != 0f) { p[j] = float.NegativeInfinity; continue; }
-                    float x = TensorPrimitives.Dot(qv, new ReadOnlySpan<float>(ka, k0 + j * ks[2], dh)) * sc;  // q·k_j·scale
+                    int r = rows is null ? bb : rows[bb * tk + j];
+                    float x = TensorPrimitives.Dot(qv, new ReadOnlySpan<float>(ka, k0 + r * ks[0] + j * ks[2], dh)) * sc;  // q·k_j·scale
                     p[j] = x;
                     if (x > max) max = x;
                 }
@@ -126,7 +142,11 @@ public static class Attention
                 if (float.IsNegativeInfinity(max)) continue;                     // every key masked: zero output
                 SafeSoftmaxInPlace(p[..tk]);
                 for (int j = 0; j < tk; j++)
-                    if (p[j] != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(va, v0 + j * vs[2], dh), p[j], ov, ov); // Σ_j p_j·v_j
+                {
+                    if (p[j] == 0f) continue;
+                    int r = rows is null ? bb : rows[bb * tk + j];
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(va, v0 + r * vs[0] + j * vs[2], dh), p[j], ov, ov); // Σ_j p_j·v_j
+                }
                 if (!mean.IsEmpty) TensorPrimitives.MultiplyAdd(p[..tk], invH, mean.Slice(bb * tk, tk), mean.Slice(bb * tk, tk));
             }
         return o;

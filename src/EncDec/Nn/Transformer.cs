@@ -221,13 +221,21 @@ public sealed class TransformerDecoderLayer : Module
     /// </summary>
     public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
         AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
+        => ForwardIncremental(xStep, memoryCache, selfCache, memoryKeyPaddingMask, needCrossAttention, null);
+
+    /// <summary>
+    /// The step with the self-attention's projections packed (<paramref name="packedSelf"/> from
+    /// <c>SelfAttn.PackQkv()</c>, null: unpacked); same result.
+    /// </summary>
+    public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
+        AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention, PackedQkvProjection? packedSelf)
     {
         var x = xStep;
         AttentionCache next;
         Tensor? w;
         if (Options.Norm == NormPosition.Pre)
         {
-            var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache);
+            var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache, null, packedSelf);
             next = c;
             x = x + Dropout1.Forward(sa);
             var (ca, cw) = MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask, needCrossAttention);
@@ -237,7 +245,7 @@ public sealed class TransformerDecoderLayer : Module
         }
         else
         {
-            var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache);
+            var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache, null, packedSelf);
             next = c;
             x = Norm1.Forward(x + Dropout1.Forward(sa));
             var (ca, cw) = MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask, needCrossAttention);
@@ -302,6 +310,9 @@ public sealed class TransformerDecoder : Module
         return (Norm is null ? y : Norm.Forward(y), w);
     }
 
+    /// <summary>Each layer's self-attention projections packed for decoding (a copy of the current weights; see <see cref="PackedQkvProjection"/>).</summary>
+    public IReadOnlyList<PackedQkvProjection?> PackSelfAttention() => Layers.Select(l => l.SelfAttn.PackQkv()).ToArray();
+
     /// <summary>Per-layer cross-attention caches for <paramref name="memory"/> (B, Ts, d).</summary>
     public IReadOnlyList<AttentionCache> PrecomputeMemory(Tensor memory) => Layers.Select(l => l.PrecomputeMemory(memory)).ToArray();
 
@@ -322,12 +333,19 @@ public sealed class TransformerDecoder : Module
     /// </summary>
     public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
         IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
+        => ForwardIncremental(xStep, memoryCaches, selfCaches, memoryKeyPaddingMask, needCrossAttention, null);
+
+    /// <summary>The step with each layer's self-attention projections packed (<see cref="PackSelfAttention"/>; null: unpacked); same result.</summary>
+    public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
+        IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention,
+        IReadOnlyList<PackedQkvProjection?>? packedSelf)
     {
         var x = xStep;
         var next = new AttentionCache[Layers.Count];
         Tensor? w = null;
         for (int i = 0; i < Layers.Count; i++)
-            (x, next[i], w) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask, needCrossAttention && i == Layers.Count - 1);
+            (x, next[i], w) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask, needCrossAttention && i == Layers.Count - 1,
+                                                           packedSelf?[i]);
         return (Norm is null ? x : Norm.Forward(x), next, w);
     }
 }

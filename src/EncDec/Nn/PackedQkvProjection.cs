@@ -1,0 +1,41 @@
+using EncDec.Autograd;
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>
+/// A snapshot of a self-attention layer's query, key and value projections stacked into one (3E, E) weight and (3E)
+/// bias (PyTorch's packed <c>in_proj_weight</c>/<c>in_proj_bias</c> layout), so a decoding step projects its input with
+/// one matrix product instead of three (<see cref="MultiheadAttention.ForwardIncremental(Tensor, AttentionCache?, Tensor?, PackedQkvProjection?)"/>).
+/// It copies the weights when made (<see cref="MultiheadAttention.PackQkv"/>) and is valid while they do not change: a
+/// decoder makes one per decoding run and keeps it in its decoding state. Inference only (no gradients).
+/// </summary>
+public sealed class PackedQkvProjection
+{
+    /// <summary>(3E, E): rows [0, E) the query projection, [E, 2E) the key, [2E, 3E) the value.</summary>
+    public Tensor Weight { get; }
+    /// <summary>(3E) or null when the projections have no bias.</summary>
+    public Tensor? Bias { get; }
+    public int EmbedDim { get; }
+
+    internal PackedQkvProjection(Linear q, Linear k, Linear v)
+    {
+        int e = q.OutFeatures;
+        EmbedDim = e;
+        using (GradMode.NoGrad())
+        using (TensorScope.Suspend())   // lives as long as the decoding run; the GC reclaims it
+        {
+            Weight = Tensor.Empty(3 * e, q.InFeatures);
+            Bias = q.Bias is null ? null : Tensor.Empty(3 * e);
+        }
+        var lins = new[] { q, k, v };
+        for (int i = 0; i < 3; i++)
+        {
+            lins[i].Weight.CopyTo(Weight.Span.Slice(i * e * q.InFeatures, e * q.InFeatures));
+            if (Bias is not null) lins[i].Bias!.CopyTo(Bias.Span.Slice(i * e, e));
+        }
+    }
+
+    /// <summary>x (B, S, E) → the packed projections (B, S, 3E).</summary>
+    internal Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);   // (B, S, E)·(E, 3E) → (B, S, 3E)
+}
