@@ -28,4 +28,15 @@ public static class Int8Quantizer
         }
         return n;
     }
+
+    /// <summary>Only the tied output layers (weight shared with an embedding) to int8; returns how many.</summary>
+    public static int QuantizeTiedOutput(Module model)
+    {
+        var embeddings = new HashSet<object>(model.NamedModules().Select(m => m.Module).OfType<Embedding>().Select(e => (object)e.Weight.Storage),
+                                             ReferenceEqualityComparer.Instance);
+        int n = 0;
+        foreach (var (_, m) in model.NamedModules())
+            if (m is Linear lin && embeddings.Contains(lin.Weight.Storage)) { lin.Int8 = Int8Weight.Quantize(lin.Weight); n++; }
+        return n;
+    }
 }
