@@ -15,9 +15,11 @@ namespace EncDec.Bench;
 /// 200 × 25 tokens of the final outputs.
 /// Options: <c>--sents N</c>, <c>--batch N</c>, <c>--reps N</c> (median of N timed runs, default 1), <c>--strategy greedy|beam4|both</c>,
 /// <c>--int8</c>: also an int8 copy of the model (every Linear but the tied output layer, <see cref="EncDec.Nn.Int8Quantizer"/>),
-/// timed interleaved with the float32 one in the same run; each line then names its <c>weights</c>. Besides the wall time each
-/// line gives the process CPU time of the timed runs (<c>cpu_s</c>, median): on a contended machine, run with one thread
-/// (<c>ENCDEC_THREADS=1 OPENBLAS_NUM_THREADS=1</c>) it measures the work better than the wall clock.
+/// timed interleaved with the float32 one in the same run; each line then names its <c>weights</c> (<c>int8+output</c>: the tied
+/// output layer on int8 too); <c>--pruned P</c>: the model with P% of its heads and FFN neurons pruned and removed
+/// (<see cref="EncDec.Training.StructuredShrinker"/>); <c>--student-layers L</c>: the same model with L+L layers. Besides the
+/// wall time each line gives the process CPU time of the timed runs (<c>cpu_s</c>, median): on a contended machine, run with
+/// one thread (<c>ENCDEC_THREADS=1 OPENBLAS_NUM_THREADS=1</c>) it measures the work better than the wall clock.
 /// </summary>
 public static class DecodeBench
 {
@@ -43,6 +45,26 @@ public static class DecodeBench
             q.Eval();
             EncDec.Nn.Int8Quantizer.Quantize(q);
             variants.Add(("int8", q));
+            var qa = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
+            qa.Eval();
+            EncDec.Nn.Int8Quantizer.Quantize(qa, tiedOutput: true);
+            variants.Add(("int8+output", qa));
+        }
+        if (IntOption(args, "--pruned", 0) is > 0 and < 100 and var percent)
+        {
+            // structured pruning of the same model to percent% of its heads and FFN neurons, then physically shrunk
+            var p = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
+            p.Eval();
+            new EncDec.Training.MagnitudePruner(p, EncDec.Training.PruningKind.Heads).Apply(percent / 100.0);
+            new EncDec.Training.MagnitudePruner(p, EncDec.Training.PruningKind.Ffn).Apply(percent / 100.0);
+            variants.Add(($"pruned{percent}", EncDec.Training.StructuredShrinker.Shrink(p, config).Model));
+        }
+        if (IntOption(args, "--student-layers", 0) is > 0 and var layers)
+        {
+            // a distillation student of the same shape with fewer encoder and decoder layers
+            var student = ModelFactory.BuildTransformer(config with { EncoderLayers = layers, DecoderLayers = layers }, new Rng(config.Seed));
+            student.Eval();
+            variants.Add(($"student{layers}+{layers}", student));
         }
         var rng = new Rng(7);
         var sources = new int[sents][];
@@ -60,8 +82,8 @@ public static class DecodeBench
         for (int i = 0; i < 2; i++)
             foreach (var (_, m) in variants)
             {
-                Decode(m, warm, batch, greedy);
-                Decode(m, warm, batch, beam);
+                if (which != "beam4") Decode(m, warm, batch, greedy);
+                if (which != "greedy") Decode(m, warm, batch, beam);
             }
 
         foreach (var (name, opts) in new[] { ("greedy", greedy), ("beam4", beam) })

@@ -54,6 +54,7 @@ public static class Program
         root.Add(AverageCommand.Build(stdout, stderr));
         root.Add(QuantizeCommand.Build(stdout, stderr));
         root.Add(PruneCommand.Build(stdout, stderr));
+        root.Add(DistillCommand.Build(stdout, stderr));
         root.Add(PretrainCommand.Build(stdout, stderr));
         root.Add(PreprocessCommand.Build(stdout, stderr));
         root.Add(TranslateCommand.Build(stdout, stderr, stdin));

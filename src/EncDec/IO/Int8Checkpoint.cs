@@ -19,6 +19,8 @@ public static class Int8Checkpoint
     /// <summary>Extra metadata key naming the quantisation scheme of an int8 file.</summary>
     public const string QuantizationKey = "quantization";
     public const string PerChannelInt8 = "int8-per-output-channel";
+    /// <summary>Extra metadata key: "int8" when a tied output layer (stored float, as the embedding) runs on int8 once loaded.</summary>
+    public const string TiedOutputKey = "tied_output";
 
     /// <summary>
     /// The Linear layers of <paramref name="model"/> that <see cref="Save"/> quantises: all whose weight is their own
@@ -60,9 +62,28 @@ public static class Int8Checkpoint
         new Checkpoint
         {
             Model = floats, Int8Model = int8, ConfigJson = config.ToJson(), Vocabularies = vocabs, GlobalStep = step,
-            Extra = new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8 },
+            Extra = TiedOutputs(model).Any(n => !keepFloat.Any(k => n == k || n.StartsWith(k + ".", StringComparison.Ordinal)))
+                ? new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8, [TiedOutputKey] = "int8" }
+                : new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8 },
         }.Save(path);
         return names;
+    }
+
+    /// <summary>The names of the Linear layers whose weight is an embedding's (a tied output layer).</summary>
+    private static IEnumerable<string> TiedOutputs(Module model)
+    {
+        var state = model.StateDict();
+        foreach (var (name, m) in model.NamedModules())
+            if (m is Linear lin && name.Length > 0 && !(state.TryGetValue(name + WeightSuffix, out var w) && ReferenceEquals(w, lin.Weight))) yield return name;
+    }
+
+    /// <summary>
+    /// After loading an int8 file marked <see cref="TiedOutputKey"/>: the tied output layer runs on an int8 copy of the
+    /// shared matrix (the embedding keeps the floats) — on the decoding benchmark it is as much as the rest of the model.
+    /// </summary>
+    public static void ApplyTiedOutput(Module model, IReadOnlyDictionary<string, string> extra)
+    {
+        if (extra.TryGetValue(TiedOutputKey, out var v) && v == "int8") Int8Quantizer.QuantizeTiedOutput(model);
     }
 
     /// <summary>The tensor shapes of a file's layout without its weight scales (what the float model must match).</summary>

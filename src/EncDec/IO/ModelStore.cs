@@ -41,6 +41,7 @@ public static class ModelStore
         var (state, int8Layers) = Int8Checkpoint.Apply(model, ckpt.Model, path);
         try { model.LoadStateDict(state); }
         catch (UserInputException e) { throw new UserInputException(path, null, e.Message); }
+        if (int8Layers > 0) Int8Checkpoint.ApplyTiedOutput(model, ckpt.Extra);
         model.Eval();
         ITokenizer? Tok(string key) => ckpt.Vocabularies.TryGetValue(key, out var json) ? Tokenizer.FromJson(json, $"{path} ({key} tokenizer)") : null;
         return new LoadedModel(model, config, Tok(SourceVocab), Tok(TargetVocab), ckpt.GlobalStep, path)

@@ -139,6 +139,11 @@ public sealed partial record ModelConfig
             Need(Heads > 0 && DModel % Heads == 0, $"d_model ({DModel}) must be divisible by heads ({Heads})");
             Need(FeedForward is > 0 and <= MaxWidth, $"feed_forward must be in [1, {N(MaxWidth)}], got {N(FeedForward)}");
         }
+        if (Pruned is not null)
+        {
+            Need(Family == ModelFamily.Transformer, "pruned layer widths need a transformer");
+            Pruned.Validate(this, Need);
+        }
         if (ShareEmbeddings) Need(SrcVocabSize == TgtVocabSize, "share_embeddings needs equal source and target vocabulary sizes");
         if (Family == ModelFamily.Rnn)
         {

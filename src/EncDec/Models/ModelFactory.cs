@@ -87,8 +87,10 @@ public static class ModelFactory
         var srcEmbed = new TransformerEmbedding(srcTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
-        var encoder = new TransformerEncoderPart(new TransformerEncoder(layer with { SelfAttention = c.EncoderAttentionOptions() }, c.EncoderLayers, finalNorm, rng));
-        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer with { SelfAttention = c.DecoderAttentionOptions() }, c.DecoderLayers, finalNorm, rng));
+        var encLayer = layer with { SelfAttention = c.EncoderAttentionOptions() };
+        var decLayer = layer with { SelfAttention = c.DecoderAttentionOptions() };
+        var encoder = new TransformerEncoderPart(new TransformerEncoder(c.EncoderLayerOptions(encLayer), finalNorm, rng, encLayer));
+        var decoder = new TransformerDecoderPart(new TransformerDecoder(c.DecoderLayerOptions(decLayer), finalNorm, rng, decLayer));
         TransformerInit.XavierReset(rng, encoder.Stack, decoder.Stack);   // as nn.Transformer resets its encoder and decoder
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
         return new EncoderDecoder(srcEmbed, encoder, tgtEmbed, decoder, generator);

@@ -8,7 +8,13 @@ public static class Int8Quantizer
     /// (state-dict prefixes, e.g. the output projection <c>generator</c>) and layers whose weight is shared with an
     /// embedding (a tied output layer). Returns the number of layers quantised. Training (grad mode) still uses the floats.
     /// </summary>
-    public static int Quantize(Module model, params string[] keepFloat)
+    public static int Quantize(Module model, params string[] keepFloat) => Quantize(model, false, keepFloat);
+
+    /// <summary>
+    /// <see cref="Quantize(Module, string[])"/>; with <paramref name="tiedOutput"/> a tied output layer runs on int8 too (an
+    /// int8 copy of the shared matrix; the embedding keeps reading the floats), for in-memory inference only.
+    /// </summary>
+    public static int Quantize(Module model, bool tiedOutput, params string[] keepFloat)
     {
         var embeddings = new HashSet<object>(model.NamedModules().Select(m => m.Module).OfType<Embedding>().Select(e => (object)e.Weight.Storage),
                                              ReferenceEqualityComparer.Instance);
@@ -16,10 +22,21 @@ public static class Int8Quantizer
         foreach (var (name, m) in model.NamedModules())
         {
             if (m is not Linear lin || keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal))) continue;
-            if (embeddings.Contains(lin.Weight.Storage)) continue;
+            if (!tiedOutput && embeddings.Contains(lin.Weight.Storage)) continue;
             lin.Int8 = Int8Weight.Quantize(lin.Weight);
             n++;
         }
+        return n;
+    }
+
+    /// <summary>Only the tied output layers (weight shared with an embedding) to int8; returns how many.</summary>
+    public static int QuantizeTiedOutput(Module model)
+    {
+        var embeddings = new HashSet<object>(model.NamedModules().Select(m => m.Module).OfType<Embedding>().Select(e => (object)e.Weight.Storage),
+                                             ReferenceEqualityComparer.Instance);
+        int n = 0;
+        foreach (var (_, m) in model.NamedModules())
+            if (m is Linear lin && embeddings.Contains(lin.Weight.Storage)) { lin.Int8 = Int8Weight.Quantize(lin.Weight); n++; }
         return n;
     }
 }

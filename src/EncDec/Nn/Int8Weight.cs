@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EncDec.Tensors;
 
 namespace EncDec.Nn;
@@ -36,13 +39,32 @@ public sealed class Int8Weight
     }
 
     /// <summary>Symmetric int8 quantisation of one row; returns its scale (0 for an all-zero row).</summary>
-    internal static float QuantizeRow(ReadOnlySpan<float> x, Span<sbyte> q)
+    internal static unsafe float QuantizeRow(ReadOnlySpan<float> x, Span<sbyte> q)
     {
         float max = TensorPrimitives.MaxMagnitude(x);
         max = MathF.Abs(max);
         if (max == 0f || !float.IsFinite(max)) { q.Clear(); return 0f; }
         float inv = 127f / max;
-        for (int j = 0; j < x.Length; j++) q[j] = (sbyte)Math.Clamp((int)MathF.Round(x[j] * inv), -127, 127);
+        int j = 0;
+        if (Avx2.IsSupported && x.Length >= 32)
+        {
+            // 32 values at a time: scale, convert with round-to-nearest-even (as MathF.Round), pack int32 → int16 → int8
+            // (|x·inv| ≤ 127 so the saturation never bites) and undo the packs' lane interleaving
+            var vinv = Vector256.Create(inv);
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+            fixed (float* px = x)
+            fixed (sbyte* pq = q)
+                for (; j + 32 <= x.Length; j += 32)
+                {
+                    var i0 = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.LoadVector256(px + j), vinv));
+                    var i1 = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.LoadVector256(px + j + 8), vinv));
+                    var i2 = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.LoadVector256(px + j + 16), vinv));
+                    var i3 = Avx.ConvertToVector256Int32(Avx.Multiply(Avx.LoadVector256(px + j + 24), vinv));
+                    var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+                    Avx.Store(pq + j, Avx2.PermuteVar8x32(packed.AsInt32(), order).AsSByte());
+                }
+        }
+        for (; j < x.Length; j++) q[j] = (sbyte)Math.Clamp((int)MathF.Round(x[j] * inv), -127, 127);
         return max / 127f;
     }
 
@@ -62,21 +84,40 @@ public sealed class Int8Weight
         if (x.Shape[^1] != InFeatures) throw new ArgumentException($"input {ShapeUtil.Format(x.Shape)} does not end in {InFeatures}");
         int rows = x.Numel / Math.Max(InFeatures, 1);
         var xs = x.ContiguousRaw().Span;
-        var qx = new sbyte[rows * InFeatures]; var sx = new float[rows];
-        for (int r = 0; r < rows; r++) sx[r] = QuantizeRow(xs.Slice(r * InFeatures, InFeatures), qx.AsSpan(r * InFeatures, InFeatures));
-        var acc = new int[rows * OutFeatures];
-        Int8Gemm.Multiply(qx, Data, acc, rows, OutFeatures, InFeatures);      // (rows, in) · (out, in)ᵀ → (rows, out) int32
-        var shape = (int[])x.Shape.Clone(); shape[^1] = OutFeatures;
-        var y = Tensor.Empty(shape);
-        var ys = y.Span;
-        ReadOnlySpan<float> b = bias is null ? default : bias.ContiguousRaw().Span;
-        for (int r = 0; r < rows; r++)
+        var qx = ArrayPool<sbyte>.Shared.Rent(rows * InFeatures); var sx = ArrayPool<float>.Shared.Rent(rows);
+        var acc = ArrayPool<int>.Shared.Rent(rows * OutFeatures);
+        try
         {
-            float s = sx[r];
-            var yr = ys.Slice(r * OutFeatures, OutFeatures);
-            for (int c = 0; c < OutFeatures; c++) yr[c] = acc[r * OutFeatures + c] * s * Scales[c];
-            if (!b.IsEmpty) TensorPrimitives.Add(yr, b, yr);
+            for (int r = 0; r < rows; r++) sx[r] = QuantizeRow(xs.Slice(r * InFeatures, InFeatures), qx.AsSpan(r * InFeatures, InFeatures));
+            Int8Gemm.Multiply(qx, Data, acc, rows, OutFeatures, InFeatures);      // (rows, in) · (out, in)ᵀ → (rows, out) int32
+            var shape = (int[])x.Shape.Clone(); shape[^1] = OutFeatures;
+            var y = Tensor.Empty(shape);
+            var ys = y.Span;
+            ReadOnlySpan<float> b = bias is null ? default : bias.ContiguousRaw().Span;
+            for (int r = 0; r < rows; r++)
+            {
+                var yr = ys.Slice(r * OutFeatures, OutFeatures);
+                Rescale(acc.AsSpan(r * OutFeatures, OutFeatures), sx[r], Scales, yr);
+                if (!b.IsEmpty) TensorPrimitives.Add(yr, b, yr);
+            }
+            return y;
         }
-        return y;
+        finally
+        {
+            ArrayPool<sbyte>.Shared.Return(qx); ArrayPool<float>.Shared.Return(sx); ArrayPool<int>.Shared.Return(acc);
+        }
+    }
+
+    /// <summary>y[c] = acc[c] · s · scales[c].</summary>
+    private static void Rescale(ReadOnlySpan<int> acc, float s, ReadOnlySpan<float> scales, Span<float> y)
+    {
+        int c = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; c + 8 <= y.Length; c += 8)
+                (Vector256.ConvertToSingle(Vector256.Create(acc.Slice(c, 8))) * vs * Vector256.Create(scales.Slice(c, 8))).CopyTo(y.Slice(c, 8));
+        }
+        for (; c < y.Length; c++) y[c] = acc[c] * s * scales[c];
     }
 }

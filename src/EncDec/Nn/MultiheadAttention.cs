@@ -228,6 +228,8 @@ public sealed class MultiheadAttention : Module
     public int EmbedDim { get; }
     public int NumHeads { get; }
     public int HeadDim { get; }
+    /// <summary>NumHeads · HeadDim: the width of the projected queries, keys and values (EmbedDim unless pruned).</summary>
+    public int InnerDim => NumHeads * HeadDim;
     /// <summary>Dropout probability on the attention probabilities (training mode only).</summary>
     public float DropoutP { get; }
     /// <summary>How softmax(q·kᵀ)·v is computed (full by default; see <see cref="AttentionCoreKind"/>).</summary>
@@ -237,17 +239,21 @@ public sealed class MultiheadAttention : Module
 
     protected override IEnumerable<Rng> OwnGenerators() => _rng is null ? [] : [_rng];
 
-    public MultiheadAttention(int embedDim, int numHeads, float dropout = 0f, bool bias = true, Rng? rng = null, IAttentionCore? core = null)
+    /// <param name="headDim">Width of one head; null = embedDim / numHeads. A structurally pruned attention keeps the
+    /// head width of the model it came from with fewer heads: q/k/v (H·Dh, E), out_proj (E, H·Dh).</param>
+    public MultiheadAttention(int embedDim, int numHeads, float dropout = 0f, bool bias = true, Rng? rng = null, IAttentionCore? core = null, int? headDim = null)
     {
         Core = core ?? FullAttentionCore.Instance;
-        if (numHeads <= 0 || embedDim % numHeads != 0)
+        if (numHeads <= 0 || (headDim is null && embedDim % numHeads != 0))
             throw new ArgumentException($"embed_dim {embedDim} must be divisible by num_heads {numHeads}");
+        if (headDim is <= 0) throw new ArgumentOutOfRangeException(nameof(headDim), "head_dim must be positive");
         if (dropout < 0 || dropout > 1) throw new ArgumentOutOfRangeException(nameof(dropout), "dropout probability must be in [0, 1]");
-        EmbedDim = embedDim; NumHeads = numHeads; HeadDim = embedDim / numHeads; DropoutP = dropout; _rng = rng;
-        QProj = new Linear(embedDim, embedDim, bias, rng);
-        KProj = new Linear(embedDim, embedDim, bias, rng);
-        VProj = new Linear(embedDim, embedDim, bias, rng);
-        OutProj = new Linear(embedDim, embedDim, bias, rng);
+        EmbedDim = embedDim; NumHeads = numHeads; HeadDim = headDim ?? embedDim / numHeads; DropoutP = dropout; _rng = rng;
+        int inner = InnerDim;
+        QProj = new Linear(embedDim, inner, bias, rng);
+        KProj = new Linear(embedDim, inner, bias, rng);
+        VProj = new Linear(embedDim, inner, bias, rng);
+        OutProj = new Linear(inner, embedDim, bias, rng);
         // PyTorch: xavier_uniform_ on in_proj_weight (3E, E); in_proj_bias and out_proj.bias zero.
         float bound = MathF.Sqrt(6f / (embedDim + 3 * embedDim));
         var r = rng ?? Rng.Global;
@@ -301,8 +307,8 @@ public sealed class MultiheadAttention : Module
         Tensor q, k, v;
         if (packed is not null && !GradMode.IsEnabled)
         {
-            if (packed.EmbedDim != EmbedDim) throw new ArgumentException($"packed projection of width {packed.EmbedDim} for a layer of {EmbedDim}");
-            var qkv = packed.Forward(queryStep);                            // (B, S, 3E), contiguous
+            if (packed.EmbedDim != InnerDim) throw new ArgumentException($"packed projection of width {packed.EmbedDim} for a layer of {InnerDim}");
+            var qkv = packed.Forward(queryStep);                            // (B, S, 3·H·Dh), contiguous
             q = PackedHeads(qkv, 0); k = PackedHeads(qkv, 1); v = PackedHeads(qkv, 2);   // (B, H, S, Dh) views each
         }
         else
@@ -359,7 +365,7 @@ public sealed class MultiheadAttention : Module
     {
         var (k, v, rows) = cache.Gather;                                                                  // (P, H, C, Dh) buffers + row table
         var o = Attention.SingleQueryAttention(q, k, v, cache.Length, rows, keyPaddingMask, headMeanWeights); // (B, H, 1, Dh) contiguous
-        return OutProj.Forward(o.ViewRaw(new[] { q.Shape[0], 1, EmbedDim }));                           // (B, 1, H·Dh) → (B, 1, E)
+        return OutProj.Forward(o.ViewRaw(new[] { q.Shape[0], 1, InnerDim }));                           // (B, 1, H·Dh) → (B, 1, E)
     }
 
     private (Tensor Output, Tensor? Weights) Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, bool needWeights)
@@ -379,12 +385,12 @@ public sealed class MultiheadAttention : Module
         }
         else o = Attention.ScaledDotProductAttention(q, k, v, mask, causal, DropoutP, training, _rng); // (B, H, Tq, Dh)
         int b = o.Shape[0], tq = o.Shape[2];
-        var merged = o.Transpose(1, 2).Reshape(b, tq, EmbedDim);            // (B, H, Tq, Dh) → (B, Tq, H, Dh) → (B, Tq, E)
+        var merged = o.Transpose(1, 2).Reshape(b, tq, InnerDim);            // (B, H, Tq, Dh) → (B, Tq, H, Dh) → (B, Tq, H·Dh)
         return (OutProj.Forward(merged), weights);                           // (B, Tq, E)
     }
 
-    /// <summary>(B, H, T, Dh) → (B, T, E).</summary>
-    private Tensor MergeHeads(Tensor o) => o.Transpose(1, 2).Reshape(o.Shape[0], o.Shape[2], EmbedDim); // (B, H, T, Dh) → (B, T, H, Dh) → (B, T, E)
+    /// <summary>(B, H, T, Dh) → (B, T, H·Dh).</summary>
+    private Tensor MergeHeads(Tensor o) => o.Transpose(1, 2).Reshape(o.Shape[0], o.Shape[2], InnerDim); // (B, H, T, Dh) → (B, T, H, Dh) → (B, T, H·Dh)
 
     /// <summary>
     /// This layer's query/key/value projections packed for <see cref="ForwardIncremental(Tensor, AttentionCache?, Tensor?, PackedQkvProjection?)"/>
@@ -397,14 +403,14 @@ public sealed class MultiheadAttention : Module
         return new PackedQkvProjection(QProj, KProj, VProj);
     }
 
-    /// <summary>Part <paramref name="part"/> (0 query, 1 key, 2 value) of a contiguous (B, T, 3E) projection → (B, H, T, Dh), a view.</summary>
+    /// <summary>Part <paramref name="part"/> (0 query, 1 key, 2 value) of a contiguous (B, T, 3·H·Dh) projection → (B, H, T, Dh), a view.</summary>
     private Tensor PackedHeads(Tensor qkv, int part)
     {
-        int b = qkv.Shape[0], t = qkv.Shape[1], e3 = 3 * EmbedDim;
-        return new Tensor(qkv.Storage, new[] { b, NumHeads, t, HeadDim }, new[] { t * e3, HeadDim, e3, 1 }, qkv.Offset + part * EmbedDim); // (B, T, 3E) → (B, H, T, Dh)
+        int b = qkv.Shape[0], t = qkv.Shape[1], e3 = 3 * InnerDim;
+        return new Tensor(qkv.Storage, new[] { b, NumHeads, t, HeadDim }, new[] { t * e3, HeadDim, e3, 1 }, qkv.Offset + part * InnerDim); // (B, T, 3·H·Dh) → (B, H, T, Dh)
     }
 
-    /// <summary>(B, T, E) → (B, H, T, Dh), a view.</summary>
+    /// <summary>(B, T, H·Dh) → (B, H, T, Dh), a view.</summary>
     private Tensor SplitHeads(Tensor x)
     {
         int b = x.Shape[0], t = x.Shape[1];

@@ -16,6 +16,7 @@ public sealed class PackedQkvProjection
     public Tensor Weight { get; }
     /// <summary>(3E) or null when the projections have no bias.</summary>
     public Tensor? Bias { get; }
+    /// <summary>The width of each projection's output (H·Dh: the layer's embedding width unless its heads were pruned).</summary>
     public int EmbedDim { get; }
 
     internal PackedQkvProjection(Linear q, Linear k, Linear v)

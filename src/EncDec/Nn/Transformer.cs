@@ -13,7 +13,13 @@ public enum NormPosition { Post, Pre }
 /// the core of the self-attention sublayer (null = full attention); cross-attention is always full.</summary>
 public sealed record TransformerLayerOptions(int DModel, int NHeads, int DimFeedForward = 2048, float Dropout = 0.1f,
                                              Activation Activation = Activation.Relu, NormPosition Norm = NormPosition.Post,
-                                             float LayerNormEps = 1e-5f, AttentionCoreOptions? SelfAttention = null);
+                                             float LayerNormEps = 1e-5f, AttentionCoreOptions? SelfAttention = null)
+{
+    /// <summary>Width of one attention head; null = DModel / NHeads. Set by a structurally pruned model (fewer heads of the original width).</summary>
+    public int? HeadDim { get; init; }
+    /// <summary>Heads of a decoder layer's cross-attention; null = <see cref="NHeads"/>.</summary>
+    public int? CrossHeads { get; init; }
+}
 
 /// <summary>
 /// Linear → ReLU|GELU → dropout → Linear, with PyTorch's names <c>linear1</c>, <c>linear2</c>. Transformer layers
@@ -65,7 +71,7 @@ public sealed class TransformerEncoderLayer : Module
     public TransformerEncoderLayer(TransformerLayerOptions options, Rng? rng = null)
     {
         Options = options;
-        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention));
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention), headDim: options.HeadDim);
         Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
         Dropout = new Dropout(options.Dropout, rng);
         Linear2 = new Linear(options.DimFeedForward, options.DModel, rng: rng);
@@ -140,8 +146,8 @@ public sealed class TransformerDecoderLayer : Module
     public TransformerDecoderLayer(TransformerLayerOptions options, Rng? rng = null)
     {
         Options = options;
-        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention));
-        MultiheadAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng);
+        SelfAttn = new MultiheadAttention(options.DModel, options.NHeads, options.Dropout, rng: rng, core: AttentionCores.Create(options.SelfAttention), headDim: options.HeadDim);
+        MultiheadAttn = new MultiheadAttention(options.DModel, options.CrossHeads ?? options.NHeads, options.Dropout, rng: rng, headDim: options.HeadDim);
         Linear1 = new Linear(options.DModel, options.DimFeedForward, rng: rng);
         Dropout = new Dropout(options.Dropout, rng);
         Linear2 = new Linear(options.DimFeedForward, options.DModel, rng: rng);
@@ -264,9 +270,13 @@ public sealed class TransformerEncoder : Module
     public LayerNorm? Norm { get; }
 
     public TransformerEncoder(TransformerLayerOptions options, int numLayers, bool finalNorm = false, Rng? rng = null)
+        : this(Enumerable.Repeat(options, numLayers).ToArray(), finalNorm, rng, options) { }
+
+    /// <summary>One options record per layer (a pruned model's layers differ in heads and FFN width); <paramref name="shape"/> gives the final norm's width.</summary>
+    public TransformerEncoder(IReadOnlyList<TransformerLayerOptions> layers, bool finalNorm, Rng? rng, TransformerLayerOptions shape)
     {
-        Layers = new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, numLayers).Select(_ => new TransformerEncoderLayer(options, rng)));
-        Norm = finalNorm ? new LayerNorm(options.DModel, options.LayerNormEps) : null;
+        Layers = new ModuleList<TransformerEncoderLayer>(layers.Select(o => new TransformerEncoderLayer(o, rng)));
+        Norm = finalNorm ? new LayerNorm(shape.DModel, shape.LayerNormEps) : null;
     }
 
     /// <summary>src (B, T, d) → (B, T, d).</summary>
@@ -285,9 +295,13 @@ public sealed class TransformerDecoder : Module
     public LayerNorm? Norm { get; }
 
     public TransformerDecoder(TransformerLayerOptions options, int numLayers, bool finalNorm = false, Rng? rng = null)
+        : this(Enumerable.Repeat(options, numLayers).ToArray(), finalNorm, rng, options) { }
+
+    /// <summary>One options record per layer (a pruned model's layers differ in heads and FFN width); <paramref name="shape"/> gives the final norm's width.</summary>
+    public TransformerDecoder(IReadOnlyList<TransformerLayerOptions> layers, bool finalNorm, Rng? rng, TransformerLayerOptions shape)
     {
-        Layers = new ModuleList<TransformerDecoderLayer>(Enumerable.Range(0, numLayers).Select(_ => new TransformerDecoderLayer(options, rng)));
-        Norm = finalNorm ? new LayerNorm(options.DModel, options.LayerNormEps) : null;
+        Layers = new ModuleList<TransformerDecoderLayer>(layers.Select(o => new TransformerDecoderLayer(o, rng)));
+        Norm = finalNorm ? new LayerNorm(shape.DModel, shape.LayerNormEps) : null;
     }
 
     /// <summary>tgt (B, Tt, d), memory (B, Ts, d) → (B, Tt, d).</summary>

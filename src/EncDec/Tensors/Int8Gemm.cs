@@ -39,22 +39,94 @@ public static class Int8Gemm
         fixed (int* pc = c)
         {
             sbyte* ap = pa, bp = pb; int* cp = pc;
-            Par.For(m, n * k, (s, e) =>
+            // output channels (rows of B) are spread over the cores in blocks of 4: each block's 4·k weights stay in L1
+            // while every row of A streams past them, and one small batch (m = 1 while decoding) still uses every core
+            int blocks = (n + 3) / 4;
+            Par.For(blocks, m * k * 4, (s, e) =>
             {
-                for (int i = s; i < e; i++)
+                for (int jb = s; jb < e; jb++)
                 {
-                    sbyte* row = ap + (long)i * k;
-                    int* out_ = cp + (long)i * n;
-                    for (int j = 0; j < n; j++)
-                        out_[j] = path switch
+                    int j = jb * 4;
+                    if (j + 4 <= n && path != Int8GemmPath.Portable)
+                        for (int i = 0; i < m; i++)
                         {
-                            Int8GemmPath.AvxVnni => DotVnni(row, bp + (long)j * k, k),
-                            Int8GemmPath.Avx2 => DotAvx2(row, bp + (long)j * k, k),
-                            _ => DotPortable(row, bp + (long)j * k, k),
-                        };
+                            var r = path == Int8GemmPath.AvxVnni ? Dot4Vnni(ap + (long)i * k, bp + (long)j * k, k) : Dot4Avx2(ap + (long)i * k, bp + (long)j * k, k);
+                            r.Store(cp + (long)i * n + j);
+                        }
+                    else
+                        for (int i = 0; i < m; i++)
+                            for (int jj = j; jj < Math.Min(j + 4, n); jj++)
+                                cp[(long)i * n + jj] = path switch
+                                {
+                                    Int8GemmPath.AvxVnni => DotVnni(ap + (long)i * k, bp + (long)jj * k, k),
+                                    Int8GemmPath.Avx2 => DotAvx2(ap + (long)i * k, bp + (long)jj * k, k),
+                                    _ => DotPortable(ap + (long)i * k, bp + (long)jj * k, k),
+                                };
                 }
             });
         }
+    }
+
+    /// <summary>The dot products of one row of A with 4 consecutive rows of B: |a| once, b·sign(a) per row, the four
+    /// int32 accumulators reduced together with horizontal adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<int> Dot4Avx2(sbyte* a, sbyte* b, int k)
+    {
+        Vector256<int> acc0 = Vector256<int>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        var ones = Vector256.Create((short)1);
+        sbyte* b1 = b + k, b2 = b1 + k, b3 = b2 + k;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            var va = Avx.LoadVector256(a + p);
+            var ua = Avx2.Abs(va);
+            acc0 = Avx2.Add(acc0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ua, Avx2.Sign(Avx.LoadVector256(b + p), va)), ones));
+            acc1 = Avx2.Add(acc1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ua, Avx2.Sign(Avx.LoadVector256(b1 + p), va)), ones));
+            acc2 = Avx2.Add(acc2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ua, Avx2.Sign(Avx.LoadVector256(b2 + p), va)), ones));
+            acc3 = Avx2.Add(acc3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ua, Avx2.Sign(Avx.LoadVector256(b3 + p), va)), ones));
+        }
+        var r = Reduce4(acc0, acc1, acc2, acc3);
+        if (p < k) r = Avx2.Add(r, Tail4(a, b, k, p));
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<int> Dot4Vnni(sbyte* a, sbyte* b, int k)
+    {
+        Vector256<int> acc0 = Vector256<int>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        sbyte* b1 = b + k, b2 = b1 + k, b3 = b2 + k;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            var va = Avx.LoadVector256(a + p);
+            var ua = Avx2.Abs(va);
+            acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, ua, Avx2.Sign(Avx.LoadVector256(b + p), va));
+            acc1 = AvxVnni.MultiplyWideningAndAdd(acc1, ua, Avx2.Sign(Avx.LoadVector256(b1 + p), va));
+            acc2 = AvxVnni.MultiplyWideningAndAdd(acc2, ua, Avx2.Sign(Avx.LoadVector256(b2 + p), va));
+            acc3 = AvxVnni.MultiplyWideningAndAdd(acc3, ua, Avx2.Sign(Avx.LoadVector256(b3 + p), va));
+        }
+        var r = Reduce4(acc0, acc1, acc2, acc3);
+        if (p < k) r = Avx2.Add(r, Tail4(a, b, k, p));
+        return r;
+    }
+
+    /// <summary>(Σ acc0, Σ acc1, Σ acc2, Σ acc3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Reduce4(Vector256<int> acc0, Vector256<int> acc1, Vector256<int> acc2, Vector256<int> acc3)
+    {
+        var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(acc0, acc1), Avx2.HorizontalAdd(acc2, acc3));   // per 128-bit lane: partial sums of 0, 1, 2, 3
+        return Sse2.Add(h.GetLower(), h.GetUpper());
+    }
+
+    private static unsafe Vector128<int> Tail4(sbyte* a, sbyte* b, int k, int p)
+    {
+        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (; p < k; p++)
+        {
+            int x = a[p];
+            s0 += x * b[p]; s1 += x * b[k + p]; s2 += x * b[2 * k + p]; s3 += x * b[3 * k + p];
+        }
+        return Vector128.Create(s0, s1, s2, s3);
     }
 
     private static unsafe int DotPortable(sbyte* a, sbyte* b, int k)

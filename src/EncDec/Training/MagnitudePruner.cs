@@ -56,7 +56,7 @@ public sealed class MagnitudePruner
     // q/k/v rows h·Dh … (h+1)·Dh (and their biases), out_proj columns of the same range
     private static Group HeadGroup(MultiheadAttention a)
     {
-        int e = a.EmbedDim, dh = a.HeadDim;
+        int e = a.EmbedDim, dh = a.HeadDim, inner = a.InnerDim;
         return new Group
         {
             Units = a.NumHeads,
@@ -65,10 +65,10 @@ public sealed class MagnitudePruner
                 var s = new List<(Tensor, int, int, int)>();
                 foreach (var p in new[] { a.QProj, a.KProj, a.VProj })
                 {
-                    s.Add((p.Weight, h * dh * e, dh * e, 1));               // rows of (E, E)
+                    s.Add((p.Weight, h * dh * e, dh * e, 1));               // rows of (H·Dh, E)
                     if (p.Bias is { } b) s.Add((b, h * dh, dh, 1));
                 }
-                for (int r = 0; r < e; r++) s.Add((a.OutProj.Weight, r * e + h * dh, dh, 1));   // columns of (E, E), row by row
+                for (int r = 0; r < e; r++) s.Add((a.OutProj.Weight, r * inner + h * dh, dh, 1));   // columns of (E, H·Dh), row by row
                 return s;
             },
         };

@@ -36,9 +36,46 @@ public class PruneDistillCliTests
                              "--steps", "4", "--out", tmp.File("structured"));
         Assert.Contains("heads: 50.0% of 6 pruned", s.Stdout);
         Assert.Contains("ffn: 50.0% of 128 pruned", s.Stdout);
+        Assert.Contains("shrunk:", s.Stdout);
+        var small = ModelStore.Load(tmp.File("structured"));
+        Assert.True(small.Model.ParameterCount < ModelStore.Load(run).Model.ParameterCount);
+        Assert.Equal(new[] { 1 }, small.Config.Pruned!.EncoderHeads);                       // 2 heads → 1
+        Assert.Equal(new[] { 32 }, small.Config.Pruned.DecoderFeedForward);                  // 64 neurons → 32
+        var tr = CliRunner.Ok("translate", "--model", tmp.File("structured"), "--input", src);
+        Assert.Equal(60, tr.Stdout.Count(ch => ch == '\n'));                                 // one line per source line
 
         Assert.Contains("--structured: 'rows'", CliRunner.Fails("prune", "--model", run, "--train-src", src, "--train-tgt", tgt, "--structured", "rows", "--out", tmp.File("b1")));
         Assert.Contains("--sparsity", CliRunner.Fails("prune", "--model", run, "--train-src", src, "--train-tgt", tgt, "--sparsity", "1", "--out", tmp.File("b2")));
         Assert.False(Directory.Exists(tmp.File("b1")));
+    }
+
+    [Fact]
+    public void Distill_translates_the_source_with_the_teacher_in_chunks_and_trains_a_student_on_it()
+    {
+        using var tmp = new TempDir();
+        var (src, _, run) = Trained(tmp);
+        string student = tmp.File("student");
+        var r = CliRunner.Ok("distill", "--teacher", run, "--train-src", src, "--out", student, "--beam", "2", "--chunk-lines", "25",
+                             "--layers", "1", "--d-model", "16", "--feed-forward", "32", "--max-steps", "6", "--batch-size", "16", "--checkpoint-every", "3");
+        Assert.Contains("teacher: chunk 3/3", r.Stdout);
+        string teacherOut = Path.Combine(student, "distill", "train.teacher.txt");
+        var outputs = File.ReadAllLines(teacherOut);
+        Assert.Equal(60, outputs.Length);
+        // the teacher file holds the teacher's beam-2 translations
+        var direct = CliRunner.Ok("translate", "--model", run, "--input", src, "--beam", "2").Stdout.Split('\n')[..60];
+        Assert.Equal(direct, outputs);
+        Assert.Empty(Directory.GetFiles(Path.Combine(student, "distill"), "teacher.*.txt"));   // the chunks are joined
+        var m = ModelStore.Load(student);
+        Assert.Equal(16, m.Config.DModel);
+        Assert.Equal(1, m.Config.EncoderLayers);
+        Assert.Equal(6, m.Step);
+
+        // a rerun reuses the teacher's outputs; the student run resumes (already done)
+        var again = CliRunner.Ok("distill", "--teacher", run, "--train-src", src, "--out", student, "--beam", "2", "--chunk-lines", "25",
+                                 "--layers", "1", "--d-model", "16", "--feed-forward", "32", "--max-steps", "6", "--batch-size", "16", "--checkpoint-every", "3");
+        Assert.Contains("(from an earlier run)", again.Stdout);
+        Assert.Contains("--beam", CliRunner.Fails("distill", "--teacher", run, "--train-src", src, "--out", tmp.File("b"), "--beam", "0"));
+        Assert.Contains("--train-src", CliRunner.Fails("distill", "--teacher", run, "--train-src", tmp.File("missing.txt"), "--out", tmp.File("b")));
+        Assert.False(Directory.Exists(tmp.File("b")));
     }
 }

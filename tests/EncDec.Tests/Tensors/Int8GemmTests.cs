@@ -20,7 +20,7 @@ public class Int8GemmTests
     public void EveryPathEqualsTheIntegerReference(Int8GemmPath path)
     {
         if (!Int8Gemm.IsSupported(path)) return;   // AVX-VNNI is absent on some CPUs; the portable path always runs
-        foreach (var (m, n, k) in new[] { (3, 5, 7), (4, 9, 64), (7, 3, 97), (1, 1, 256) })
+        foreach (var (m, n, k) in new[] { (3, 5, 7), (4, 9, 64), (7, 3, 97), (1, 1, 256), (2, 8, 97), (5, 12, 40), (1, 64, 256) })
         {
             var a = RandomInt8(m * k, 1); var b = RandomInt8(n * k, 2);
             a[0] = 127; b[0] = -127; a[1] = -127; b[1] = -127;   // extremes: |2·127·127| must not saturate
@@ -53,6 +53,20 @@ public class Int8GemmTests
         Assert.True(Math.Sqrt(err / norm) < 0.02, $"relative error {Math.Sqrt(err / norm)}");
         Assert.NotEqual(r, q);                                      // it did run the int8 path
         Assert.True(lin.Forward(x).AllClose(reference, 1e-5f, 1e-6f)); // grad mode on: the float weights
+    }
+
+    [Fact]
+    public void VectorisedRowQuantisationEqualsTheScalarRule()
+    {
+        var r = new Random(9);
+        var x = Enumerable.Range(0, 77).Select(_ => (float)(r.NextDouble() * 6 - 3)).ToArray();
+        x[5] = -4.5f;                                                   // the largest magnitude: −127
+        x[40] = 4.5f * 64.5f / 127f;                                    // about half way between two steps
+        var q = new sbyte[x.Length];
+        float scale = Int8Weight.QuantizeRow(x, q);
+        Assert.Equal(4.5f / 127f, scale);
+        for (int j = 0; j < x.Length; j++) Assert.Equal((sbyte)Math.Clamp((int)MathF.Round(x[j] * (127f / 4.5f)), -127, 127), q[j]);
+        Assert.Equal(-127, q[5]);
     }
 
     [Fact]
