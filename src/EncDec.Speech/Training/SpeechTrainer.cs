@@ -38,10 +38,21 @@ public static class SpeechTrainer
 {
     public static SpeechTrainReport Train(SpeechToSequenceModel model, ITokenizer tokenizer, Func<int, IReadOnlyList<SpeechExample>> sampler,
                                           SpeechTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
+        => Train(model, CreateOptimizer(model, o), tokenizer, sampler, o, progress, cancel);
+
+    /// <summary>The run's optimizer: Adam (β₂ 0.98) at the peak learning rate.</summary>
+    public static Optimizer CreateOptimizer(SpeechToSequenceModel model, SpeechTrainOptions o)
+        => new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
+
+    /// <summary>
+    /// Trains with <paramref name="opt"/> (its state restored by a resumed run) from <paramref name="startStep"/> to
+    /// <see cref="SpeechTrainOptions.Steps"/>; <paramref name="progress"/> sees (steps done, smoothed loss) after each update.
+    /// </summary>
+    public static SpeechTrainReport Train(SpeechToSequenceModel model, Optimizer opt, ITokenizer tokenizer, Func<int, IReadOnlyList<SpeechExample>> sampler,
+                                          SpeechTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default, int startStep = 0)
     {
         if (o.CtcWeight is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(o), $"ctc weight must be in [0, 1], got {o.CtcWeight}");
         if (o.CtcWeight > 0 && model.CtcHead is null) throw new ArgumentException("a CTC weight needs a model with a CTC head (speech.ctc: true)");
-        var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
         var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, Schedule(o), () =>
         {
             var batch = sampler(o.BatchSize);
@@ -58,7 +69,7 @@ public static class SpeechTrainer
             if (o.CtcWeight >= 1) return ctc;
             var ce = F.CrossEntropy(decLogits.Reshape(-1, decLogits.Shape[^1]), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: o.LabelSmoothing);
             return ce * (float)(1 - o.CtcWeight) + ctc * (float)o.CtcWeight;
-        }, progress, cancel);
+        }, progress, cancel, startStep);
         return new SpeechTrainReport(steps, loss, seconds);
     }
 
