@@ -31,12 +31,12 @@ public static class SpeechAccuracyBench
         int testSize = SpeechDigits.Load(SpeechDigitSplit.Test).Count;
         var r = SpeechDigitsRecipe.Run(o, testSize, Console.Error.WriteLine, (step, loss) =>
         {
-            if (step % 100 == 0) Console.Error.WriteLine($"step {step} loss {loss:F4}");
+            if (step % 10 == 0) Console.Error.WriteLine($"step {step} loss {loss:F4}");
         });
         var line = new Dictionary<string, object>
         {
             ["bench"] = "accuracy", ["task"] = "speech-digits", ["steps"] = r.Train.Steps, ["seconds"] = Math.Round(r.Train.Seconds, 1),
-            ["ms_per_step"] = Math.Round(1000 * r.Train.Seconds / Math.Max(1, r.Train.Steps), 1), ["loss"] = Math.Round(r.Train.Loss, 4),
+            ["ms_per_step"] = Math.Round(1000 * r.Train.Seconds / Math.Max(1, r.Train.Steps), 1), ["loss"] = float.IsFinite(r.Train.Loss) ? Math.Round(r.Train.Loss, 4) : null!,
             ["params"] = r.Model.ParameterCount, ["d_model"] = r.Config.DModel, ["ctc_weight"] = o.CtcWeight, ["batch"] = o.BatchSize, ["lr"] = o.Lr,
             ["test_clips"] = r.References.Length,
         };

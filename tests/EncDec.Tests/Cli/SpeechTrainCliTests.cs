@@ -49,6 +49,10 @@ public class SpeechTrainCliTests
         Assert.Equal(60L, loaded.Step);
         Assert.Equal($"{Path.Combine(audio, "high.wav")}\ttwo three\n",
                      CliRunner.Ok("transcribe", "--model", run, Path.Combine(audio, "high.wav")).Stdout);
+        var ctcLine = CliRunner.Ok("transcribe", "--model", run, "--decode", "ctc", Path.Combine(audio, "low.wav")).Stdout;   // CTC head's best path
+        Assert.StartsWith($"{Path.Combine(audio, "low.wav")}\t", ctcLine);
+        Assert.Single(ctcLine.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--decode", CliRunner.Fails("transcribe", "--model", run, "--decode", "beam", Path.Combine(audio, "low.wav")));
 
         // a rerun with more steps resumes from the newest checkpoint; one more is nothing to do
         var more = CliRunner.Ok(Tiny(audio, transcripts, run, 70));
