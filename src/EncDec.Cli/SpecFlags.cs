@@ -102,6 +102,12 @@ internal sealed class SpecFlags
         new("--seed", "Random seed"),
         new("--average-last", "At the end, average the last K checkpoints and keep the average when it validates better (0 = no)"),
         new("--best-metric", "loss|bleu: what picks the best checkpoint (and early stopping)"),
+        new("--task", "text|speech: a parallel corpus, or WAV files with their transcripts (--audio, --transcripts)"),
+        new("--audio", "--task speech: folder of the training WAV files"),
+        new("--transcripts", "--task speech: FILE<TAB>TRANSCRIPT lines, FILE relative to --audio"),
+        new("--valid-audio", "--task speech: folder of the validation WAV files (default: --audio)"),
+        new("--valid-transcripts", "--task speech: validation FILE<TAB>TRANSCRIPT lines (WER/CER at the end)"),
+        new("--ctc-weight", "--task speech: weight λ of an auxiliary CTC loss on the encoder, loss = (1 − λ)·cross-entropy + λ·CTC (0 = no CTC head)"),
         new("--mask-probability", "Fraction of tokens chosen for masked-LM prediction (BERT: 80% MASK, 10% random, 10% kept)"),
     ];
 

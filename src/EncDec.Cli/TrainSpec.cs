@@ -110,6 +110,14 @@ public sealed class TrainSpec
     // masked-LM pretraining (encdec pretrain)
     public double MaskProbability { get; set; } = 0.15;
 
+    // speech (--task speech)
+    public string Task { get; set; } = "text";
+    public string? Audio { get; set; }
+    public string? Transcripts { get; set; }
+    public string? ValidAudio { get; set; }
+    public string? ValidTranscripts { get; set; }
+    public double CtcWeight { get; set; }
+
     public static TrainSpec FromYaml(string path)
     {
         if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a config file");

@@ -35,49 +35,34 @@ internal static class SpeechDemo
 
     public sealed record Options(SpeechTask Task, string Out, int TestSize, int Steps, double MaxMinutes, int Seed, bool Quick);
 
-    /// <summary>The spoken-digits model: d 96 (quick: 32), 3 encoder and 2 decoder layers (quick: 1 and 1), pre-norm, word targets.</summary>
-    public static ModelConfig DigitsConfig(int vocab, int seed, bool quick) => new()
+    /// <summary>The recipe's settings for the demo's flags (the defaults, or a tiny model with --quick).</summary>
+    public static SpeechDigitsOptions RecipeOptions(Options o) => new()
     {
-        Family = ModelFamily.SpeechToSequence, TgtVocabSize = vocab, DModel = quick ? 32 : 96, Heads = 4, FeedForward = quick ? 64 : 256,
-        EncoderLayers = quick ? 1 : 3, DecoderLayers = quick ? 1 : 2, Dropout = 0.1f, Norm = NormPosition.Pre, MaxPositions = 32, Seed = (ulong)seed,
-        Speech = new SpeechConfig { MelBins = LogMelSpectrogram.DefaultMels, MaxFrames = 3000 },
+        Steps = o.Steps, MaxMinutes = o.MaxMinutes, Seed = o.Seed, Quick = o.Quick,
     };
 
     public static int Run(Options o, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
         CliPaths.CreateRunFolder(o.Out, "--out");
-        var sw = Stopwatch.StartNew();
-        var front = new LogMelSpectrogram();
-        var trainClips = SpeechDigits.Load(SpeechDigitSplit.Train);
-        var testClips = SpeechDigits.Load(SpeechDigitSplit.Test);
-        int testSize = Math.Min(testClips.Count, o.Quick ? Math.Min(o.TestSize, 8) : o.TestSize);
-        var train = trainClips.Select(c => SpeechFeatures.FromClip(c.Audio, c.Text, front)).ToArray();
-        var test = testClips.Take(testSize).Select(c => SpeechFeatures.FromClip(c.Audio, c.Text, front)).ToArray();
-        ui.Line($"task speech-digits: spoken digit strings made by espeak-ng + sox noise (data/speech-digits); {train.Length} training clips "
-                + $"(1-3 digits, training voices), {testSize} test clips (1-4 digits, held-out voices); log-mel in {sw.Elapsed.TotalSeconds:F1} s");
-        var tok = SpeechDigits.WordTokenizerFor(SpeechDigits.Words);
-        var config = DigitsConfig(tok.Vocab.Count, o.Seed, o.Quick);
-        var model = ModelFactory.BuildSpeechToSequence(config, new Rng(config.Seed));
-        ui.Line($"model speech-to-sequence (Whisper-style: 2 × Conv1d + GELU, Transformer encoder + decoder): d {config.DModel}, "
-                + $"{config.EncoderLayers}+{config.DecoderLayers} layers, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
-        var rng = new Rng((ulong)o.Seed);
-        var augment = new SpecAugment { FrequencyMasks = 2, MaxFrequencyWidth = 8, TimeMasks = 2, MaxTimeWidth = 8, MaxTimeFraction = 0.1 };
-        var opts = new SpeechTrainOptions
+        var ro = RecipeOptions(o);
+        int testSize = Math.Min(SpeechDigits.Load(SpeechDigitSplit.Test).Count, o.Quick ? Math.Min(o.TestSize, 8) : o.TestSize);
+        ui.Line("task speech-digits: spoken digit strings made by espeak-ng + sox noise (data/speech-digits); training clips 1-3 digits "
+                + "(training voices), test clips 1-4 digits (held-out voices); model speech-to-sequence (Whisper-style: 2 × Conv1d + GELU, "
+                + "Transformer encoder + decoder)");
+        int lastShown = 0, total = ro.Quick && ro.Steps <= 0 ? 20 : ro.Steps > 0 ? ro.Steps : 3000;
+        var result = SpeechDigitsRecipe.Run(ro, testSize, ui.Line, (step, loss) =>
         {
-            Steps = o.Steps > 0 ? o.Steps : o.Quick ? 20 : 3000, BatchSize = o.Quick ? 8 : 32, Lr = 2e-3, Warmup = o.Quick ? 5 : 100, MaxMinutes = o.MaxMinutes,
-        };
-        int lastShown = 0;
-        var report = SpeechTrainer.Train(model, tok, n => Sample(train, n, augment, rng), opts, (step, loss) =>
-        {
-            if (step - lastShown >= Math.Max(1, opts.Steps / 10) || step == opts.Steps) { ui.Line($"  step {step,5}  loss {loss:F4}"); lastShown = step; }
+            if (step - lastShown >= Math.Max(1, total / 10) || step == total) { ui.Line($"  step {step,5}  loss {loss:F4}"); lastShown = step; }
         }, cancel);
+        var report = result.Train;
         ui.Line($"trained {report.Steps} steps in {report.Seconds:F1} s");
-
-        var hyps = SpeechTrainer.Decode(model, tok, test);
-        var refs = test.Select(e => e.Text).ToArray();
-        var wer = ErrorRate.Wer(hyps, refs);
-        var cer = ErrorRate.Cer(hyps, refs);
+        var decoding = result.Primary;
+        var hyps = result.Hypotheses[decoding];
+        var refs = result.References;
+        var testClips = result.TestClips;
+        var wer = result.Wer(decoding);
+        var cer = result.Cer(decoding);
         ui.Table("results on held-out voices", new (string, string)[]
         {
             ("WER", $"{wer.Rate * 100:F2}% (S {wer.Substitutions}, D {wer.Deletions}, I {wer.Insertions}; {wer.ReferenceLength} words)"),
@@ -86,6 +71,7 @@ internal static class SpeechDemo
             ("training time", $"{report.Seconds:F1} s"),
             ("steps", report.Steps.ToString(CultureInfo.InvariantCulture)),
         });
+        var (model, config, tok) = (result.Model, result.Config, result.Tokenizer);
         ModelStore.Save(Path.Combine(o.Out, "model.safetensors"), model, config, null, tok, report.Steps);
         var lines = new StringBuilder();
         for (int i = 0; i < testSize; i++) lines.AppendLine($"{testClips[i].Name}\t{hyps[i]}\t{refs[i]}");
@@ -95,25 +81,5 @@ internal static class SpeechDemo
         ui.Line($"run folder: {o.Out} (model.safetensors, test.tsv: file, output, reference)");
         ui.Line($"WER: {wer.Rate * 100:F2}%  CER: {cer.Rate * 100:F2}%");
         return 0;
-    }
-
-    /// <summary>
-    /// n training utterances: a random clip, half of the time joined with a second one when the two hold at most four
-    /// digits together, then SpecAugment.
-    /// </summary>
-    internal static IReadOnlyList<SpeechExample> Sample(IReadOnlyList<SpeechExample> train, int n, SpecAugment augment, Rng rng)
-    {
-        var batch = new SpeechExample[n];
-        for (int i = 0; i < n; i++)
-        {
-            var e = train[rng.NextInt(train.Count)];
-            if (rng.NextDouble() < 0.5)
-            {
-                var f = train[rng.NextInt(train.Count)];
-                if (e.Text.Split(' ').Length + f.Text.Split(' ').Length <= 4) e = SpeechFeatures.Concat(e, f, LogMelSpectrogram.DefaultMels);
-            }
-            batch[i] = e with { Mel = augment.Apply(e.Mel, LogMelSpectrogram.DefaultMels, rng) };
-        }
-        return batch;
     }
 }

@@ -39,6 +39,7 @@ internal static class TrainCommand
 
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
+        if (Commands.SpeechTrainCommand.IsSpeech(s)) return Commands.SpeechTrainCommand.Run(s, stdout, cancel);
         if (!s.Distributed) return Run(s, stdout, cancel, null);
         using var dist = DistributedRun.Start();
         int code;

@@ -186,7 +186,8 @@ public sealed partial record ModelConfig
             case ModelFamily.DecoderOnly:
                 return vt * d + p * d + DecoderLayers * selfLayer + output + 2 * d;
             case ModelFamily.SpeechToSequence:
-                return 3 * d * ((Speech?.MelBins ?? 80) + d) + 2 * d + EncoderLayers * selfLayer + vt * d + p * d + DecoderLayers * crossLayer + output + 4 * d;
+                return 3 * d * ((Speech?.MelBins ?? 80) + d) + 2 * d + EncoderLayers * selfLayer + vt * d + p * d + DecoderLayers * crossLayer + output + 4 * d
+                       + (Speech?.Ctc == true ? vt * d + vt : 0);
             default:
             {
                 long h = HiddenSize, dirs = Bidirectional ? 2 : 1, gates = Cell switch { RnnCellKind.Lstm => 4, RnnCellKind.Gru => 3, _ => 1 };

@@ -157,6 +157,7 @@ public static class ModelFactory
         var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
         TransformerInit.XavierReset(rng, encoder.Layers, decoder.Stack);
         var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
-        return new SpeechToSequenceModel(encoder, tgtEmbed, decoder, generator);
+        var ctcHead = s.Ctc ? new Linear(c.DModel, c.TgtVocabSize, true, rng) : null;
+        return new SpeechToSequenceModel(encoder, tgtEmbed, decoder, generator, ctcHead);
     }
 }

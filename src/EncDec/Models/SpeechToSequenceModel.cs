@@ -14,10 +14,12 @@ public sealed class SpeechToSequenceModel : Module, IOptionalAttention
     public TransformerEmbedding TgtEmbed { get; }
     public TransformerDecoderPart Decoder { get; }
     public Linear Generator { get; }
+    /// <summary>The optional CTC head over the encoder output (d → target vocabulary); null without <see cref="SpeechConfig.Ctc"/>.</summary>
+    public Linear? CtcHead { get; }
 
-    public SpeechToSequenceModel(SpeechEncoder encoder, TransformerEmbedding tgtEmbed, TransformerDecoderPart decoder, Linear generator)
+    public SpeechToSequenceModel(SpeechEncoder encoder, TransformerEmbedding tgtEmbed, TransformerDecoderPart decoder, Linear generator, Linear? ctcHead = null)
     {
-        Encoder = encoder; TgtEmbed = tgtEmbed; Decoder = decoder; Generator = generator;
+        Encoder = encoder; TgtEmbed = tgtEmbed; Decoder = decoder; Generator = generator; CtcHead = ctcHead;
     }
 
     public int TargetVocabSize => Generator.OutFeatures;
@@ -33,6 +35,26 @@ public sealed class SpeechToSequenceModel : Module, IOptionalAttention
         var enc = EncodeAudio(mel, frames);
         var dec = Decoder.Forward(TgtEmbed.Forward(targetInputs), enc);     // (N, L, d)
         return Generator.Forward(dec.Hidden);                               // (N, L, V)
+    }
+
+    /// <summary>
+    /// Teacher-forced with the CTC head: logits (N, L, V) of the decoder, CTC logits (N, S, V) of the encoder and each
+    /// row's encoder length S_i (the CTC input lengths).
+    /// </summary>
+    public (Tensor Logits, Tensor CtcLogits, int[] Lengths) ForwardWithCtc(Tensor mel, int[] frames, IndexTensor targetInputs)
+    {
+        var head = CtcHead ?? throw new InvalidOperationException("this speech model has no CTC head (speech.ctc: true)");
+        var enc = EncodeAudio(mel, frames);
+        var dec = Decoder.Forward(TgtEmbed.Forward(targetInputs), enc);     // (N, L, d)
+        return (Generator.Forward(dec.Hidden), head.Forward(enc.Memory), enc.Lengths);   // (N, L, V), (N, S, V)
+    }
+
+    /// <summary>CTC logits (N, S, V) of a log-mel batch and each row's encoder length.</summary>
+    public (Tensor CtcLogits, int[] Lengths) CtcLogits(Tensor mel, int[] frames)
+    {
+        var head = CtcHead ?? throw new InvalidOperationException("this speech model has no CTC head (speech.ctc: true)");
+        var enc = EncodeAudio(mel, frames);
+        return (head.Forward(enc.Memory), enc.Lengths);                    // (N, S, d) → (N, S, V)
     }
 
     public IDecoderState InitialState(EncoderOutput encoder) => Decoder.InitialState(encoder);

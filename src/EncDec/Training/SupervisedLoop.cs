@@ -27,12 +27,16 @@ public readonly record struct LoopSchedule(int Steps, double Lr, int Warmup, dou
 /// </summary>
 public static class SupervisedLoop
 {
-    /// <summary>Runs the loop; <paramref name="batchLoss"/> draws a batch and returns its scalar loss.</summary>
+    /// <summary>
+    /// Runs the loop; <paramref name="batchLoss"/> draws a batch and returns its scalar loss. A resumed run starts at
+    /// <paramref name="startStep"/> (the schedule continues from there; the time limit counts from now);
+    /// <paramref name="progress"/> gets (steps done, smoothed loss) after every update, when a checkpoint may be written.
+    /// </summary>
     public static (int Steps, float Loss, double Seconds) Run(Module model, Optimizer optimizer, LoopSchedule schedule, Func<Tensor> batchLoss,
-                                                              Action<int, float>? progress = null, CancellationToken cancel = default)
+                                                              Action<int, float>? progress = null, CancellationToken cancel = default, int startStep = 0)
     {
         var sw = Stopwatch.StartNew();
-        float smooth = float.NaN; int step = 0;
+        float smooth = float.NaN; int step = startStep;
         model.Train();
         for (; step < schedule.Steps && !cancel.IsCancellationRequested; step++)
         {

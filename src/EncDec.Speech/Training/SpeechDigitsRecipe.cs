@@ -1,0 +1,115 @@
+using EncDec.Metrics;
+using EncDec.Models;
+using EncDec.Nn;
+using EncDec.Speech.Audio;
+using EncDec.Tensors;
+using EncDec.Text;
+
+namespace EncDec.Speech.Training;
+
+/// <summary>How a speech model turns audio into text: the decoder (greedy) or the CTC head's best path.</summary>
+public enum SpeechDecoding { Attention, Ctc }
+
+/// <summary>Settings of one spoken-digits run (<see cref="SpeechDigitsRecipe"/>); the defaults are the demo's.</summary>
+public sealed record SpeechDigitsOptions
+{
+    public int Steps { get; init; } = 3000;
+    public double MaxMinutes { get; init; }
+    public int Seed { get; init; } = 1;
+    /// <summary>A tiny model and 20 steps (tests).</summary>
+    public bool Quick { get; init; }
+    public int DModel { get; init; } = 96;
+    public int EncoderLayers { get; init; } = 3;
+    public int DecoderLayers { get; init; } = 2;
+    public int BatchSize { get; init; } = 32;
+    public double Lr { get; init; } = 2e-3;
+    public int Warmup { get; init; } = 100;
+    /// <summary>Weight of the auxiliary CTC loss (0 = no CTC head).</summary>
+    public double CtcWeight { get; init; }
+    public SpecAugment Augment { get; init; } = new() { FrequencyMasks = 2, MaxFrequencyWidth = 8, TimeMasks = 2, MaxTimeWidth = 8, MaxTimeFraction = 0.1 };
+    /// <summary>The chance that a training utterance is two clips joined (at most four digits together).</summary>
+    public double ConcatChance { get; init; } = 0.5;
+}
+
+/// <summary>What a spoken-digits run reached on the held-out voices, per decoding.</summary>
+public sealed record SpeechDigitsResult(SpeechToSequenceModel Model, ModelConfig Config, WordTokenizer Tokenizer, SpeechTrainReport Train,
+                                        IReadOnlyList<SpeechDigitClip> TestClips, string[] References,
+                                        IReadOnlyDictionary<SpeechDecoding, string[]> Hypotheses, double FeatureSeconds)
+{
+    public ErrorRateScore Wer(SpeechDecoding d) => ErrorRate.Wer(Hypotheses[d], References);
+    public ErrorRateScore Cer(SpeechDecoding d) => ErrorRate.Cer(Hypotheses[d], References);
+    /// <summary>The CTC head's decoding when the model has one and its weight is 1, else the decoder's.</summary>
+    public SpeechDecoding Primary => Hypotheses.ContainsKey(SpeechDecoding.Ctc) && !Hypotheses.ContainsKey(SpeechDecoding.Attention) ? SpeechDecoding.Ctc : SpeechDecoding.Attention;
+}
+
+/// <summary>
+/// The spoken-digits recipe shared by <c>encdec demo --task speech-digits</c> and <c>bench accuracy --task
+/// speech-digits</c>: log-mels of the shipped clips, a Whisper-style model, training on the training voices
+/// (SpecAugment, pairs of clips joined into longer strings, optional CTC), decoding of the held-out voices.
+/// </summary>
+public static class SpeechDigitsRecipe
+{
+    /// <summary>The spoken-digits model: d 96 (quick: 32), 3 encoder and 2 decoder layers (quick: 1 and 1), pre-norm, word targets.</summary>
+    public static ModelConfig Config(int vocab, SpeechDigitsOptions o) => new()
+    {
+        Family = ModelFamily.SpeechToSequence, TgtVocabSize = vocab, DModel = o.Quick ? 32 : o.DModel, Heads = 4, FeedForward = o.Quick ? 64 : o.DModel * 8 / 3,
+        EncoderLayers = o.Quick ? 1 : o.EncoderLayers, DecoderLayers = o.Quick ? 1 : o.DecoderLayers, Dropout = 0.1f, Norm = NormPosition.Pre,
+        MaxPositions = 32, Seed = (ulong)o.Seed,
+        Speech = new SpeechConfig { MelBins = LogMelSpectrogram.DefaultMels, MaxFrames = 3000, Ctc = o.CtcWeight > 0 },
+    };
+
+    /// <summary>Log-mels of clips, computed in parallel.</summary>
+    public static SpeechExample[] Features(IReadOnlyList<SpeechDigitClip> clips, LogMelSpectrogram front)
+    {
+        var result = new SpeechExample[clips.Count];
+        Parallel.For(0, clips.Count, i => result[i] = SpeechFeatures.FromClip(clips[i].Audio, clips[i].Text, front));
+        return result;
+    }
+
+    public static SpeechDigitsResult Run(SpeechDigitsOptions o, int testSize, Action<string>? log = null, Action<int, float>? progress = null,
+                                         CancellationToken cancel = default)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var front = new LogMelSpectrogram();
+        var testClips = SpeechDigits.Load(SpeechDigitSplit.Test).Take(testSize).ToArray();
+        var train = Features(SpeechDigits.Load(SpeechDigitSplit.Train), front);
+        var test = Features(testClips, front);
+        double featureSeconds = sw.Elapsed.TotalSeconds;
+        var tok = SpeechDigits.WordTokenizerFor(SpeechDigits.Words);
+        var config = Config(tok.Vocab.Count, o);
+        var model = ModelFactory.BuildSpeechToSequence(config, new Rng(config.Seed));
+        log?.Invoke($"{train.Length} training clips, {test.Length} test clips; log-mel in {featureSeconds:F1} s; model d {config.DModel}, "
+                    + $"{config.EncoderLayers}+{config.DecoderLayers} layers, {model.ParameterCount:N0} parameters{(o.CtcWeight > 0 ? $", CTC weight {o.CtcWeight}" : "")}");
+        var rng = new Rng((ulong)o.Seed);
+        var opts = new SpeechTrainOptions
+        {
+            Steps = o.Steps > 0 ? o.Steps : o.Quick ? 20 : 3000, BatchSize = o.Quick ? 8 : o.BatchSize, Lr = o.Lr, Warmup = o.Quick ? 5 : o.Warmup,
+            MaxMinutes = o.MaxMinutes, CtcWeight = o.CtcWeight,
+        };
+        var report = SpeechTrainer.Train(model, tok, n => Sample(train, n, o, rng), opts, progress, cancel);
+        var hyps = new Dictionary<SpeechDecoding, string[]>();
+        if (o.CtcWeight < 1) hyps[SpeechDecoding.Attention] = SpeechTrainer.Decode(model, tok, test);
+        if (o.CtcWeight > 0) hyps[SpeechDecoding.Ctc] = SpeechTrainer.DecodeCtc(model, tok, test);
+        return new SpeechDigitsResult(model, config, tok, report, testClips, test.Select(e => e.Text).ToArray(), hyps, featureSeconds);
+    }
+
+    /// <summary>
+    /// n training utterances: a random clip, with <see cref="SpeechDigitsOptions.ConcatChance"/> joined with a second
+    /// one when the two hold at most four digits together, then SpecAugment.
+    /// </summary>
+    public static IReadOnlyList<SpeechExample> Sample(IReadOnlyList<SpeechExample> train, int n, SpeechDigitsOptions o, Rng rng)
+    {
+        var batch = new SpeechExample[n];
+        for (int i = 0; i < n; i++)
+        {
+            var e = train[rng.NextInt(train.Count)];
+            if (rng.NextDouble() < o.ConcatChance)
+            {
+                var f = train[rng.NextInt(train.Count)];
+                if (e.Text.Split(' ').Length + f.Text.Split(' ').Length <= 4) e = SpeechFeatures.Concat(e, f, LogMelSpectrogram.DefaultMels);
+            }
+            batch[i] = e with { Mel = o.Augment.Apply(e.Mel, LogMelSpectrogram.DefaultMels, rng) };
+        }
+        return batch;
+    }
+}
