@@ -80,6 +80,7 @@ public sealed class TransformerEncoderLayer : Module
     public Tensor Forward(Tensor src, Tensor? srcKeyPaddingMask = null, Tensor? srcMask = null, bool isCausal = false)
     {
         var x = src;
+        long mark = Tensor.RegionMark();
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + SelfAttention(Norm1.Forward(x), srcKeyPaddingMask, srcMask, isCausal);
@@ -90,6 +91,7 @@ public sealed class TransformerEncoderLayer : Module
             x = Norm1.Forward(x + SelfAttention(x, srcKeyPaddingMask, srcMask, isCausal));
             x = Norm2.Forward(x + Dropout2.Forward(FeedForward.Forward(x)));
         }
+        Tensor.ReleaseUnsaved(x, mark);   // in a training step: this layer's results that no backward reads
         return x;
     }
 
@@ -178,6 +180,7 @@ public sealed class TransformerDecoderLayer : Module
     {
         var x = tgt;
         Tensor? w;
+        long mark = Tensor.RegionMark();
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + Dropout1.Forward(SelfAttnBlock(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
@@ -194,6 +197,8 @@ public sealed class TransformerDecoderLayer : Module
             x = Norm2.Forward(x + Dropout2.Forward(ca));
             x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
         }
+        if (w is null) Tensor.ReleaseUnsaved(x, mark);   // in a training step: this layer's results that no backward reads
+        else Tensor.ReleaseUnsaved(x, mark, w);
         return (x, w);
     }
 
