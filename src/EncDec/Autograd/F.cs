@@ -160,7 +160,7 @@ public static partial class F
                 if (dbPart is not null) TensorPrimitives.Add(db!.Span, dbPart[c], db.Span);
             }
             if (dx is not null) x.AccumulateGrad(dx, owned: true);
-        }, SavedValues.None);   // reads its own normalised copy, not x or y
+        }, weight is { IsLeaf: false } ? SavedValues.Inputs : SavedValues.None);   // reads its own normalised copy and the weight, not x or y
     }
 
     // ------------------------------------------------------------------ cross-entropy

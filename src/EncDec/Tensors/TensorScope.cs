@@ -78,6 +78,18 @@ public sealed class TensorScope : IDisposable
         owned.RemoveRange(w, owned.Count - w);
     }
 
+    /// <summary>Bytes of this scope's temporaries not yet returned to the pool (diagnostics and tests; the global
+    /// <see cref="TensorPool.LiveBytes"/> counts every thread's scopes).</summary>
+    internal long OwnedBytes
+    {
+        get
+        {
+            long b = 0;
+            foreach (var s in _owned) if (!s.IsReleased) b += 4L * s.Array.Length;
+            return b;
+        }
+    }
+
     /// <summary>Whether a scope on this thread was asked to <see cref="Keep"/> <paramref name="s"/>.</summary>
     internal static bool IsKept(Storage s)
     {

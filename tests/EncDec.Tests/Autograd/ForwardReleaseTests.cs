@@ -106,13 +106,12 @@ public class ForwardReleaseTests
             Tensor src, tgt;
             using (TensorScope.Suspend()) { src = Tensor.Uniform(rng, -1f, 1f, 3, 7, 16); tgt = Tensor.Uniform(rng, -1f, 1f, 3, 5, 16); }
             long live;
-            using (TensorScope.Begin(freeActivations: scoped))
+            using (var scope = TensorScope.Begin(freeActivations: scoped))
             {
-                long before = TensorPool.LiveBytes;
                 var memory = enc.Forward(src);                                           // (B, S, d)
                 var h = dec.Forward(tgt, memory, tgtIsCausal: true);                    // (B, T, d)
                 var loss = h.Mul(h).Sum();
-                live = TensorPool.LiveBytes - before;
+                live = scope.OwnedBytes;
                 loss.Backward();
             }
             var grads = enc.Parameters().Concat(dec.Parameters()).SelectMany(p => p.Grad!.ToArray()).ToArray();
@@ -123,5 +122,27 @@ public class ForwardReleaseTests
         Assert.Equal(plain.Grads, released.Grads);
         // the ordinary scope holds every result until it ends; the training scope frees about a third during forward
         Assert.True(released.LiveAtPeak < plain.LiveAtPeak * 0.8, $"{released.LiveAtPeak} vs {plain.LiveAtPeak}");
+    }
+
+    [Fact]
+    public void WithoutAGraphALayerReturnsItsTemporariesAtOnce()
+    {
+        var options = new TransformerLayerOptions(16, 2, 32, Dropout: 0.1f);
+        var enc = new TransformerEncoderLayer(options, new Rng(31));
+        var dec = new TransformerDecoderLayer(options, new Rng(32));
+        enc.Eval(); dec.Eval();
+        var rng = new Rng(33);
+        Tensor src, tgt;
+        using (TensorScope.Suspend()) { src = Tensor.Uniform(rng, -1f, 1f, 3, 7, 16); tgt = Tensor.Uniform(rng, -1f, 1f, 3, 5, 16); }
+        var expected = dec.Forward(tgt, enc.Forward(src), tgtIsCausal: true).ToArray();   // outside any scope
+        using (GradMode.NoGrad())
+        using (var scope = TensorScope.Begin())
+        {
+            var memory = enc.Forward(src);                                                   // (B, S, d)
+            Assert.InRange(scope.OwnedBytes, 4L * 3 * 7 * 16, 5L * 3 * 7 * 16);   // only the layer's output (pool classes round up ≤ 25%)
+            var h = dec.Forward(tgt, memory, tgtIsCausal: true);                            // (B, T, d)
+            Assert.InRange(scope.OwnedBytes, 4L * (3 * 7 * 16 + 3 * 5 * 16), 5L * (3 * 7 * 16 + 3 * 5 * 16));
+            Assert.Equal(expected, h.ToArray());
+        }
     }
 }
