@@ -145,4 +145,14 @@ public class ForwardReleaseTests
             Assert.Equal(expected, h.ToArray());
         }
     }
+
+    [Fact]
+    public void PhaseGarbageIsCollectedOnlyWhenTheHeapGrewEnough()
+    {
+        int before = GC.CollectionCount(2);
+        Assert.False(TensorPool.CollectPhaseGarbage(GC.GetTotalMemory(false), minGrowthBytes: long.MaxValue / 2));
+        // a reading taken 64 MiB lower stands for a phase that left that much behind
+        Assert.True(TensorPool.CollectPhaseGarbage(GC.GetTotalMemory(false) - (64L << 20), minGrowthBytes: 32L << 20));
+        Assert.True(GC.CollectionCount(2) > before);
+    }
 }
