@@ -41,6 +41,7 @@ public static class RealTrainProfile
         var oldPlan = SourceSortedPlan(examples);
         PrintPlan("source-sorted plan", examples, oldPlan);
         if (args.Contains("--plans")) { ComparePlans(examples); return; }
+        bool census = args.Contains("--census");
 
         var module = build();
         var model = (ITeacherForcedModel)module;
@@ -130,11 +131,14 @@ public static class RealTrainProfile
             {
                 t0 = sw.Elapsed.TotalSeconds;
                 var src = new IndexTensor(batch.Src, batch.B, batch.S);
+                long mark = Tensor.RegionMark();
                 var (logits, _) = model.Forward(src, batch.SrcLengths, new IndexTensor(batch.TgtIn, batch.B, batch.T)); // (B, T, V)
                 var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T),
                                           ignoreIndex: Vocabulary.PadId, labelSmoothing: 0.1f);
                 loss.Item();
+                if (!args.Contains("--no-release")) Tensor.ReleaseUnsaved(loss, mark);   // as the Trainer
                 t1 = sw.Elapsed.TotalSeconds;
+                if (census && a is not null) LiveCensus.Print(loss, $"{a.Name} B {batch.B} S {batch.S} T {batch.T}");
                 loss.MulScalar(1f).Backward();
                 t2 = sw.Elapsed.TotalSeconds;
                 GradClip.TotalNorm(ps);

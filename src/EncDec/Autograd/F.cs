@@ -52,7 +52,7 @@ public static partial class F
                 var db = bias.GradSink().Span; var gs = g2.Span;
                 for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, gs.Slice(r * outF, outF), db);
             }
-        });
+        }, SavedValues.Inputs);
     }
 
     // ------------------------------------------------------------------ embedding
@@ -83,7 +83,7 @@ public static partial class F
                 var row = sink.Slice(t * d, d);
                 TensorPrimitives.Add(row, gs.Slice(i * d, d), row);
             }
-        });
+        }, SavedValues.None);
     }
 
     // ------------------------------------------------------------------ layer norm
@@ -160,7 +160,7 @@ public static partial class F
                 if (dbPart is not null) TensorPrimitives.Add(db!.Span, dbPart[c], db.Span);
             }
             if (dx is not null) x.AccumulateGrad(dx, owned: true);
-        });
+        }, weight is { IsLeaf: false } ? SavedValues.Inputs : SavedValues.None);   // reads its own normalised copy and the weight, not x or y
     }
 
     // ------------------------------------------------------------------ cross-entropy
@@ -248,7 +248,7 @@ public static partial class F
                 }
             });
             logits.AccumulateGrad(logp.ViewRaw(logits.Shape), owned: true);
-        });
+        }, SavedValues.None);
     }
 
     /// <summary>Negative log-likelihood over log-probabilities (…, V), like <c>F.nll_loss</c>.</summary>
@@ -271,16 +271,35 @@ public static partial class F
         if (p >= 1f) return x.MulScalar(0f);
         rng ??= Rng.Global;
         var xc = x.ContiguousRaw();
-        var mask = DropoutMask(x.Shape, p, rng);
+        // The mask is never stored: it is a hash of (seed, element index), so backward draws the same one again.
+        ulong seed = rng.NextUInt64();
         var y = Tensor.Empty(x.Shape);
-        Par.For(xc.Numel, 1, (s0, e0) => TensorPrimitives.Multiply(xc.Span[s0..e0], mask.Span[s0..e0], y.Span[s0..e0]));
+        Par.For(xc.Numel, 1, (s0, e0) => ApplyDropoutMask(xc.Span[s0..e0], y.Span[s0..e0], s0, seed, p));
+        if (!ReferenceEquals(xc.Storage, x.Storage)) xc.Storage.ReleaseIfTracked();   // a dense copy of a strided input
         if (!Tensor.NeedsGrad(x)) return y;
         return y.WithGrad("Dropout", new[] { x }, g =>
         {
             var dx = Tensor.Empty(x.Shape);
-            Par.For(dx.Numel, 1, (s0, e0) => TensorPrimitives.Multiply(g.Span[s0..e0], mask.Span[s0..e0], dx.Span[s0..e0]));
+            Par.For(dx.Numel, 1, (s0, e0) => ApplyDropoutMask(g.Span[s0..e0], dx.Span[s0..e0], s0, seed, p));
             x.AccumulateGrad(dx, owned: true);
-        });
+        }, SavedValues.None);
+    }
+
+    /// <summary>
+    /// dst[i] = src[i] · m(first + i), with m the element of <see cref="DropoutMask"/> drawn from <paramref name="seed"/> at
+    /// that index (0 or 1/(1−p)), without materialising the mask.
+    /// </summary>
+    private static void ApplyDropoutMask(ReadOnlySpan<float> src, Span<float> dst, int first, ulong seed, float p)
+    {
+        uint threshold = (uint)Math.Min(p * 4294967296.0, uint.MaxValue);
+        float keep = p >= 1f ? 0f : 1f / (1f - p);
+        for (int i = 0; i < src.Length; i++)
+        {
+            ulong z = seed + (ulong)(first + i) * 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            dst[i] = src[i] * (p >= 1f || (uint)((z ^ (z >> 31)) >> 32) < threshold ? 0f : keep);   // as src · mask
+        }
     }
 
     /// <summary>

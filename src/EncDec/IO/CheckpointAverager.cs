@@ -17,8 +17,10 @@ public static class CheckpointAverager
         if (paths.Count == 0) throw new UserInputException("no checkpoint to average");
         var sums = new Dictionary<string, (int[] Shape, double[] Sum)>(StringComparer.Ordinal);
         string first = paths[0];
+        long heap = GC.GetTotalMemory(false);
         for (int f = 0; f < paths.Count; f++)
         {
+            if (f > 0) TensorPool.CollectPhaseGarbage(heap);   // the previous file's tensors (and optimizer state) are garbage
             var model = Checkpoint.Load(paths[f]).Model;
             if (f == 0)
             {
@@ -41,6 +43,7 @@ public static class CheckpointAverager
                 for (int i = 0; i < values.Length; i++) sum[i] += values[i];
             }
         }
+        TensorPool.CollectPhaseGarbage(heap);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (k, (shape, sum)) in sums)
         {

@@ -79,7 +79,7 @@ public static class Attention
             }
             if (q.RequiresGrad) q.AccumulateGrad(MatMulKernel.Forward(dp, k));                          // dS·K → (B, H, Tq, Dh)
             if (k.RequiresGrad) k.AccumulateGrad(MatMulKernel.Forward(dp.TransposeRaw(-2, -1), q));     // dSᵀ·Q → (B, H, Tk, Dh)
-        });
+        }, SavedValues.Inputs);
     }
 
     /// <summary>

@@ -85,7 +85,20 @@ public sealed class TransformerEncoderLayer : Module
     /// <summary>src (B, T, d) → (B, T, d). <paramref name="srcKeyPaddingMask"/> (B, T) nonzero = pad; <paramref name="srcMask"/> additive (T, T).</summary>
     public Tensor Forward(Tensor src, Tensor? srcKeyPaddingMask = null, Tensor? srcMask = null, bool isCausal = false)
     {
+        if (!GradMode.IsEnabled)
+        {
+            // without a graph nothing reads the layer's intermediates again: they go back to the pool here, not when the
+            // caller's scope ends (a validation batch would otherwise hold every layer's temporaries at once)
+            using var scope = TensorScope.Begin();
+            return scope.Keep(ForwardCore(src, srcKeyPaddingMask, srcMask, isCausal));
+        }
+        return ForwardCore(src, srcKeyPaddingMask, srcMask, isCausal);
+    }
+
+    private Tensor ForwardCore(Tensor src, Tensor? srcKeyPaddingMask, Tensor? srcMask, bool isCausal)
+    {
         var x = src;
+        long mark = Tensor.RegionMark();
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + SelfAttention(Norm1.Forward(x), srcKeyPaddingMask, srcMask, isCausal);
@@ -96,6 +109,7 @@ public sealed class TransformerEncoderLayer : Module
             x = Norm1.Forward(x + SelfAttention(x, srcKeyPaddingMask, srcMask, isCausal));
             x = Norm2.Forward(x + Dropout2.Forward(FeedForward.Forward(x)));
         }
+        Tensor.ReleaseUnsaved(x, mark);   // in a training step: this layer's results that no backward reads
         return x;
     }
 
@@ -182,8 +196,19 @@ public sealed class TransformerDecoderLayer : Module
     private (Tensor Output, Tensor? CrossAttention) Core(Tensor tgt, Tensor memory, Tensor? tgtMask, Tensor? tgtKeyPaddingMask,
                           Tensor? memoryKeyPaddingMask, bool tgtIsCausal, Tensor? memoryMask, bool needCross)
     {
+        if (GradMode.IsEnabled) return CoreLayer(tgt, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryMask, needCross);
+        // without a graph the layer's intermediates go back to the pool when it returns (see the encoder layer)
+        using var scope = TensorScope.Begin();
+        var (y, w) = CoreLayer(tgt, memory, tgtMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryMask, needCross);
+        return (scope.Keep(y), w is null ? null : scope.Keep(w));
+    }
+
+    private (Tensor Output, Tensor? CrossAttention) CoreLayer(Tensor tgt, Tensor memory, Tensor? tgtMask, Tensor? tgtKeyPaddingMask,
+                          Tensor? memoryKeyPaddingMask, bool tgtIsCausal, Tensor? memoryMask, bool needCross)
+    {
         var x = tgt;
         Tensor? w;
+        long mark = Tensor.RegionMark();
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + Dropout1.Forward(SelfAttnBlock(Norm1.Forward(x), tgtKeyPaddingMask, tgtMask, tgtIsCausal).Output);
@@ -200,6 +225,8 @@ public sealed class TransformerDecoderLayer : Module
             x = Norm2.Forward(x + Dropout2.Forward(ca));
             x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
         }
+        if (w is null) Tensor.ReleaseUnsaved(x, mark);   // in a training step: this layer's results that no backward reads
+        else Tensor.ReleaseUnsaved(x, mark, w);
         return (x, w);
     }
 

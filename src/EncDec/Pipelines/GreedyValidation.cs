@@ -33,10 +33,16 @@ public sealed class GreedyValidation(ISeq2SeqModel model, ITokenizer target, int
         for (int start = 0; start < order.Length; start += ChunkSize)
         {
             var chunk = order[start..Math.Min(order.Length, start + ChunkSize)];
-            using var scope = TensorScope.Begin();   // the chunk's encoder output and caches go back to the pool
-            var results = SequenceGenerator.Generate(model, chunk.Select(i => sources[i]).ToList(), options, sourceIds: chunk);
-            for (int j = 0; j < chunk.Length; j++)
-                outputs[chunk[j]] = results[j].Hypotheses.Count > 0 ? results[j].Hypotheses[0].Tokens : Array.Empty<int>();
+            long heap = GC.GetTotalMemory(false);
+            using (TensorScope.Begin())   // the chunk's encoder output and step temporaries go back to the pool
+            {
+                var results = SequenceGenerator.Generate(model, chunk.Select(i => sources[i]).ToList(), options, sourceIds: chunk);
+                for (int j = 0; j < chunk.Length; j++)
+                    outputs[chunk[j]] = results[j].Hypotheses.Count > 0 ? results[j].Hypotheses[0].Tokens : Array.Empty<int>();
+            }
+            // the attention caches (kept outside every scope, up to 64 rows × max length per layer) are garbage now: free
+            // them before the next chunk instead of letting chunks of them pile up above the training step's working set
+            TensorPool.CollectPhaseGarbage(heap);
         }
         return outputs;
     }

@@ -60,9 +60,9 @@ public sealed partial class Tensor
     }
 
     /// <summary>Marks this freshly made tensor as the output of <paramref name="name"/>.</summary>
-    internal Tensor WithGrad(string name, Tensor[] inputs, Action<Tensor> backward)
+    internal Tensor WithGrad(string name, Tensor[] inputs, Action<Tensor> backward, SavedValues saves = SavedValues.All)
     {
-        GradFn = new Node(name, inputs, backward);
+        GradFn = new Node(name, inputs, backward, saves);
         _requiresGrad = true;
         return this;
     }
@@ -164,6 +164,56 @@ public sealed partial class Tensor
             if (readyAfter is not null && readyAfter.TryGetValue(i, out var done))
                 foreach (var leaf in done) leafGradientReady!(leaf);
         }
+    }
+
+    /// <summary>
+    /// A mark for <see cref="ReleaseUnsaved"/>: the ops recorded after it form a forward region (one Transformer layer, say).
+    /// </summary>
+    public static long RegionMark() => Node.NextId;
+
+    /// <summary>
+    /// Inside a <see cref="TensorScope"/> that frees activations (a training step), returns to the pool now every
+    /// intermediate result recorded since <paramref name="mark"/> that is reachable from <paramref name="output"/> and that
+    /// no backward will read: its own op does not read its output and no op consuming it reads its inputs (a Linear's output
+    /// feeding a dropout, a residual sum feeding a layer norm, a ReLU's input). PyTorch frees such tensors by reference
+    /// counting as soon as forward moves on; without this they stay until backward reaches them, and at the end of forward
+    /// (a step's peak) they are about half of a Transformer layer's bytes. The caller promises that, of the region's
+    /// results, only <paramref name="output"/> and <paramref name="keep"/> are read by forward code afterwards (a layer's
+    /// locals). Views count with the storage they share. Returns the bytes released. A no-op outside such a scope.
+    /// </summary>
+    public static long ReleaseUnsaved(Tensor output, long mark, params Tensor[] keep)
+    {
+        if (!TensorScope.FreesActivations || output.GradFn is null || output.GradFn.Id < mark) return 0;
+        // the region's tensors, reached from the output through ops recorded since the mark
+        var region = new List<Tensor>();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { output };
+        var stack = new Stack<Tensor>();
+        stack.Push(output);
+        while (stack.Count > 0)
+        {
+            var t = stack.Pop();
+            region.Add(t);
+            foreach (var i in t.GradFn!.Inputs)
+                if (i.GradFn is { } n && n.Id >= mark && seen.Add(i)) stack.Push(i);
+        }
+        // a storage is needed when any tensor over it is: the output, a kept tensor, one its own op reads, or one a consumer reads
+        var needed = new HashSet<Storage>(ReferenceEqualityComparer.Instance) { output.Storage };
+        foreach (var k in keep) needed.Add(k.Storage);
+        foreach (var t in region)
+        {
+            var n = t.GradFn!;
+            if ((n.Saves & SavedValues.Output) != 0) needed.Add(t.Storage);
+            if ((n.Saves & SavedValues.Inputs) != 0) foreach (var i in n.Inputs) needed.Add(i.Storage);
+        }
+        long released = 0;
+        foreach (var t in region)
+        {
+            if (!t.OwnsStorage || needed.Contains(t.Storage) || !t.Storage.Tracked || t.Storage.IsReleased || t.Storage.Pinned
+                || TensorScope.IsKept(t.Storage)) continue;
+            released += 4L * t.Storage.Array.Length;
+            t.Storage.Release();
+        }
+        return released;
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ public sealed partial class Tensor
         var r = Kernels.Binary<AddOp>(this, other);
         if (!NeedsGrad(this, other)) return r;
         var a = this; var b = other;
-        return r.WithGrad("Add", new[] { a, b }, g => { a.AccumulateGrad(g); b.AccumulateGrad(g); });
+        return r.WithGrad("Add", new[] { a, b }, g => { a.AccumulateGrad(g); b.AccumulateGrad(g); }, SavedValues.None);
     }
 
     public Tensor Sub(Tensor other)
@@ -24,7 +24,7 @@ public sealed partial class Tensor
         {
             a.AccumulateGrad(g);
             if (b.RequiresGrad) b.AccumulateGrad(g.NegRaw(), owned: true);
-        });
+        }, SavedValues.None);
     }
 
     public Tensor Mul(Tensor other)
@@ -88,7 +88,7 @@ public sealed partial class Tensor
         var r = NegRaw();
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Neg", new[] { a }, g => a.AccumulateGrad(g.NegRaw(), owned: true));
+        return r.WithGrad("Neg", new[] { a }, g => a.AccumulateGrad(g.NegRaw(), owned: true), SavedValues.None);
     }
 
     public Tensor AddScalar(float s)
@@ -96,7 +96,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Add(x, s, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("AddScalar", new[] { a }, g => a.AccumulateGrad(g));
+        return r.WithGrad("AddScalar", new[] { a }, g => a.AccumulateGrad(g), SavedValues.None);
     }
 
     public Tensor MulScalar(float s)
@@ -104,7 +104,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("MulScalar", new[] { a }, g => a.AccumulateGrad(g.MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y)), owned: true));
+        return r.WithGrad("MulScalar", new[] { a }, g => a.AccumulateGrad(g.MapRaw((x, y) => TensorPrimitives.Multiply(x, s, y)), owned: true), SavedValues.None);
     }
 
     public Tensor Exp()
@@ -183,7 +183,7 @@ public sealed partial class Tensor
             var d = Empty(a._shape);
             Kernels.PassWherePositive(r.Span, g.Span, d.Span);                          // g where y > 0
             a.AccumulateGrad(d, owned: true);
-        });
+        }, SavedValues.Output);
     }
 
     /// <summary>GELU: exact erf form (PyTorch's default) or the tanh approximation.</summary>
@@ -230,7 +230,7 @@ public sealed partial class Tensor
         var r = c.ViewRaw(shape);
         if (!NeedsGrad(c)) return r;
         var inShape = c._shape;
-        return r.WithGrad("Reshape", new[] { c }, g => c.AccumulateGrad(g.ViewRaw(inShape)));
+        return r.WithGrad("Reshape", new[] { c }, g => c.AccumulateGrad(g.ViewRaw(inShape)), SavedValues.None);
     }
 
     public Tensor View(params int[] shape) => Reshape(shape);
@@ -253,7 +253,7 @@ public sealed partial class Tensor
         var r = ContiguousRaw();
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Contiguous", new[] { a }, g => a.AccumulateGrad(g));
+        return r.WithGrad("Contiguous", new[] { a }, g => a.AccumulateGrad(g), SavedValues.None);
     }
 
     public Tensor Transpose(int dim0, int dim1)
@@ -261,7 +261,7 @@ public sealed partial class Tensor
         var r = TransposeRaw(dim0, dim1);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Transpose", new[] { a }, g => AccumulateCopy(a, g.TransposeRaw(dim0, dim1)));
+        return r.WithGrad("Transpose", new[] { a }, g => AccumulateCopy(a, g.TransposeRaw(dim0, dim1)), SavedValues.None);
     }
 
     /// <summary>Transpose of the last two dimensions.</summary>
@@ -274,7 +274,7 @@ public sealed partial class Tensor
         var a = this;
         var inv = new int[dims.Length];
         for (int i = 0; i < dims.Length; i++) inv[ShapeUtil.NormalizeDim(dims[i], Rank)] = i;
-        return r.WithGrad("Permute", new[] { a }, g => AccumulateCopy(a, g.PermuteRaw(inv)));
+        return r.WithGrad("Permute", new[] { a }, g => AccumulateCopy(a, g.PermuteRaw(inv)), SavedValues.None);
     }
 
     /// <summary>Slice <paramref name="length"/> elements of <paramref name="dim"/> starting at <paramref name="start"/> (a view).</summary>
@@ -305,7 +305,7 @@ public sealed partial class Tensor
         var r = UnsqueezeRaw(dim);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Unsqueeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)));
+        return r.WithGrad("Unsqueeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)), SavedValues.None);
     }
 
     public Tensor Squeeze(int dim)
@@ -317,7 +317,7 @@ public sealed partial class Tensor
         var r = new Tensor(Storage, sh.ToArray(), st.ToArray(), Offset);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Squeeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)));
+        return r.WithGrad("Squeeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)), SavedValues.None);
     }
 
     /// <summary>Broadcast view to <paramref name="shape"/> (no copy; -1 keeps a dimension's size); the gradient is summed back.</summary>

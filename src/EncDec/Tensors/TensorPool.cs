@@ -67,6 +67,22 @@ public static class TensorPool
     /// </summary>
     public static long CapacityBytes => Math.Min(MaxPooledBytes, Math.Max(MinPooledBytes, PeakLiveBytes + PeakLiveBytes / 4));
 
+    /// <summary>
+    /// Frees the large buffers a phase outside the training step left to the garbage collector, when the managed heap grew by
+    /// at least <paramref name="minGrowthBytes"/> since <paramref name="heapBytesBefore"/> (a <see cref="GC.GetTotalMemory"/>
+    /// reading taken before it). Decoding state (attention caches, which outlive each step's scope) and loaded checkpoints
+    /// are such buffers: they are large-object-heap arrays, freed only by a full collection, and the GC schedules those
+    /// from a budget sized by what survives (the pool), so chunk after chunk of validation decoding piled up several hundred
+    /// MiB above the training step's working set before one came. A full, non-compacting collection of a heap of few large
+    /// arrays takes milliseconds; callers run it between chunks of work that take seconds. Returns whether it collected.
+    /// </summary>
+    public static bool CollectPhaseGarbage(long heapBytesBefore, long minGrowthBytes = 32L << 20)
+    {
+        if (GC.GetTotalMemory(false) - heapBytesBefore < minGrowthBytes) return false;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        return true;
+    }
+
     internal static float[] Rent(int length)
     {
         if (length == 0) return System.Array.Empty<float>();

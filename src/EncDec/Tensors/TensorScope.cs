@@ -78,6 +78,25 @@ public sealed class TensorScope : IDisposable
         owned.RemoveRange(w, owned.Count - w);
     }
 
+    /// <summary>Bytes of this scope's temporaries not yet returned to the pool (diagnostics and tests; the global
+    /// <see cref="TensorPool.LiveBytes"/> counts every thread's scopes).</summary>
+    internal long OwnedBytes
+    {
+        get
+        {
+            long b = 0;
+            foreach (var s in _owned) if (!s.IsReleased) b += 4L * s.Array.Length;
+            return b;
+        }
+    }
+
+    /// <summary>Whether a scope on this thread was asked to <see cref="Keep"/> <paramref name="s"/>.</summary>
+    internal static bool IsKept(Storage s)
+    {
+        for (var c = _current; c is not null; c = c._parent) if (c._kept.Contains(s)) return true;
+        return false;
+    }
+
     /// <summary>Keeps <paramref name="t"/> alive after this scope: it moves to the enclosing scope (or none).</summary>
     public Tensor Keep(Tensor t)
     {

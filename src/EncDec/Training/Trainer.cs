@@ -314,9 +314,11 @@ public sealed class Trainer
             }
             (tgtIn, replaced, eligible) = ScheduledSamplingOptions.Mix(batch.TgtIn, predicted, batch.B, batch.T, 0, goldProbability, _samplingRng);
         }
+        long mark = Tensor.RegionMark();
         var (logits, _) = _model.Forward(src, batch.SrcLengths, new IndexTensor(tgtIn, batch.B, batch.T)); // (B, T, V)
         var target = new IndexTensor(batch.TgtOut, batch.B * batch.T);
         var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: _o.LabelSmoothing);
+        Tensor.ReleaseUnsaved(loss, mark);   // the logits (B·T × V) and what else no backward reads, before backward starts
         int n = batch.TgtLengths.Sum() + batch.B;   // target tokens + EOS
         n = Math.Min(n, batch.TgtOut.Count(t => t != 0));
         return (loss, n, replaced, eligible);
