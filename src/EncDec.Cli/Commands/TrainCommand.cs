@@ -18,13 +18,18 @@ internal static class TrainCommand
         var config = new Option<string?>("--config") { Description = "YAML file of settings (snake_case keys, named as the flags; flags override it)" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the merged settings (file + flags) as YAML and exit without training" };
         var flags = new SpecFlags(name => !SpecFlags.PretrainOnly.Contains(name));
+        var task = new Option<string?>("--task") { Description = "dialogue: a dialogue model on --data FILE.jsonl of conversations (as `encdec dialogue train`; --valid-text is the validation JSONL)" };
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus, or a decoder-only language model (--model lm) on text.")
-        { config, printConfig };
+        { config, printConfig, task };
         foreach (var op in flags.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
+            if (r.GetValue(task) is { } t)
+                return Task.FromResult(Commands.DialogueTrainCommand.TryParseTask(t) && !r.GetValue(printConfig)
+                    ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
+                    : throw new UserInputException($"--task: '{t}' is not a training task (expected dialogue; without --print-config)"));
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
