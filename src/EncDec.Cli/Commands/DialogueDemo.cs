@@ -55,8 +55,9 @@ internal static class DialogueDemo
         var bots = new HashSet<string> { DialogueTask.Bot };
         var trainEx = train.SelectMany(c => format.Examples(c, bots)).ToList();
         var validPairs = valid.SelectMany(c => format.Pairs(c, bots)).ToList();
-        var (config0, trainOpts, batching, _) = Presets.ForSyntheticTask(ModelFamily.Transformer, o.Quick, o.Seed, o.Steps > 0 ? o.Steps : o.Quick ? 60 : 1200);
-        var config = config0 with { SrcVocabSize = tok.Vocab.Count, TgtVocabSize = tok.Vocab.Count, ShareEmbeddings = true };
+        var (config0, trainOpts, batching, _) = Presets.ForSyntheticTask(ModelFamily.Transformer, o.Quick, o.Seed, o.Steps > 0 ? o.Steps : o.Quick ? 60 : 1500);
+        // the synthetic preset at half its width (d 64, ffn 128): the sources are ~50 tokens, twice the other tasks'
+        var config = config0 with { DModel = 64, FeedForward = 128, SrcVocabSize = tok.Vocab.Count, TgtVocabSize = tok.Vocab.Count, ShareEmbeddings = true };
         trainOpts = trainOpts with { MaxMinutes = o.MaxMinutes, ValidMaxLength = 8 };
         settings.Save(o.Out);
         ui.Line($"model {ModelDescription.Describe(config)}; {trainEx.Count} training replies");

@@ -73,7 +73,7 @@ public class DialogueCliTests
         var err = CliRunner.Fails("dialogue", "train", "--data", data, "--out", run);
         Assert.Equal($"error: {data}:2: turn 1 has no 'text' (or 'content')", err);
         Assert.False(Directory.Exists(run));
-        Assert.StartsWith($"error: {data}: no such file", CliRunner.Fails("train", "--task", "dialogue", "--data", data + ".missing", "--out", run));
+        Assert.StartsWith($"error: {data}.missing: no such file", CliRunner.Fails("train", "--task", "dialogue", "--data", data + ".missing", "--out", run));
         Assert.Contains("--model: a dialogue model is an encoder-decoder", CliRunner.Fails("dialogue", "train", "--data", data, "--model", "lm", "--out", run));
         Assert.Contains("not a dialogue model", CliRunner.Fails("chat", "--model", Server.ServerTestKit.ModelFile));
     }

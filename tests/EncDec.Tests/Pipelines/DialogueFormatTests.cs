@@ -30,12 +30,12 @@ public class DialogueFormatTests
         var turns = new List<DialogueTurn> { new("user", "my name is anna"), new("bot", "hello there"), new("user", "what is my name ?") };
         int u = DialogueFormat.FromTokenizer(Tok, 100).SpeakerId("user"), b = DialogueFormat.FromTokenizer(Tok, 100).SpeakerId("bot");
         int[] all = [u, .. Tok.Encode("my name is anna"), b, .. Tok.Encode("hello there"), u, .. Tok.Encode("what is my name ?"), b];
-        Assert.Equal(16, all.Length);
-        Assert.Equal(all, DialogueFormat.FromTokenizer(Tok, 16).Source(turns, "bot"));
-        // one token short: the oldest turn (5 tokens) is dropped whole
-        Assert.Equal(all[5..], DialogueFormat.FromTokenizer(Tok, 15).Source(turns, "bot"));
-        Assert.Equal(all[5..], DialogueFormat.FromTokenizer(Tok, 12).Source(turns, "bot"));
-        Assert.Equal(all[8..], DialogueFormat.FromTokenizer(Tok, 11).Source(turns, "bot"));
+        Assert.Equal(15, all.Length);   // turns of 5, 3 and 6 tokens (speaker token + words), then the reply speaker
+        Assert.Equal(all, DialogueFormat.FromTokenizer(Tok, 15).Source(turns, "bot"));
+        // one token short: the oldest turn is dropped whole
+        Assert.Equal(all[5..], DialogueFormat.FromTokenizer(Tok, 14).Source(turns, "bot"));
+        Assert.Equal(all[5..], DialogueFormat.FromTokenizer(Tok, 10).Source(turns, "bot"));
+        Assert.Equal(all[8..], DialogueFormat.FromTokenizer(Tok, 9).Source(turns, "bot"));
         Assert.Equal([b], DialogueFormat.FromTokenizer(Tok, 100).Source(new List<DialogueTurn>(), "bot"));
     }
 

@@ -5,13 +5,14 @@ using Xunit;
 
 namespace EncDec.Tests.Pipelines;
 
-public class DialogueModelTests
+public class DialogueModelTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void The_reduced_memory_task_is_answered_from_the_history_and_near_chance_without_it()
     {
         var test = DialogueTask.Generate(100, seed: 99, DialogueTestModel.Task);   // other conversations than the training seed's
         var acc = DialogueDemo.Evaluate(DialogueTestModel.Model, test, 1.0 / DialogueTestModel.Task.Values);
+        output.WriteLine(acc.Line());
         Assert.Equal(200, acc.Total);
         Assert.True(acc.WithHistory >= 0.95, acc.Line());
         Assert.True(acc.WithoutHistory <= 0.45, acc.Line());   // chance 25%: only the question is seen

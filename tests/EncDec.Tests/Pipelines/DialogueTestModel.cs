@@ -33,7 +33,7 @@ internal static class DialogueTestModel
         var format = DialogueFormat.FromTokenizer(tok, settings.ContextTokens);
         var examples = train.SelectMany(c => format.Examples(c, new HashSet<string> { DialogueTask.Bot })).ToList();
         var config = ModelTestKit.Transformer(tok.Vocab.Count, tok.Vocab.Count, d: 32, heads: 2, ffn: 64, layers: 1) with { ShareEmbeddings = true };
-        var (model, _) = ModelTestKit.Train(config, examples, ModelTestKit.Options(steps: 300, lr: 4e-3, warmup: 30), batchSize: 32);
+        var (model, _) = ModelTestKit.Train(config, examples, ModelTestKit.Options(steps: 700, lr: 4e-3, warmup: 40), batchSize: 32);
         model.Eval();
         var dir = Directory.CreateTempSubdirectory("encdec-dialogue-model-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
