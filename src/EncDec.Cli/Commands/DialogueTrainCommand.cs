@@ -30,7 +30,7 @@ internal static class DialogueTrainCommand
         var context = new Option<int>("--context-tokens") { Description = "Source budget in tokens, speaker tokens included: older turns that do not fit are dropped (0 = --max-length)", DefaultValueFactory = _ => 0 };
         var user = new Option<string?>("--user") { Description = "The speaker `encdec chat` types as (default: the data's first speaker)" };
         var bot = new Option<string?>("--bot") { Description = "The speaker the model answers as in `encdec chat` (default: the data's second speaker)" };
-        var flags = new SpecFlags(name => !SpecFlags.PretrainOnly.Contains(name) && name is not ("--train-src" or "--train-tgt" or "--valid-src" or "--valid-tgt"
+        var flags = new SpecFlags(name => !SpecFlags.PretrainOnly.Contains(name) && name is not ("--task" or "--train-src" or "--train-tgt" or "--valid-src" or "--valid-tgt"
                                                                                                     or "--train-text" or "--valid-text" or "--control" or "--init-encoder"));
         var train = new Command("train", "Train a dialogue model on conversations: --data FILE.jsonl, one conversation per line "
                                          + "([{\"speaker\": …, \"text\": …}, …] or {\"turns\": [...]}).") { config, valid, reply, context, user, bot };

@@ -18,18 +18,14 @@ internal static class TrainCommand
         var config = new Option<string?>("--config") { Description = "YAML file of settings (snake_case keys, named as the flags; flags override it)" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the merged settings (file + flags) as YAML and exit without training" };
         var flags = new SpecFlags(name => !SpecFlags.PretrainOnly.Contains(name));
-        var task = new Option<string?>("--task") { Description = "dialogue: a dialogue model on --data FILE.jsonl of conversations (as `encdec dialogue train`; --valid-text is the validation JSONL)" };
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus, or a decoder-only language model (--model lm) on text.")
-        { config, printConfig, task };
+        { config, printConfig };
         foreach (var op in flags.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
-            if (r.GetValue(task) is { } t)
-                return Task.FromResult(Commands.DialogueTrainCommand.TryParseTask(t) && !r.GetValue(printConfig)
-                    ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
-                    : throw new UserInputException($"--task: '{t}' is not a training task (expected dialogue; without --print-config)"));
+            if (spec.Task is { } t && !Commands.DialogueTrainCommand.TryParseTask(t)) throw new UserInputException($"--task: unknown task '{t}' (expected dialogue)");
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
@@ -37,7 +33,9 @@ internal static class TrainCommand
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
-            return Task.FromResult(Run(spec, stdout, ct));
+            return Task.FromResult(spec.Task is not null
+                ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
+                : Run(spec, stdout, ct));
         });
         return cmd;
     }
