@@ -70,6 +70,8 @@ public static class Program
         root.Add(Commands.SegmentCommand.Build(stdout, stderr));
         root.Add(Commands.CaptionCommand.Build(stdout, stderr));
         root.Add(TranscribeCommand.Build(stdout, stderr));
+        root.Add(DialogueTrainCommand.Build(stdout, stderr));
+        root.Add(ChatCommand.Build(stdout, stderr, stdin));
         return root;
     }
 }

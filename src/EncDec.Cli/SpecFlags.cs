@@ -28,6 +28,7 @@ internal sealed class SpecFlags
     public static readonly IReadOnlyList<FlagDef> All =
     [
         new("--data", "Preprocessed corpus folder (encdec preprocess: memory-mapped token shards) instead of --train-src/--train-tgt"),
+        new("--task", "dialogue: a dialogue model on --data FILE.jsonl of conversations (as `encdec dialogue train`; --valid-text is the validation JSONL)"),
         new("--train-src", "Training source file (one sentence per line)"),
         new("--train-tgt", "Training target file, line-aligned with the source (--model lm: the monolingual text)"),
         new("--valid-src", "Validation source file"),

@@ -105,6 +105,8 @@ public sealed class TrainSpec
     /// <summary>loss | bleu: what picks the best checkpoint and drives early stopping.</summary>
     public string BestMetric { get; set; } = "loss";
     /// <summary>A folder written by <c>encdec preprocess</c> (<c>--data</c>), instead of --train-src/--train-tgt.</summary>
+    /// <summary>A task other than translation or language modelling: dialogue (conversations in --data FILE.jsonl, as `encdec dialogue train`).</summary>
+    public string? Task { get; set; }
     public string? Data { get; set; }
 
     // masked-LM pretraining (encdec pretrain)

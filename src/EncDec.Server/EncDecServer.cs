@@ -22,7 +22,7 @@ namespace EncDec.Server;
 /// <see cref="StopAsync"/> is a graceful shutdown: no new connections, requests in flight are answered (up to
 /// <see cref="ServerSettings.ShutdownTimeoutSeconds"/>), then the decode thread ends.
 /// </summary>
-public sealed class EncDecServer : IAsyncDisposable
+public sealed partial class EncDecServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly BatchScheduler? _scheduler;
@@ -127,6 +127,7 @@ public sealed class EncDecServer : IAsyncDisposable
         app.MapGet("/v1/models", ctx => WriteJson(ctx, 200, ModelsJson()));
         app.MapPost("/v1/translate", ctx => Guard(ctx, () => Translate(ctx, stream: false)));
         app.MapPost("/v1/translate/stream", ctx => Guard(ctx, () => Translate(ctx, stream: true)));
+        app.MapPost("/v1/chat", ctx => Guard(ctx, () => Chat(ctx)));
         app.MapGet("/v1/runs", ctx => Guard(ctx, () => WriteJson(ctx, 200, ResponseJson.Write(w =>
         {
             w.WriteStartObject();

@@ -23,7 +23,7 @@ internal static class DemoCommand
 
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic|digits-ocr|shapes-seg|shapes-caption|shapes-retrieval|speech-digits, or a shipped time series: co2|sunspots|elnino", DefaultValueFactory = _ => "dates" };
+        var task = new Option<string>("--task") { Description = "copy|reverse|sort|dates|arithmetic|digits-ocr|shapes-seg|shapes-caption|shapes-retrieval|speech-digits|dialogue, or a shipped time series: co2|sunspots|elnino", DefaultValueFactory = _ => "dates" };
         var model = new Option<string>("--model") { Description = "transformer|rnn (LSTM + Bahdanau attention); for the image tasks cnn|vit", DefaultValueFactory = _ => "transformer" };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var trainSize = new Option<int>("--train-size") { Description = "Training examples to generate", DefaultValueFactory = _ => 0 };
@@ -34,7 +34,9 @@ internal static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A much smaller run (seconds), for smoke tests" };
         var cmd = new Command("demo", "Generate a synthetic task, train a small model, evaluate it and write a run folder.")
         { task, model, outDir, trainSize, testSize, steps, minutes, seed, quick };
-        cmd.SetAction((r, ct) => Task.FromResult(Commands.ForecastDemo.TryParse(r.GetValue(task)!, out var series)
+        cmd.SetAction((r, ct) => Task.FromResult(Commands.DialogueDemo.TryParse(r.GetValue(task)!)
+            ? Commands.DialogueDemo.Run(new(r.GetValue(outDir)!, r.GetValue(testSize), r.GetValue(steps), r.GetValue(minutes), r.GetValue(seed), r.GetValue(quick)), stdout, ct)
+            : Commands.ForecastDemo.TryParse(r.GetValue(task)!, out var series)
             ? Commands.ForecastDemo.Run(series, r.GetValue(outDir)!, r.GetValue(seed), r.GetValue(minutes), r.GetValue(quick), stdout, ct)
             : Commands.SpeechDemo.TryParse(r.GetValue(task)!, out var st)
             ? Commands.SpeechDemo.Run(new Commands.SpeechDemo.Options(st, r.GetValue(outDir)!, r.GetValue(testSize), (int)r.GetValue(steps),

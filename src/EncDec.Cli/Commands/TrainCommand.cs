@@ -25,6 +25,7 @@ internal static class TrainCommand
         {
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
+            if (spec.Task is { } t && !Commands.DialogueTrainCommand.TryParseTask(t)) throw new UserInputException($"--task: unknown task '{t}' (expected dialogue)");
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
@@ -32,7 +33,9 @@ internal static class TrainCommand
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
-            return Task.FromResult(Run(spec, stdout, ct));
+            return Task.FromResult(spec.Task is not null
+                ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
+                : Run(spec, stdout, ct));
         });
         return cmd;
     }

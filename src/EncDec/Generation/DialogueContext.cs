@@ -32,23 +32,33 @@ public sealed class DialogueContext
     public int[] Build() => Build(_turns, SeparatorId, MaxTokens);
 
     /// <summary>The most recent turns of <paramref name="turns"/> (oldest first) joined by <paramref name="separatorId"/> within <paramref name="maxTokens"/>.</summary>
-    public static int[] Build(IReadOnlyList<int[]> turns, int separatorId, int maxTokens)
+    public static int[] Build(IReadOnlyList<int[]> turns, int separatorId, int maxTokens) => Build(turns, (int?)separatorId, maxTokens);
+
+    /// <summary>
+    /// The most recent turns of <paramref name="turns"/> (oldest first) concatenated without a separator within
+    /// <paramref name="maxTokens"/> (for turns that open with their own speaker token).
+    /// </summary>
+    public static int[] BuildJoined(IReadOnlyList<int[]> turns, int maxTokens) => Build(turns, null, maxTokens);
+
+    private static int[] Build(IReadOnlyList<int[]> turns, int? separatorId, int maxTokens)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
         ArgumentNullException.ThrowIfNull(turns);
         if (turns.Count == 0) return Array.Empty<int>();
         var lastTurn = turns[^1];
         if (lastTurn.Length > maxTokens) return lastTurn.AsSpan(lastTurn.Length - maxTokens).ToArray();
         int first = turns.Count - 1, total = lastTurn.Length;
-        while (first > 0 && total + 1 + turns[first - 1].Length <= maxTokens)
+        int sep = separatorId is null ? 0 : 1;
+        while (first > 0 && total + sep + turns[first - 1].Length <= maxTokens)
         {
             first--;
-            total += 1 + turns[first].Length;
+            total += sep + turns[first].Length;
         }
         var result = new int[total];
         int at = 0;
         for (int i = first; i < turns.Count; i++)
         {
-            if (i > first) result[at++] = separatorId;
+            if (i > first && separatorId is { } id) result[at++] = id;
             turns[i].CopyTo(result, at);
             at += turns[i].Length;
         }
