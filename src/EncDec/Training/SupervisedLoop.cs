@@ -27,12 +27,15 @@ public readonly record struct LoopSchedule(int Steps, double Lr, int Warmup, dou
 /// </summary>
 public static class SupervisedLoop
 {
-    /// <summary>Runs the loop; <paramref name="batchLoss"/> draws a batch and returns its scalar loss.</summary>
+    /// <summary>
+    /// Runs the loop; <paramref name="batchLoss"/> draws a batch and returns its scalar loss. A resumed run passes the
+    /// steps already taken as <paramref name="startStep"/> (the schedule goes on from there; the returned count is absolute).
+    /// </summary>
     public static (int Steps, float Loss, double Seconds) Run(Module model, Optimizer optimizer, LoopSchedule schedule, Func<Tensor> batchLoss,
-                                                              Action<int, float>? progress = null, CancellationToken cancel = default)
+                                                              Action<int, float>? progress = null, CancellationToken cancel = default, int startStep = 0)
     {
         var sw = Stopwatch.StartNew();
-        float smooth = float.NaN; int step = 0;
+        float smooth = float.NaN; int step = startStep;
         model.Train();
         for (; step < schedule.Steps && !cancel.IsCancellationRequested; step++)
         {
