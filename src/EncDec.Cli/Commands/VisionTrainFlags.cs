@@ -24,6 +24,9 @@ internal sealed class VisionTrainFlags
 
     public IEnumerable<Option> Options => [_task, _images, _labels, _validLabels, _encoder, _channels];
 
+    /// <summary>The names of these flags (not <see cref="TrainSpec"/> settings).</summary>
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "--task", "--images", "--labels", "--valid-labels", "--image-encoder", "--channels" };
+
     /// <summary>True when <c>--task</c> was given.</summary>
     public bool Given(ParseResult r) => r.GetValue(_task) is not null;
 
