@@ -21,8 +21,12 @@ internal static class TrainCommand
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus, or a decoder-only language model (--model lm) on text.")
         { config, printConfig };
         foreach (var op in flags.Options) cmd.Add(op);
+        var vision = new Commands.VisionTrainFlags();   // --task image2seq|segment|dual and the image flags
+        foreach (var op in vision.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
+            if (vision.Given(r)) return Task.FromResult(Commands.VisionTrainCommand.Run(r, r.GetValue(config), flags, vision, stdout, ct));
+            if (vision.StrayFlag(r) is { } stray) throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
             if (spec.Task is { } t && !Commands.DialogueTrainCommand.TryParseTask(t)) throw new UserInputException($"--task: unknown task '{t}' (expected dialogue)");

@@ -46,28 +46,35 @@ public sealed class ImageToSequenceModel : Module, IOptionalAttention
     public IDecoderState InitialState(EncoderOutput encoder) => Decoder.InitialState(encoder);
 
     public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
+        => DecodeStep(tokens, position, encoder, state, NeedAttention);
+
+    /// <summary>One decoding step; with <paramref name="withAttention"/> the result carries the cross-attention over the image regions (B, S).</summary>
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var ids = new IndexTensor(tokens, tokens.Length, 1);                // (B, 1)
-        var (output, next) = Decoder.Step(TgtEmbed.Forward(ids, position), encoder, state);
+        var (output, next) = Decoder.Step(TgtEmbed.Forward(ids, position), encoder, state, withAttention);
         var logits = Generator.Forward(output.Hidden).Reshape(tokens.Length, -1);   // (B, V)
         return new StepResult(logits, output.Attention?.Reshape(tokens.Length, -1), next);   // attention (B, S)
     }
 
     /// <summary>
     /// This model as an <see cref="ISeq2SeqModel"/> over a batch of images: the generator's "source" of row i is the
-    /// one id [i] (the index of the image), so beam search, sampling and constraints work unchanged.
+    /// index of the image (repeated once per image region), so beam search, sampling and constraints work unchanged.
     /// </summary>
     public ImageSequenceSource ForImages(Tensor images) => new(this, images);
 }
 
-/// <summary>An <see cref="ImageToSequenceModel"/> bound to images (N, C, H, W); sources are one-id sequences [image index].</summary>
+/// <summary>An <see cref="ImageToSequenceModel"/> bound to images (N, C, H, W); a source is its image index (repeated S times).</summary>
 public sealed class ImageSequenceSource(ImageToSequenceModel model, Tensor images) : ISeq2SeqModel, IOptionalAttention
 {
     public int TargetVocabSize => model.TargetVocabSize;
     public bool NeedAttention { get => model.NeedAttention; set => model.NeedAttention = value; }
 
-    /// <summary>The sources to pass to the generator: [0], [1], … [N − 1].</summary>
-    public IReadOnlyList<int[]> Sources => Enumerable.Range(0, images.Shape[0]).Select(i => new[] { i }).ToArray();
+    /// <summary>
+    /// The sources to pass to the generator: row i is the image index i repeated once per memory position (S), so the
+    /// generator's per-source lengths are the number of image regions and returned attention rows keep all S of them.
+    /// </summary>
+    public IReadOnlyList<int[]> Sources => Enumerable.Range(0, images.Shape[0]).Select(i => Enumerable.Repeat(i, model.Encoder.SequenceLength).ToArray()).ToArray();
 
     public EncoderOutput Encode(IndexTensor source, int[] lengths)
     {
@@ -80,4 +87,6 @@ public sealed class ImageSequenceSource(ImageToSequenceModel model, Tensor image
 
     public IDecoderState InitialState(EncoderOutput encoder) => model.InitialState(encoder);
     public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state) => model.DecodeStep(tokens, position, encoder, state);
+    public StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state, bool withAttention)
+        => model.DecodeStep(tokens, position, encoder, state, withAttention);
 }

@@ -70,9 +70,13 @@ public class VisionModelTests
         model.Eval();
         var src = model.ForImages(Fixed().ToTensor());
         var res = EncDec.Generation.SequenceGenerator.Generate(src, src.Sources,
-            new EncDec.Generation.GenerationOptions { Strategy = EncDec.Generation.DecodingStrategy.Beam, BeamSize = 3, MaxLength = 5 });
+            new EncDec.Generation.GenerationOptions { Strategy = EncDec.Generation.DecodingStrategy.Beam, BeamSize = 3, MaxLength = 5, ReturnAttention = true });
         Assert.Equal(8, res.Count);
         Assert.All(res, r => Assert.InRange(r.Best.Tokens.Length, 0, 5));
+        // one row per output token plus end of sequence, one column per image region, each a distribution
+        Assert.All(res, r => Assert.Equal(new[] { r.Best.Tokens.Length + 1, model.Encoder.SequenceLength }, new[] { r.Best.Attention!.GetLength(0), r.Best.Attention.GetLength(1) }));
+        var a = res[0].Best.Attention!;
+        Assert.Equal(1.0, Enumerable.Range(0, a.GetLength(1)).Sum(j => a[0, j]), 3);
     }
 
     [Fact]
