@@ -28,7 +28,9 @@ internal sealed class SpecFlags
     public static readonly IReadOnlyList<FlagDef> All =
     [
         new("--data", "Preprocessed corpus folder (encdec preprocess: memory-mapped token shards) instead of --train-src/--train-tgt"),
-        new("--task", "dialogue: a dialogue model on --data FILE.jsonl of conversations (as `encdec dialogue train`; --valid-text is the validation JSONL)"),
+        new("--task", "text (default: --train-src/--train-tgt, or --model lm with --train-text) | dialogue (--data FILE.jsonl of conversations, "
+            + "as `encdec dialogue train`; --valid-text is the validation JSONL) | speech (--audio, --transcripts) | image2seq | segment | dual "
+            + "(--images, --labels: an image folder)"),
         new("--train-src", "Training source file (one sentence per line)"),
         new("--train-tgt", "Training target file, line-aligned with the source (--model lm: the monolingual text)"),
         new("--valid-src", "Validation source file"),
@@ -103,7 +105,6 @@ internal sealed class SpecFlags
         new("--seed", "Random seed"),
         new("--average-last", "At the end, average the last K checkpoints and keep the average when it validates better (0 = no)"),
         new("--best-metric", "loss|bleu: what picks the best checkpoint (and early stopping)"),
-        new("--task", "text|speech: a parallel corpus, or WAV files with their transcripts (--audio, --transcripts)"),
         new("--audio", "--task speech: folder of the training WAV files"),
         new("--transcripts", "--task speech: FILE<TAB>TRANSCRIPT lines, FILE relative to --audio"),
         new("--valid-audio", "--task speech: folder of the validation WAV files (default: --audio)"),

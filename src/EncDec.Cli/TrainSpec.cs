@@ -105,15 +105,16 @@ public sealed class TrainSpec
     /// <summary>loss | bleu: what picks the best checkpoint and drives early stopping.</summary>
     public string BestMetric { get; set; } = "loss";
     /// <summary>A folder written by <c>encdec preprocess</c> (<c>--data</c>), instead of --train-src/--train-tgt.</summary>
-    /// <summary>A task other than translation or language modelling: dialogue (conversations in --data FILE.jsonl, as `encdec dialogue train`).</summary>
-    public string? Task { get; set; }
     public string? Data { get; set; }
 
     // masked-LM pretraining (encdec pretrain)
     public double MaskProbability { get; set; } = 0.15;
 
-    // speech (--task speech)
+    /// <summary>What the run trains on (<see cref="Commands.TrainTask"/>): text (a parallel corpus or, with --model lm, text),
+    /// dialogue (conversations in --data FILE.jsonl), speech (WAV files), image2seq | segment | dual (an image folder).</summary>
     public string Task { get; set; } = "text";
+
+    // speech (--task speech)
     public string? Audio { get; set; }
     public string? Transcripts { get; set; }
     public string? ValidAudio { get; set; }

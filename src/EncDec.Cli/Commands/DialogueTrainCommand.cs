@@ -45,9 +45,6 @@ internal static class DialogueTrainCommand
         return new Command("dialogue", "Multi-turn dialogue models (`encdec chat --model RUN` talks to one).") { train };
     }
 
-    /// <summary>True for <c>train --task dialogue</c>.</summary>
-    public static bool TryParseTask(string task) => task.Equals("dialogue", StringComparison.OrdinalIgnoreCase);
-
     public static int Run(TrainSpec s, DialogueTrainOptions o, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);

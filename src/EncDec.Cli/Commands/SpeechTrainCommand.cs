@@ -13,9 +13,6 @@ using EncDec.Training;
 
 namespace EncDec.Cli.Commands;
 
-/// <summary>What <c>encdec train</c> trains on: a parallel text corpus, or WAV files with their transcripts.</summary>
-internal enum TrainTask { Text, Speech }
-
 /// <summary>
 /// <c>encdec train --task speech --audio DIR --transcripts FILE</c>: a Whisper-style speech model (pre-norm, the
 /// settings' d_model, layers, heads, feed-forward, dropout) trained with <see cref="SpeechTrainer"/> (Adam, warm-up +
@@ -29,7 +26,7 @@ internal static class SpeechTrainCommand
 {
     private const string DataRng = "data";
 
-    /// <summary>True for <c>--task speech</c>; refuses the speech flags on a text run and an unknown task.</summary>
+    /// <summary>True for <c>--task speech</c>; refuses the speech flags on a run of another task and an unknown task.</summary>
     public static bool IsSpeech(TrainSpec s)
     {
         var task = CliEnum.Parse<TrainTask>(s.Task, "--task", "training task");

@@ -25,11 +25,12 @@ internal static class TrainCommand
         foreach (var op in vision.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
-            if (vision.Given(r)) return Task.FromResult(Commands.VisionTrainCommand.Run(r, r.GetValue(config), flags, vision, stdout, ct));
-            if (vision.StrayFlag(r) is { } stray) throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
             var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
-            if (spec.Task is { } t && !Commands.DialogueTrainCommand.TryParseTask(t)) throw new UserInputException($"--task: unknown task '{t}' (expected dialogue)");
+            var task = CliEnum.Parse<Commands.TrainTask>(spec.Task, "--task", "training task");
+            if (Commands.VisionTrainFlags.ImageTask(task) is { } image)
+                return Task.FromResult(Commands.VisionTrainCommand.Run(r, r.GetValue(config), flags, vision, image, stdout, ct));
+            if (vision.StrayFlag(r) is { } stray) throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
@@ -37,7 +38,7 @@ internal static class TrainCommand
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
-            return Task.FromResult(spec.Task is not null
+            return Task.FromResult(task == Commands.TrainTask.Dialogue
                 ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
                 : Run(spec, stdout, ct));
         });

@@ -32,12 +32,12 @@ internal static class VisionTrainCommand
     };
 
     /// <summary>From the parsed <c>train</c> command line: the image flags, and the shared flags over <see cref="DefaultSpec"/>.</summary>
-    public static int Run(System.CommandLine.ParseResult r, string? configPath, SpecFlags flags, VisionTrainFlags vision, TextWriter stdout, CancellationToken cancel)
+    public static int Run(System.CommandLine.ParseResult r, string? configPath, SpecFlags flags, VisionTrainFlags vision, VisionTrainTask task, TextWriter stdout, CancellationToken cancel)
     {
         if (configPath is not null) throw new UserInputException(configPath, null, "--config is not read with --task; give an image run's settings as flags");
         var spec = DefaultSpec();
         flags.Apply(r, spec);
-        return Run(vision.Read(r), spec, stdout, cancel);
+        return Run(vision.Read(r, task), spec, stdout, cancel);
     }
 
     public static int Run(VisionTrainArgs a, TrainSpec s, TextWriter stdout, CancellationToken cancel)

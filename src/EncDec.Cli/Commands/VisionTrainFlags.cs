@@ -10,40 +10,35 @@ internal enum VisionTrainTask { Image2Seq, Segment, Dual }
 internal sealed record VisionTrainArgs(VisionTrainTask Task, string Images, string Labels, string? ValidLabels, ImageEncoderKind Encoder, int Channels);
 
 /// <summary>
-/// The flags <c>encdec train</c> gains for image tasks: <c>--task image2seq|segment|dual</c>, <c>--images DIR</c>,
+/// The flags <c>encdec train</c> gains for image tasks (<c>--task image2seq|segment|dual</c>): <c>--images DIR</c>,
 /// <c>--labels FILE</c>, <c>--valid-labels FILE</c>, <c>--image-encoder cnn|vit</c>, <c>--channels 1|3</c>.
 /// </summary>
 internal sealed class VisionTrainFlags
 {
-    private readonly Option<string?> _task = new("--task") { Description = "Train on images instead of text: image2seq (image → text: captions, OCR) | segment (image → class mask, U-Net) | dual (CLIP-style image-text retrieval)" };
     private readonly Option<string?> _images = new("--images") { Description = "--task: the image folder (PNG/JPEG) the labels files name images in" };
     private readonly Option<string?> _labels = new("--labels") { Description = "--task: training labels, NAME<TAB>TEXT a line (segment: NAME<TAB>MASK.png, grey value = class)" };
     private readonly Option<string?> _validLabels = new("--valid-labels") { Description = "--task: validation labels (same format and folder), scored every --valid-every steps" };
     private readonly Option<string?> _encoder = new("--image-encoder") { Description = "--task image2seq|dual: cnn (residual blocks) | vit (patches) [default: cnn]" };
     private readonly Option<int?> _channels = new("--channels") { Description = "--task: 1 (grey) or 3 (RGB) input channels [default: 3]" };
 
-    public IEnumerable<Option> Options => [_task, _images, _labels, _validLabels, _encoder, _channels];
+    public IEnumerable<Option> Options => [_images, _labels, _validLabels, _encoder, _channels];
 
     /// <summary>The names of these flags (not <see cref="TrainSpec"/> settings).</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "--task", "--images", "--labels", "--valid-labels", "--image-encoder", "--channels" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "--images", "--labels", "--valid-labels", "--image-encoder", "--channels" };
 
-    /// <summary>True when <c>--task</c> was given.</summary>
-    public bool Given(ParseResult r) => r.GetValue(_task) is not null;
-
-    /// <summary>True when any image flag other than <c>--task</c> was given (a text run must not get them).</summary>
+    /// <summary>The first image flag given, if any (a run of another task must not get them).</summary>
     public string? StrayFlag(ParseResult r) =>
         r.GetValue(_images) is not null ? "--images" : r.GetValue(_labels) is not null ? "--labels" : r.GetValue(_validLabels) is not null ? "--valid-labels"
         : r.GetValue(_encoder) is not null ? "--image-encoder" : r.GetValue(_channels) is not null ? "--channels" : null;
 
-    public VisionTrainArgs Read(ParseResult r)
+    /// <summary>The image task of a <see cref="TrainTask"/>, or null for the other tasks.</summary>
+    public static VisionTrainTask? ImageTask(TrainTask task) => task switch
     {
-        var task = (r.GetValue(_task) ?? "").ToLowerInvariant() switch
-        {
-            "image2seq" => VisionTrainTask.Image2Seq,
-            "segment" => VisionTrainTask.Segment,
-            "dual" => VisionTrainTask.Dual,
-            var t => throw new UserInputException($"--task: unknown image task '{t}' (expected image2seq, segment or dual)"),
-        };
+        TrainTask.Image2Seq => VisionTrainTask.Image2Seq, TrainTask.Segment => VisionTrainTask.Segment, TrainTask.Dual => VisionTrainTask.Dual, _ => null,
+    };
+
+    public VisionTrainArgs Read(ParseResult r, VisionTrainTask task)
+    {
         string images = r.GetValue(_images) ?? throw new UserInputException("--images: the image folder is required with --task");
         string labels = r.GetValue(_labels) ?? throw new UserInputException("--labels: the training labels file is required with --task");
         var encoder = (r.GetValue(_encoder) ?? "cnn").ToLowerInvariant() switch
