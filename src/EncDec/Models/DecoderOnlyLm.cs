@@ -70,7 +70,7 @@ public sealed class DecoderOnlyLm : Seq2SeqModule, ILanguageModel
     /// </summary>
     public override EncoderOutput Encode(IndexTensor source, int[] lengths)
     {
-        if (KeepsLengthsApart(lengths)) return EncodeByLength(source, lengths);
+        if (KeepsLengthsApart(lengths, source.Shape[1])) return EncodeByLength(source, lengths);
         int b = source.Shape[0], p = source.Shape[1];
         var pad = EncoderOutput.MaskFromLengths(lengths, p);                                   // (B, P)
         if (p == 0) return new EncoderOutput(Tensor.Zeros(b, 0, TgtEmbed.Tokens.EmbeddingDim), pad, lengths);
@@ -79,14 +79,14 @@ public sealed class DecoderOnlyLm : Seq2SeqModule, ILanguageModel
         foreach (var layer in Layers)
         {
             (x, var cache) = layer.ForwardIncremental(x, null);                                 // causal over the prompt; (B, P, d)
-            extras.Add(cache.Key); extras.Add(cache.Value);                                     // (B, H, P, Dh) each
+            extras.Add(cache.Key.Contiguous()); extras.Add(cache.Value.Contiguous());           // (B, H, P, Dh) each, gatherable by EncoderOutput.Select
         }
         return new EncoderOutput(Norm.Forward(x), pad, lengths, extras);
     }
 
     public override IDecoderState InitialState(EncoderOutput encoder)
     {
-        if (KeepsLengthsApart(encoder.Lengths)) return StateByLength(encoder);
+        if (KeepsLengthsApart(encoder.Lengths, encoder.SourceLength)) return StateByLength(encoder);
         var layers = encoder.SourceLength == 0 ? null
             : Enumerable.Range(0, Layers.Count).Select(l => new AttentionCache(encoder.Extras[2 * l], encoder.Extras[2 * l + 1])).ToArray();
         return new LanguageModelCache(layers, encoder.Lengths, encoder.SourceLength, 0);
@@ -116,9 +116,10 @@ public sealed class DecoderOnlyLm : Seq2SeqModule, ILanguageModel
     /// Whether prompts of these lengths are prefilled and stepped per length (<see cref="LanguageModelCache.Parts"/>): the
     /// sliding-window, chunked and linear attention cores cannot mask a short prompt's padding in the cache (linear
     /// attention sums every key into its state; a window counts padded columns), so rows of each length run unpadded.
+    /// Needed whenever some prompt is shorter than the padded <paramref name="width"/>.
     /// </summary>
-    private bool KeepsLengthsApart(IReadOnlyList<int> lengths)
-        => lengths.Count > 1 && lengths.Any(n => n != lengths[0]) && Layers.Any(l => l.SelfAttn.Core.Kind != AttentionCoreKind.Full);
+    private bool KeepsLengthsApart(IReadOnlyList<int> lengths, int width)
+        => width > 0 && lengths.Any(n => n != width) && Layers.Any(l => l.SelfAttn.Core.Kind != AttentionCoreKind.Full);
 
     /// <summary>
     /// The prefill of each prompt length on its own rows, unpadded, gathered into one encoder output: memory (B, P, d) and
@@ -140,7 +141,7 @@ public sealed class DecoderOnlyLm : Seq2SeqModule, ILanguageModel
         var memory = Tensor.Zeros(b, p, TgtEmbed.Tokens.EmbeddingDim);                         // (B, P, d)
         foreach (var (rows, output) in parts) ScatterRows(output.Memory, memory, rows);
         var extras = new List<Tensor>(2 * Layers.Count);
-        for (int e = 0; e < 2 * Layers.Count; e++)
+        for (int e = 0; e < (parts.Count == 0 ? 0 : 2 * Layers.Count); e++)            // every prompt empty: no keys at all
         {
             var first = parts[0].Output.Extras[e];                                              // (b_g, H, w_g, Dh)
             var all = Tensor.Zeros(b, first.Shape[1], parts.Max(x => x.Output.Extras[e].Shape[2]), first.Shape[3]);   // (B, H, W, Dh)
