@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using EncDec.Data;
 using EncDec.Generation;
 using EncDec.IO;
 using EncDec.Metrics;
@@ -113,40 +114,31 @@ internal static class TranslateCommand
         else loaded = Commands.RuntimeModel.Load(o.Model, o.Runtime);
         using var disposeModel = loaded;
         var seq = loaded.Model;
-        var lines = o.Input is null ? ReadAll(stdin) : MetricFiles.ReadLines(o.Input).ToList();
+        var lines = o.Input is null ? ReadAll(stdin) : Utf8LineReader.ReadAllLines(o.Input, MetricFiles.MaxLineChars);
         var tgt = loaded.Target;
+        if (o.Guide is not null) baseOptions = baseOptions with { LogitsProcessors = [.. baseOptions.LogitsProcessors, o.Guide.Processor(tgt, baseOptions.EosId)] };
+        var translator = new Translator(seq, loaded.Source, tgt, baseOptions, o.BatchSize) { MaxSourceTokens = maxSource };
         if (o.TooLong == TooLongPolicy.Reject)
             for (int i = 0; i < lines.Count; i++)
-                if (loaded.Source.Encode(lines[i]).Length is var n && n > maxSource)
+                if (translator.EncodeSource(lines[i]).Length is var n && n > maxSource)
                     throw new UserInputException(o.Input ?? "<stdin>", i + 1,
                         string.Create(CultureInfo.InvariantCulture, $"{n:N0} tokens, more than the {maxSource:N0} the model takes (--too-long truncate cuts such lines)"));
-        IReadOnlyList<int[]> Phrases(string line) => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(p => tgt.Encode(p.Trim())).Where(p => p.Length > 0).ToList();
-        List<IReadOnlyList<int[]>>? cons = null;
+        List<string>? constraintLines = null;
         if (o.Constraints is not null)
         {
-            var cl = MetricFiles.ReadLines(o.Constraints).ToList();
-            if (cl.Count != lines.Count) throw new UserInputException(o.Constraints, null, $"has {cl.Count} lines but the input has {lines.Count}");
-            cons = cl.Select(Phrases).ToList();
+            constraintLines = Utf8LineReader.ReadAllLines(o.Constraints, MetricFiles.MaxLineChars);
+            if (constraintLines.Count != lines.Count) throw new UserInputException(o.Constraints, null, $"has {constraintLines.Count} lines but the input has {lines.Count}");
         }
-        baseOptions = baseOptions with { ForcedPrefix = o.Prefix is null ? Array.Empty<int>() : tgt.Encode(o.Prefix) };
-        if (o.Guide is not null) baseOptions = baseOptions with { LogitsProcessors = [.. baseOptions.LogitsProcessors, o.Guide.Processor(tgt, baseOptions.EosId)] };
+        // the translator encodes the prefix and the phrases (tab-separated on each constraints line) with the target tokenizer
+        var requests = lines.Select((line, i) => new TranslationRequest(line)
+        {
+            Prefix = o.Prefix,
+            RequiredPhrases = constraintLines?[i].Split('\t', StringSplitOptions.RemoveEmptyEntries),
+        }).ToList();
         var results = new List<Translation>(lines.Count);
         var ui = new Ui(stdout);
         bool showProgress = o.Input is not null && o.Output is not null && ui.Interactive;
-        void Decode(Action<int>? progress)
-        {
-            if (cons is null)
-            {
-                results.AddRange(new Translator(seq, loaded.Source, tgt, baseOptions, o.BatchSize) { MaxSourceTokens = maxSource }.Translate(lines, progress));
-                return;
-            }
-            for (int i = 0; i < lines.Count; i++)   // constraints differ per line
-            {
-                var t = new Translator(seq, loaded.Source, tgt, baseOptions with { RequiredPhrases = cons[i] }, 1) { MaxSourceTokens = maxSource };
-                results.AddRange(t.Translate(new[] { lines[i] }));
-                progress?.Invoke(i + 1);
-            }
-        }
+        void Decode(Action<int>? progress) => results.AddRange(translator.Translate(requests, progress));
         if (showProgress)
             AnsiConsole.Progress().Start(ctx => { var task = ctx.AddTask("translating", maxValue: lines.Count); Decode(n => task.Value = n); });
         else Decode(null);

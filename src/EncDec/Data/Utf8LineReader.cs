@@ -45,6 +45,15 @@ public sealed class Utf8LineReader : IDisposable
         _stream = stream;
     }
 
+    /// <summary>Every line of <paramref name="path"/> (strict UTF-8 as <see cref="ReadLine"/>; errors name the file and line).</summary>
+    public static List<string> ReadAllLines(string path, int maxLineChars = 100_000)
+    {
+        var lines = new List<string>();
+        using var reader = new Utf8LineReader(path, maxLineChars);
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines;
+    }
+
     /// <summary>The next line without its terminator, or null at the end of the file.</summary>
     public string? ReadLine()
     {

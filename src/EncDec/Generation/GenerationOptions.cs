@@ -2,17 +2,6 @@ using EncDec.Text;
 
 namespace EncDec.Generation;
 
-/// <summary>How the next token is chosen.</summary>
-public enum DecodingStrategy
-{
-    /// <summary>Argmax of the processed distribution at every step.</summary>
-    Greedy,
-    /// <summary>Beam search (lexically constrained when <see cref="GenerationOptions.RequiredPhrases"/> is set).</summary>
-    Beam,
-    /// <summary>Ancestral sampling from the processed and warped distribution with a seeded <see cref="Tensors.Rng"/>.</summary>
-    Sample,
-}
-
 /// <summary>
 /// Immutable decoding settings (HF/fairseq vocabulary). A hypothesis always ends with EOS: at step
 /// <see cref="EffectiveMaxLength"/> every token but EOS is masked, so outputs have at most that many tokens

@@ -13,12 +13,9 @@ public static class MetricFiles
     public static List<string> ReadLines(string path)
     {
         if (Directory.Exists(path)) throw new UserInputException(path, null, "is a directory, not a file");
-        var lines = new List<string>();
-        using var reader = new Utf8LineReader(path, MaxLineChars);
-        while (reader.ReadLine() is { } line) lines.Add(line);
-        return lines;
+        return Utf8LineReader.ReadAllLines(path, MaxLineChars);
     }
 
     /// <summary>Evaluation segments may be long (a document a line): the reader's limit is only a guard.</summary>
-    private const int MaxLineChars = 1 << 26;
+    public const int MaxLineChars = 1 << 26;
 }

@@ -49,7 +49,7 @@ public sealed class EncoderOnlyModel : Module, IMaskedLm
     {
         var logits = MlmLogits(Encode(maskedIds, lengths));                                   // (B, S, V)
         int b = maskedIds.Shape[0], s = maskedIds.Shape[1];
-        return F.CrossEntropy(logits.Reshape(b * s, -1), new IndexTensor(targets, b * s), ignoreIndex: MlmMasking.IgnoreTarget);
+        return F.CrossEntropy(logits.Reshape(b * s, -1), new IndexTensor(targets, b * s), ignoreIndex: MlmMasking.IgnoreTarget);   // (B·S, V) vs (B·S)
     }
 
     /// <summary>Class logits (B, C) from the first position's state.</summary>

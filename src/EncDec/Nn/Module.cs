@@ -139,28 +139,11 @@ public abstract class Module
 
     /// <summary>
     /// Copies values from <paramref name="state"/> into this module's tensors. With <paramref name="strict"/>,
-    /// missing or unexpected keys are an error; a shape mismatch always is. The message lists every problem.
+    /// missing or unexpected keys are an error; a shape mismatch always is. The message lists the first problems and a
+    /// count of the rest; nothing is copied when it throws. The library's one loader (<see cref="StateDictLoader"/>).
     /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
-    {
-        var own = StateDict();
-        var problems = new List<string>();
-        foreach (var (name, t) in own)
-        {
-            if (!state.TryGetValue(name, out var src)) { if (strict) problems.Add($"missing key '{name}' {ShapeUtil.Format(t.Shape)}"); continue; }
-            if (!ShapeUtil.SameShape(src.Shape, t.Shape)) problems.Add($"shape mismatch for '{name}': checkpoint {ShapeUtil.Format(src.Shape)}, model {ShapeUtil.Format(t.Shape)}");
-        }
-        if (strict)
-            foreach (var name in state.Keys)
-                if (!own.ContainsKey(name)) problems.Add($"unexpected key '{name}'");
-        // the first few problems and a count: one short line even when every tensor differs
-        const int Shown = 3;
-        if (problems.Count > 0)
-            throw new UserInputException("state dict does not match the model: " + string.Join("; ", problems.Take(Shown))
-                                         + (problems.Count > Shown ? $" (and {problems.Count - Shown} more)" : ""));
-        foreach (var (name, t) in own)
-            if (state.TryGetValue(name, out var src)) t.CopyFrom(src);
-    }
+    public LoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+        => StateDictLoader.Load(state, StateDict(), strict, sourcePath: null, StateDictLoader.MessageStyle.Itemized, mismatchAlwaysFails: true);
 
     /// <summary>Drops every parameter's gradient.</summary>
     public void ZeroGrad()

@@ -55,7 +55,7 @@ public static class RnnAttentionF
 
     /// <summary>weights (B, S) · values (B, S, H) → context (B, H).</summary>
     internal static Tensor Context(Tensor weights, Tensor values)
-        => weights.Unsqueeze(1).MatMul(values).Reshape(values.Shape[0], values.Shape[2]);
+        => weights.Unsqueeze(1).MatMul(values).Reshape(values.Shape[0], values.Shape[2]);   // (B, 1, S)·(B, S, H) → (B, 1, H) → (B, H)
 
     internal static void CheckShapes(Tensor query, Tensor keys, Tensor? mask)
     {
@@ -97,7 +97,7 @@ public sealed class BahdanauAttention : Module
         var pk = projectedKeys ?? ProjectKeys(keys);                 // (B, S, A)
         var q = QueryProj.Forward(query).Unsqueeze(1);                // (B, 1, A)
         var e = (pk + q).Tanh();                                      // (B, S, A)
-        var scores = V.Forward(e).Reshape(keys.Shape[0], keys.Shape[1]);
+        var scores = V.Forward(e).Reshape(keys.Shape[0], keys.Shape[1]);   // (B, S, 1) → (B, S)
         var w = RnnAttentionF.MaskedSoftmax(scores, padMask);
         return (RnnAttentionF.Context(w, keys), w);
     }
@@ -142,16 +142,16 @@ public sealed class LuongAttention : Module
         switch (Score)
         {
             case LuongScore.Dot:
-                scores = keys.MatMul(query.Unsqueeze(2)).Reshape(bsz, s);
+                scores = keys.MatMul(query.Unsqueeze(2)).Reshape(bsz, s);    // (B, S, H)·(B, H, 1) → (B, S, 1) → (B, S)
                 break;
             case LuongScore.General:
                 var qw = query.MatMul(Proj!.Weight);                          // (B, H_k) = qᵀW
-                scores = keys.MatMul(qw.Unsqueeze(2)).Reshape(bsz, s);
+                scores = keys.MatMul(qw.Unsqueeze(2)).Reshape(bsz, s);       // (B, S, H_k)·(B, H_k, 1) → (B, S, 1) → (B, S)
                 break;
             default:
                 var qe = query.Unsqueeze(1).Expand(bsz, s, query.Shape[1]);
                 var e = Proj!.Forward(F.Concat(new[] { qe, keys }, 2)).Tanh();  // (B, S, A)
-                scores = V!.Forward(e).Reshape(bsz, s);
+                scores = V!.Forward(e).Reshape(bsz, s);                        // (B, S, 1) → (B, S)
                 break;
         }
         var w = RnnAttentionF.MaskedSoftmax(scores, padMask);

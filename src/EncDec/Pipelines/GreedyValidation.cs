@@ -1,7 +1,6 @@
 using EncDec.Generation;
 using EncDec.Metrics;
 using EncDec.Models;
-using EncDec.Tensors;
 using EncDec.Text;
 using EncDec.Training;
 
@@ -28,23 +27,8 @@ public sealed class GreedyValidation(ISeq2SeqModel model, ITokenizer target, int
     public IReadOnlyList<int[]> Decode(IReadOnlyList<int[]> sources)
     {
         var options = new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = maxLength };
-        var outputs = new int[sources.Count][];
-        var order = Enumerable.Range(0, sources.Count).OrderBy(i => sources[i].Length).ToArray();
-        for (int start = 0; start < order.Length; start += ChunkSize)
-        {
-            var chunk = order[start..Math.Min(order.Length, start + ChunkSize)];
-            long heap = GC.GetTotalMemory(false);
-            using (TensorScope.Begin())   // the chunk's encoder output and step temporaries go back to the pool
-            {
-                var results = SequenceGenerator.Generate(model, chunk.Select(i => sources[i]).ToList(), options, sourceIds: chunk);
-                for (int j = 0; j < chunk.Length; j++)
-                    outputs[chunk[j]] = results[j].Hypotheses.Count > 0 ? results[j].Hypotheses[0].Tokens : Array.Empty<int>();
-            }
-            // the attention caches (kept outside every scope, up to 64 rows × max length per layer) are garbage now: free
-            // them before the next chunk instead of letting chunks of them pile up above the training step's working set
-            TensorPool.CollectPhaseGarbage(heap);
-        }
-        return outputs;
+        var results = LengthSortedDecoding.Generate(model, sources, options, ChunkSize);
+        return results.Select(r => r.Hypotheses.Count > 0 ? r.Hypotheses[0].Tokens : Array.Empty<int>()).ToArray();
     }
 
     public string Detokenize(int[] targetIds) => target.Decode(targetIds);
