@@ -9,15 +9,15 @@ namespace EncDec.Cli;
 /// </summary>
 internal static class CliEnum
 {
-    /// <summary>The CLI spelling of an enum member: <c>LuongDot</c> → <c>luong-dot</c>, <c>AdamW</c> → <c>adamw</c>.</summary>
+    /// <summary>The CLI spelling of an enum member: <c>LuongDot</c> → <c>luong-dot</c>, <c>AdamW</c> → <c>adamw</c>, <c>Image2Seq</c> → <c>image2seq</c>.</summary>
     public static string Name<T>(T value) where T : struct, Enum
     {
         string s = value.ToString();
         var sb = new StringBuilder(s.Length + 4);
         for (int i = 0; i < s.Length; i++)
         {
-            // a dash before an upper-case letter that starts a lower-case word
-            if (i > 0 && char.IsUpper(s[i]) && i + 1 < s.Length && char.IsLower(s[i + 1])) sb.Append('-');
+            // a dash before an upper-case letter that starts a lower-case word (not after a digit: image2seq)
+            if (i > 0 && !char.IsDigit(s[i - 1]) && char.IsUpper(s[i]) && i + 1 < s.Length && char.IsLower(s[i + 1])) sb.Append('-');
             sb.Append(char.ToLowerInvariant(s[i]));
         }
         return sb.ToString();
