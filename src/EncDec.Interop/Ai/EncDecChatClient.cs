@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using EncDec.Generation;
 using EncDec.Models;
 using EncDec.Text;
@@ -48,28 +47,8 @@ public sealed class EncDecChatClient : IChatClient
     {
         var prompt = Prompt(messages);
         var o = Options(options);
-        var tokens = Channel.CreateUnbounded<int>();
-        var decoding = Task.Run(() =>
-        {
-            try { SequenceGenerator.Generate(_model, [prompt], o, e => tokens.Writer.TryWrite(e.Token)); }
-            finally { tokens.Writer.TryComplete(); }
-        }, cancellationToken);
-        var sofar = new List<int>();
-        string shown = "";
-        await foreach (int token in tokens.Reader.ReadAllAsync(cancellationToken))
-        {
-            if (token == Vocabulary.EosId) break;
-            sofar.Add(token);
-            string text = _tokenizer.Decode(sofar.ToArray());
-            if (text.Length <= shown.Length || !text.StartsWith(shown, StringComparison.Ordinal)) continue;   // a piece that merges later
-            var update = new ChatResponseUpdate(ChatRole.Assistant, text[shown.Length..]);
-            shown = text;
+        await foreach (var update in ChatClientSupport.Stream(onToken => SequenceGenerator.Generate(_model, [prompt], o, e => onToken(e.Token)), ids => _tokenizer.Decode(ids), Vocabulary.EosId, cancellationToken))
             yield return update;
-        }
-        await decoding;
-        string final = _tokenizer.Decode(sofar.ToArray());
-        if (final.Length > shown.Length && final.StartsWith(shown, StringComparison.Ordinal))
-            yield return new ChatResponseUpdate(ChatRole.Assistant, final[shown.Length..]);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -83,18 +62,5 @@ public sealed class EncDecChatClient : IChatClient
         return ids.Length <= ContextTokens ? ids : ids[^ContextTokens..];
     }
 
-    private GenerationOptions Options(ChatOptions? options)
-    {
-        if (options is null) return _defaults;
-        bool sample = options.Temperature is > 0 || options.TopP is not null || options.TopK is not null || options.Seed is not null;
-        return _defaults with
-        {
-            Strategy = sample ? DecodingStrategy.Sample : _defaults.Strategy,
-            Temperature = options.Temperature is > 0 and var t ? t : _defaults.Temperature,
-            TopP = options.TopP ?? _defaults.TopP,
-            TopK = options.TopK ?? _defaults.TopK,
-            Seed = options.Seed is { } s ? unchecked((ulong)s) : _defaults.Seed,
-            MaxLength = options.MaxOutputTokens ?? _defaults.MaxLength,
-        };
-    }
+    private GenerationOptions Options(ChatOptions? options) => ChatClientSupport.Apply(_defaults, options);
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Pipelines;
@@ -33,28 +32,8 @@ public sealed class EncDecDialogueChatClient(DialogueModel model, GenerationOpti
     {
         var history = History(messages);
         var o = Options(options);
-        var tokens = Channel.CreateUnbounded<int>();
-        var decoding = Task.Run(() =>
-        {
-            try { Model.Reply(history, o, onToken: t => tokens.Writer.TryWrite(t)); }
-            finally { tokens.Writer.TryComplete(); }
-        }, cancellationToken);
-        var sofar = new List<int>();
-        string shown = "";
-        await foreach (int token in tokens.Reader.ReadAllAsync(cancellationToken))
-        {
-            if (token == o.EosId) break;
-            sofar.Add(token);
-            string text = Model.Target.Decode(sofar.ToArray());
-            if (text.Length <= shown.Length || !text.StartsWith(shown, StringComparison.Ordinal)) continue;   // a piece that merges later
-            var update = new ChatResponseUpdate(ChatRole.Assistant, text[shown.Length..]);
-            shown = text;
+        await foreach (var update in ChatClientSupport.Stream(onToken => Model.Reply(history, o, onToken: onToken), ids => Model.Target.Decode(ids), o.EosId, cancellationToken))
             yield return update;
-        }
-        await decoding;
-        string final = Model.Target.Decode(sofar.ToArray());
-        if (final.Length > shown.Length && final.StartsWith(shown, StringComparison.Ordinal))
-            yield return new ChatResponseUpdate(ChatRole.Assistant, final[shown.Length..]);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -73,18 +52,5 @@ public sealed class EncDecDialogueChatClient(DialogueModel model, GenerationOpti
         return new DialogueTurn(speaker, m.Text);
     }).ToList();
 
-    private GenerationOptions Options(ChatOptions? options)
-    {
-        if (options is null) return _defaults;
-        bool sample = options.Temperature is > 0 || options.TopP is not null || options.TopK is not null || options.Seed is not null;
-        return _defaults with
-        {
-            Strategy = sample ? DecodingStrategy.Sample : _defaults.Strategy,
-            Temperature = options.Temperature is > 0 and var t ? t : _defaults.Temperature,
-            TopP = options.TopP ?? _defaults.TopP,
-            TopK = options.TopK ?? _defaults.TopK,
-            Seed = options.Seed is { } s ? unchecked((ulong)s) : _defaults.Seed,
-            MaxLength = options.MaxOutputTokens ?? _defaults.MaxLength,
-        };
-    }
+    private GenerationOptions Options(ChatOptions? options) => ChatClientSupport.Apply(_defaults, options);
 }
