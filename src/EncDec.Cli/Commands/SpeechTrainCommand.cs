@@ -26,18 +26,15 @@ internal static class SpeechTrainCommand
 {
     private const string DataRng = "data";
 
-    /// <summary>True for <c>--task speech</c>; refuses the speech flags on a run of another task and an unknown task.</summary>
-    public static bool IsSpeech(TrainSpec s)
+    /// <summary>Refuses the speech flags on a run of another task.</summary>
+    public static void RefuseSpeechFlags(TrainSpec s)
     {
-        var task = CliEnum.Parse<TrainTask>(s.Task, "--task", "training task");
-        if (task == TrainTask.Speech) return true;
         var stray = new (string Flag, bool Given)[]
         {
             ("--audio", s.Audio is not null), ("--transcripts", s.Transcripts is not null), ("--valid-audio", s.ValidAudio is not null),
             ("--valid-transcripts", s.ValidTranscripts is not null), ("--ctc-weight", s.CtcWeight != 0),
         }.FirstOrDefault(f => f.Given);
         if (stray.Flag is not null) throw new UserInputException($"{stray.Flag} needs --task speech");
-        return false;
     }
 
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)

@@ -38,16 +38,21 @@ internal static class TrainCommand
                 stdout.Write(spec.ToYaml());
                 return Task.FromResult(0);
             }
-            return Task.FromResult(task == Commands.TrainTask.Dialogue
-                ? Commands.DialogueTrainCommand.Run(spec, new Commands.DialogueTrainOptions(spec.ValidText, [], 0, null, null), stdout, ct)
-                : Run(spec, stdout, ct));
+            return Task.FromResult(Run(spec, stdout, ct));
         });
         return cmd;
     }
 
+    /// <summary>Trains the settings' task (text, dialogue or speech; image tasks come with their own flags, see <see cref="Build"/>).</summary>
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
-        if (Commands.SpeechTrainCommand.IsSpeech(s)) return Commands.SpeechTrainCommand.Run(s, stdout, cancel);
+        var task = CliEnum.Parse<Commands.TrainTask>(s.Task, "--task", "training task");
+        if (task == Commands.TrainTask.Speech) return Commands.SpeechTrainCommand.Run(s, stdout, cancel);
+        Commands.SpeechTrainCommand.RefuseSpeechFlags(s);
+        if (task == Commands.TrainTask.Dialogue)
+            return Commands.DialogueTrainCommand.Run(s, new Commands.DialogueTrainOptions(s.ValidText, [], 0, null, null), stdout, cancel);
+        if (Commands.VisionTrainFlags.ImageTask(task) is not null)
+            throw new UserInputException($"--task {CliEnum.Name(task)}: an image task is trained by `encdec train` with --images and --labels, not from these settings");
         if (!s.Distributed) return Run(s, stdout, cancel, null);
         using var dist = DistributedRun.Start();
         int code;

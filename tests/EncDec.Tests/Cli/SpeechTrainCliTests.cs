@@ -91,6 +91,7 @@ public class SpeechTrainCliTests
         Assert.Contains("--task", CliRunner.Fails(With(("--task", "video"))));
         Assert.Contains("--audio", CliRunner.Fails(With(("--audio", Path.Combine(dir.Path, "nowhere")))));
         Assert.Contains("--ctc-weight needs --task speech", CliRunner.Fails("train", "--train-src", transcripts, "--train-tgt", transcripts, "--ctc-weight", "0.5"));
+        Assert.Contains("--audio needs --task speech", CliRunner.Fails("train", "--task", "dialogue", "--data", transcripts, "--audio", dir.Path));
         Assert.Contains("--task speech needs --audio", CliRunner.Fails("train", "--task", "speech", "--out", run));
         Assert.False(Directory.Exists(run));                                    // no half-made run folder
     }
