@@ -307,7 +307,7 @@ public sealed class MultiheadAttention : Module
         Tensor q, k, v;
         if (packed is not null && !GradMode.IsEnabled)
         {
-            if (packed.EmbedDim != InnerDim) throw new ArgumentException($"packed projection of width {packed.EmbedDim} for a layer of {InnerDim}");
+            if (packed.Width != InnerDim) throw new ArgumentException($"packed projection of width {packed.Width} for a layer of {InnerDim}");
             var qkv = packed.Forward(queryStep);                            // (B, S, 3·H·Dh), contiguous
             q = PackedHeads(qkv, 0); k = PackedHeads(qkv, 1); v = PackedHeads(qkv, 2);   // (B, H, S, Dh) views each
         }

@@ -4,7 +4,7 @@ using EncDec.Tensors;
 namespace EncDec.Nn;
 
 /// <summary>
-/// A snapshot of a self-attention layer's query, key and value projections stacked into one (3E, E) weight and (3E)
+/// A snapshot of a self-attention layer's query, key and value projections stacked into one (3W, E) weight and (3W)
 /// bias (PyTorch's packed <c>in_proj_weight</c>/<c>in_proj_bias</c> layout), so a decoding step projects its input with
 /// one matrix product instead of three (<see cref="MultiheadAttention.ForwardIncremental(Tensor, AttentionCache?, Tensor?, PackedQkvProjection?)"/>).
 /// It copies the weights when made (<see cref="MultiheadAttention.PackQkv"/>) and is valid while they do not change: a
@@ -12,17 +12,17 @@ namespace EncDec.Nn;
 /// </summary>
 public sealed class PackedQkvProjection
 {
-    /// <summary>(3E, E): rows [0, E) the query projection, [E, 2E) the key, [2E, 3E) the value.</summary>
+    /// <summary>(3W, E), W = <see cref="Width"/>: rows [0, W) the query projection, [W, 2W) the key, [2W, 3W) the value.</summary>
     public Tensor Weight { get; }
-    /// <summary>(3E) or null when the projections have no bias.</summary>
+    /// <summary>(3W) or null when the projections have no bias.</summary>
     public Tensor? Bias { get; }
     /// <summary>The width of each projection's output (H·Dh: the layer's embedding width unless its heads were pruned).</summary>
-    public int EmbedDim { get; }
+    public int Width { get; }
 
     internal PackedQkvProjection(Linear q, Linear k, Linear v)
     {
         int e = q.OutFeatures;
-        EmbedDim = e;
+        Width = e;
         using (GradMode.NoGrad())
         using (TensorScope.Suspend())   // lives as long as the decoding run; the GC reclaims it
         {
@@ -37,6 +37,6 @@ public sealed class PackedQkvProjection
         }
     }
 
-    /// <summary>x (B, S, E) → the packed projections (B, S, 3E).</summary>
-    internal Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);   // (B, S, E)·(E, 3E) → (B, S, 3E)
+    /// <summary>x (B, S, E) → the packed projections (B, S, 3W).</summary>
+    internal Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);   // (B, S, E)·(E, 3W) → (B, S, 3W)
 }
