@@ -23,6 +23,7 @@ public sealed class SentencePieceTokenizer : ITokenizer
     public const string Prefix = "spm";
 
     private readonly MlSentencePiece _spm;
+    private readonly SentencePieceCharsMap? _charsMap;
     private readonly byte[] _model;
     private readonly int[] _toEncDec;     // SentencePiece id → EncDec id
     private readonly int[] _toSpm;        // EncDec id → SentencePiece id (−1: an EncDec-only special)
@@ -37,6 +38,11 @@ public sealed class SentencePieceTokenizer : ITokenizer
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new UserInputException(source, null, $"not a SentencePiece model: {e.Message.Split('\n')[0]}");
+        }
+        try { _charsMap = SentencePieceCharsMap.FromModel(model); }
+        catch (Exception e) when (e is FormatException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new UserInputException(source, null, $"SentencePiece model with a broken normalisation map: {e.Message.Split('\n')[0]}");
         }
         var pieces = _spm.Vocabulary.OrderBy(p => p.Value).ToArray();
         int n = pieces.Length == 0 ? 0 : pieces[^1].Value + 1;
@@ -83,6 +89,8 @@ public sealed class SentencePieceTokenizer : ITokenizer
 
     public int[] Encode(string text)
     {
+        // SentencePiece's character map first (Microsoft.ML.Tokenizers' BPE model skips it), then its whitespace rules and pieces
+        if (_charsMap is not null) text = _charsMap.Normalize(text);
         var ids = _spm.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
         var r = new List<int>(ids.Count);
         for (int i = 0; i < ids.Count; i++)
