@@ -17,7 +17,7 @@ internal static class QuantizeCommand
         var model = new Option<string>("--model") { Description = "Trained run folder or float model file", Required = true };
         var output = new Option<string>("--output") { Description = "Int8 model file to write (atomically)", Required = true };
         var keep = new Option<string?>("--keep-float")
-        { Description = "Comma-separated layer names (state-dict prefixes, e.g. generator) kept float32; a tied output layer always is" };
+        { Description = "Comma-separated layer names (state-dict prefixes, e.g. generator or an embedding such as src_embed) kept float32; naming a tied output layer keeps its shared embedding float too" };
         var cmd = new Command("quantize", "Write an int8 copy of a Transformer or RNN model (per-output-channel int8 Linear weights).") { model, output, keep };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(keep), stdout));
         return cmd;
@@ -38,10 +38,10 @@ internal static class QuantizeCommand
             if (!names.Contains(k)) throw new UserInputException($"--keep-float: '{k}' is not a layer of the model (e.g. generator)");
         if (Int8Checkpoint.Quantizable(loaded.Model, keep).Count == 0)
             throw new UserInputException(loaded.Path, null, "--model: no Linear layer is left to quantise");
-        var layers = Int8Checkpoint.Save(output, loaded.Model, loaded.Config, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Step, keep);
+        var layers = Int8Checkpoint.Save(output, loaded.Model, loaded.Config, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Step, keep, out var tables);
         long before = new FileInfo(loaded.Path).Length, after = new FileInfo(output).Length;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"quantised {layers.Count} linear layers to int8 into {output}: {after:N0} bytes, {100.0 * after / before:F1}% of {loaded.Path} ({before:N0} bytes)"));
+            $"quantised {layers.Count} linear layers to int8 (and {tables.Count} embedding table{(tables.Count == 1 ? "" : "s")}, per row) into {output}: {after:N0} bytes, {100.0 * after / before:F1}% of {loaded.Path} ({before:N0} bytes)"));
         return 0;
     }
 }

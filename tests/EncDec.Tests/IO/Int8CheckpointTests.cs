@@ -66,8 +66,38 @@ public class Int8CheckpointTests
         Assert.True(int8Bleu >= 0.95 * floatBleu, $"int8 BLEU {int8Bleu} vs float {floatBleu}");
         Assert.True(floatHyp.Zip(int8Hyp).Count(p => p.First == p.Second) >= test.Count * 9 / 10);
 
-        // int8 weights are a quarter of the float ones: the file shrinks accordingly (embeddings and norms stay float)
+        // int8 weights and tables are a quarter of the float ones: the file shrinks accordingly (norms and biases stay float)
         Assert.True(new FileInfo(int8Path).Length < 0.45 * new FileInfo(floatPath).Length);
+    }
+
+    [Fact]
+    public void Embedding_tables_are_stored_int8_per_row_unless_kept_float()
+    {
+        var (model, config, _) = Trained.Value;
+        using var tmp = new TempDir();
+        string floatPath = tmp.File("f.safetensors"), int8Path = tmp.File("q.safetensors"), keptPath = tmp.File("k.safetensors");
+        ModelStore.Save(floatPath, model, config, null, null, 1);
+        Int8Checkpoint.Save(int8Path, model, config, null, null, 1, [], out var tables);
+        Assert.Equal(["src_embed.tokens", "tgt_embed.tokens"], tables.Order(StringComparer.Ordinal));
+        Int8Checkpoint.Save(keptPath, model, config, null, null, 1, ["src_embed"], out var keptTables);
+        Assert.Equal(["tgt_embed.tokens"], keptTables);
+        var header = SafeTensors.ReadHeader(int8Path);
+        Assert.Equal(SafeTensorsDType.I8, header.Tensors.Single(t => t.Name == "model.src_embed.tokens.weight").DType);
+        Assert.Equal(new[] { ModelTestKit.SymbolVocab }, header.Tensors.Single(t => t.Name == "model.src_embed.tokens.weight_scale").Shape);
+        var loaded = ModelStore.Load(int8Path);
+        Assert.Equal(4 * 3 + 2 * 2 + 1, loaded.Int8Layers);   // Linear layers only
+        var kept = ModelStore.Load(keptPath).Model.StateDict();
+        var floats = model.StateDict(); var q = loaded.Model.StateDict();
+        Assert.Equal(floats["src_embed.tokens.weight"].ToArray(), kept["src_embed.tokens.weight"].ToArray());
+        var f = floats["tgt_embed.tokens.weight"].ToArray(); var d = q["tgt_embed.tokens.weight"].ToArray();
+        int dim = config.DModel;
+        for (int r = 0; r < ModelTestKit.SymbolVocab; r++)
+        {
+            float max = 0; for (int c = 0; c < dim; c++) max = MathF.Max(max, MathF.Abs(f[r * dim + c]));
+            for (int c = 0; c < dim; c++) Assert.True(MathF.Abs(f[r * dim + c] - d[r * dim + c]) <= max / 127f * 0.5f + 1e-7f);
+        }
+        Assert.All(d.AsSpan(0, dim).ToArray(), v => Assert.Equal(0f, v));   // the pad row stays zero
+        Assert.True(new FileInfo(keptPath).Length > new FileInfo(int8Path).Length);
     }
 
     [Fact]
