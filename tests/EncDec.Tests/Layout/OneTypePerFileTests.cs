@@ -10,7 +10,7 @@ namespace EncDec.Tests.Layout;
 /// parts of a partial type; a generic type goes by its name without arity (<c>Foo&lt;T&gt;</c> in <c>Foo.cs</c>, beside a
 /// non-generic <c>Foo</c>). tools/SplitTypes moves types to such files.
 /// </summary>
-public sealed class OneTypePerFileTests
+public sealed partial class OneTypePerFileTests
 {
     [Fact(Skip = "runs after tools/SplitTypes is applied by the lead")]
     public void EveryPublicTopLevelTypeLivesInAFileNamedAfterIt()
@@ -23,16 +23,22 @@ public sealed class OneTypePerFileTests
             string folder = Path.GetDirectoryName(project)!;
             string assemblyName = Regex.Match(File.ReadAllText(project), "<AssemblyName>([^<]+)</AssemblyName>") is { Success: true } m
                 ? m.Groups[1].Value : Path.GetFileNameWithoutExtension(project);
-            var files = SourceFiles(folder).ToList();
+            var declaredIn = new Dictionary<string, List<string>>(StringComparer.Ordinal);   // type name → files declaring it
+            foreach (var (path, text) in SourceFiles(folder))
+                foreach (Match d in Declaration().Matches(text))
+                {
+                    string declared = d.Groups["t"].Success ? d.Groups["t"].Value : d.Groups["d"].Value;
+                    if (!declaredIn.TryGetValue(declared, out var list)) declaredIn[declared] = list = [];
+                    if (!list.Contains(path)) list.Add(path);
+                }
             foreach (var type in Assembly.Load(assemblyName).GetExportedTypes().Where(t => !t.IsNested))
             {
                 string name = type.Name.Split('`')[0];
-                var declaring = files.Where(f => Declares(f.Text, name)).ToList();
-                if (declaring.Count == 0) continue;   // generated code (not a file under src/)
+                if (!declaredIn.TryGetValue(name, out var declaring)) continue;   // generated code (not a file under src/)
                 checkedTypes++;
-                var stems = declaring.Select(f => Path.GetFileNameWithoutExtension(f.Path)).ToList();
-                if (!stems.Any(s => s == name || s.StartsWith(name + ".", StringComparison.Ordinal)))
-                    misplaced.Add($"{type.FullName} is declared in {string.Join(", ", declaring.Select(f => Path.GetRelativePath(src, f.Path)))}");
+                var stems = declaring.Select(Path.GetFileNameWithoutExtension).ToList();
+                if (!stems.Any(s => s == name || s!.StartsWith(name + ".", StringComparison.Ordinal)))
+                    misplaced.Add($"{type.FullName} is declared in {string.Join(", ", declaring.Select(f => Path.GetRelativePath(src, f)))}");
             }
         }
         Assert.True(checkedTypes > 300, $"only {checkedTypes} public types found");
@@ -50,7 +56,7 @@ public sealed class OneTypePerFileTests
         }
     }
 
-    /// <summary>True when <paramref name="text"/> holds a declaration of a type named <paramref name="name"/>.</summary>
-    private static bool Declares(string text, string name)
-        => Regex.IsMatch(text, $@"\b(?:class|struct|record|interface|enum)\s+{Regex.Escape(name)}\b|\bdelegate\s+[\w<>\[\]?,. ]+?\s{Regex.Escape(name)}\s*[<(]", RegexOptions.Multiline);
+    /// <summary>A type declaration: the name of a class, struct, record, interface or enum (t), or of a delegate (d).</summary>
+    [GeneratedRegex(@"\b(?:record\s+(?:class\s+|struct\s+)?|class\s+|struct\s+|interface\s+|enum\s+)(?<t>\w+)|\bdelegate\s+[\w<>\[\]?,. ]+?\s(?<d>\w+)\s*[<(]")]
+    private static partial Regex Declaration();
 }
