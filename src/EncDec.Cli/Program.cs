@@ -47,8 +47,8 @@ public static class Program
     internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var root = new RootCommand("EncDec: build, train, decode and evaluate encoder-decoder (seq2seq) models in .NET.");
-        root.Add(EvalCli.Build(stdout, stderr));
-        root.Add(TokenizerCli.Build(stdout, stderr));
+        root.Add(EvalCommand.Build(stdout, stderr));
+        root.Add(TokenizerCommands.Build(stdout, stderr));
         root.Add(DemoCommand.Build(stdout, stderr));
         root.Add(TrainCommand.Build(stdout, stderr));
         root.Add(AverageCommand.Build(stdout, stderr));

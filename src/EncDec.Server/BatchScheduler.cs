@@ -1,15 +1,13 @@
 using System.Diagnostics;
-using EncDec.Autograd;
 using EncDec.Generation;
-using EncDec.Tensors;
 
 namespace EncDec.Server;
 
 /// <summary>
 /// Dynamic batching on one decode thread. Requests wait in a bounded queue; the thread takes the oldest, waits up to
 /// <see cref="ServerSettings.MaxWaitMs"/> for more requests with the same batching key, and decodes up to
-/// <see cref="ServerSettings.MaxBatchSize"/> texts in one <see cref="SequenceGenerator.Generate"/> call, then hands
-/// each request its own results. With batching off every request is decoded alone, in arrival order.
+/// <see cref="ServerSettings.MaxBatchSize"/> texts in one <see cref="Translator.Decode"/> call (one length-sorted chunk),
+/// then hands each request its own translations. With batching off every request is decoded alone, in arrival order.
 /// <see cref="StopAsync"/> decodes what is queued, then ends the thread.
 /// </summary>
 public sealed class BatchScheduler : IDisposable
@@ -134,7 +132,7 @@ public sealed class BatchScheduler : IDisposable
 
     private void Decode(List<DecodeJob> batch)
     {
-        var sources = new List<int[]>();
+        var sources = new List<EncodedTranslationRequest>();
         var owner = new List<(DecodeJob Job, int Index)>();
         foreach (var j in batch)
             for (int i = 0; i < j.Sources.Count; i++) { sources.Add(j.Sources[i]); owner.Add((j, i)); }
@@ -145,12 +143,10 @@ public sealed class BatchScheduler : IDisposable
             job.OnToken?.Invoke(index, ev with { SourceIndex = index });
         } : null;
         var sw = Stopwatch.StartNew();
-        IReadOnlyList<GenerationResult> results;
+        IReadOnlyList<Translation> results;
         try
         {
-            using (GradMode.NoGrad())
-            using (TensorScope.Begin())
-                results = SequenceGenerator.Generate(_model.Model, sources, batch[0].Options, onToken);
+            results = _model.Translator.Decode(sources, onToken: onToken);
         }
         catch (Exception e)
         {
@@ -159,13 +155,12 @@ public sealed class BatchScheduler : IDisposable
         }
         double seconds = sw.Elapsed.TotalSeconds;
         long tokens = 0;
-        foreach (var r in results) foreach (var h in r.Hypotheses) tokens += h.Tokens.Length + 1;
+        foreach (var r in results) foreach (var h in r.NBest) tokens += h.Tokens.Length + 1;
         _metrics.RecordBatch(sources.Count, batch.Count, tokens, seconds);
         int at = 0;
         foreach (var j in batch)
         {
-            var mine = new GenerationResult[j.Sources.Count];
-            for (int i = 0; i < mine.Length; i++) mine[i] = results[at + i] with { SourceIndex = i };
+            var mine = results.Skip(at).Take(j.Sources.Count).ToArray();
             at += mine.Length;
             j.Completion.TrySetResult(new DecodeOutcome(mine, sources.Count, batch.Count, seconds));
         }

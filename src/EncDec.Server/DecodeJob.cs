@@ -3,13 +3,13 @@ using EncDec.Generation;
 namespace EncDec.Server;
 
 /// <summary>
-/// One request waiting for (or in) a batch: its encoded texts, options and batching key, the caller's completion,
-/// and an optional per-token callback for streaming (called on the decode thread).
+/// One request waiting for (or in) a batch: its texts as <see cref="Translator.Encode"/> encoded them (each with the
+/// request's options), its batching key, the caller's completion, and an optional per-token callback for streaming
+/// (called on the decode thread).
 /// </summary>
-public sealed class DecodeJob(IReadOnlyList<int[]> sources, GenerationOptions options, string key, Action<int, StreamEvent>? onToken = null)
+public sealed class DecodeJob(IReadOnlyList<EncodedTranslationRequest> sources, string key, Action<int, StreamEvent>? onToken = null)
 {
-    public IReadOnlyList<int[]> Sources { get; } = sources;
-    public GenerationOptions Options { get; } = options;
+    public IReadOnlyList<EncodedTranslationRequest> Sources { get; } = sources;
     public string Key { get; } = key;
     /// <summary>Called with (text index within this job, event) for every generated token (greedy and sampling).</summary>
     public Action<int, StreamEvent>? OnToken { get; } = onToken;
@@ -21,5 +21,5 @@ public sealed class DecodeJob(IReadOnlyList<int[]> sources, GenerationOptions op
     public void Abandon() => Interlocked.Exchange(ref _abandoned, 1);
 }
 
-/// <summary>The results of one job and the batch it was decoded in.</summary>
-public sealed record DecodeOutcome(IReadOnlyList<GenerationResult> Results, int BatchTexts, int BatchRequests, double DecodeSeconds);
+/// <summary>The translations of one job's texts and the batch they were decoded in.</summary>
+public sealed record DecodeOutcome(IReadOnlyList<Translation> Results, int BatchTexts, int BatchRequests, double DecodeSeconds);

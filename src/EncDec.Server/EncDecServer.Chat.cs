@@ -61,7 +61,8 @@ public sealed partial class EncDecServer
         };
         var sw = Stopwatch.StartNew();
         var tokens = req.Stream ? Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true }) : null;
-        var job = new DecodeJob([source], options, ServedModel.BatchKey(options), tokens is null ? null : (_, e) => tokens.Writer.TryWrite(e.Token));
+        // the dialogue format has encoded the conversation: the job carries those ids (and no text of its own)
+        var job = new DecodeJob([new EncodedTranslationRequest("", source, options)], ServedModel.BatchKey(options), tokens is null ? null : (_, e) => tokens.Writer.TryWrite(e.Token));
         if (!_scheduler!.TryEnqueue(job))
         {
             ctx.Items["retry_after"] = Settings.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -71,11 +72,11 @@ public sealed partial class EncDecServer
         cts.CancelAfter(Settings.RequestTimeoutMs);
         byte[] Done(DecodeOutcome outcome) => ResponseJson.Write(w =>
         {
-            var best = outcome.Results[0].Hypotheses.Count > 0 ? outcome.Results[0].Best.Tokens : [];
+            var best = outcome.Results[0].NBest.Count > 0 ? outcome.Results[0].NBest[0] : null;
             w.WriteStartObject();
-            w.WriteString("reply", Model!.Target.Decode(best));
+            w.WriteString("reply", best?.Text ?? "");
             w.WriteString("speaker", speaker);
-            w.WriteNumber("tokens", best.Length);
+            w.WriteNumber("tokens", best?.Tokens.Length ?? 0);
             w.WriteNumber("context_tokens", source.Length);
             w.WriteNumber("decode_ms", Math.Round(sw.Elapsed.TotalMilliseconds, 1));
             w.WriteEndObject();

@@ -248,10 +248,10 @@ public sealed partial class EncDecServer : IAsyncDisposable
         if (Model is null || _scheduler is null) throw new RequestException(404, "no model is served (start the server with --model)");
         var body = await ReadBody(ctx).ConfigureAwait(false);
         var req = RequestParser.Parse(body, Settings);
-        var options = Model.Options(req, Settings);
-        var sources = req.Texts.Select(Model.EncodeSource).ToList();
+        var sources = Model.Encode(req, Settings);   // the texts, prefix and constraints, encoded by the library's translator
+        var options = sources[0].Options;           // the parser refuses a request without texts
         Channel<(int Index, StreamEvent Event)>? tokens = stream ? Channel.CreateUnbounded<(int, StreamEvent)>(new UnboundedChannelOptions { SingleReader = true }) : null;
-        var job = new DecodeJob(sources, options, ServedModel.BatchKey(options), tokens is null ? null : (i, e) => tokens.Writer.TryWrite((i, e)));
+        var job = new DecodeJob(sources, ServedModel.BatchKey(options), tokens is null ? null : (i, e) => tokens.Writer.TryWrite((i, e)));
         if (!_scheduler.TryEnqueue(job))
         {
             ctx.Items["retry_after"] = Settings.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -288,9 +288,9 @@ public sealed partial class EncDecServer : IAsyncDisposable
             var outcome = await job.Completion.Task.WaitAsync(cts.Token).ConfigureAwait(false);
             if (streamed == 0)   // beam search has no per-token events: the best hypotheses' tokens, once the search ends
                 for (int i = 0; i < outcome.Results.Count; i++)
-                    if (outcome.Results[i].Hypotheses.Count > 0)
+                    if (outcome.Results[i].NBest.Count > 0)
                     {
-                        var best = outcome.Results[i].Hypotheses[0].Tokens;
+                        var best = outcome.Results[i].NBest[0].Tokens;
                         for (int s = 0; s < best.Length; s++) await Sse(ctx, "token", TokenJson(i, 0, s, best[s], best.Take(s + 1).ToList())).ConfigureAwait(false);
                     }
             await Sse(ctx, "done", ResponseJson.Translation(Model, req, outcome)).ConfigureAwait(false);

@@ -12,14 +12,15 @@ public static class ResponseJson
     /// <summary>
     /// <c>{"model", "results": [{"source", "source_tokens", "hypotheses": [{"text", "score", "normalized_score",
     /// "tokens"?, "token_scores"?, "attention"?}]}], "batch": {"texts", "requests"}, "decode_ms"}</c>. Attention is
-    /// (output tokens + EOS) rows × source tokens.
+    /// (output tokens + EOS) rows × source tokens. An empty text's result is one empty hypothesis with score 0 (nothing is
+    /// decoded for it, as in <c>translate</c>).
     /// </summary>
     public static byte[] Translation(ServedModel m, TranslateRequest r, DecodeOutcome outcome) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteString("model", m.Name);
         w.WriteStartArray("results");
-        for (int i = 0; i < outcome.Results.Count; i++) WriteResult(w, m, r, r.Texts[i], outcome.Results[i]);
+        foreach (var t in outcome.Results) WriteResult(w, m, r, t);
         w.WriteEndArray();
         w.WriteStartObject("batch");
         w.WriteNumber("texts", outcome.BatchTexts);
@@ -29,18 +30,18 @@ public static class ResponseJson
         w.WriteEndObject();
     });
 
-    internal static void WriteResult(Utf8JsonWriter w, ServedModel m, TranslateRequest r, string source, GenerationResult g)
+    internal static void WriteResult(Utf8JsonWriter w, ServedModel m, TranslateRequest r, Translation g)
     {
         w.WriteStartObject();
-        w.WriteString("source", source);
+        w.WriteString("source", g.Source);
         w.WriteStartArray("source_tokens");
-        foreach (var t in m.EncodeSource(source)) w.WriteStringValue(m.Source.Vocab[t]);
+        foreach (var t in g.SourceTokens) w.WriteStringValue(t);
         w.WriteEndArray();
         w.WriteStartArray("hypotheses");
-        foreach (var h in g.Hypotheses)
+        foreach (var h in g.NBest)
         {
             w.WriteStartObject();
-            w.WriteString("text", m.Target.Decode(h.Tokens));
+            w.WriteString("text", h.Text);
             w.WriteNumber("score", Round(h.Score));
             w.WriteNumber("normalized_score", Round(h.NormalizedScore));
             if (r.ReturnScores || r.ReturnAttention)

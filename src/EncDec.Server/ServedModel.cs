@@ -8,30 +8,34 @@ using EncDec.Text;
 namespace EncDec.Server;
 
 /// <summary>
-/// The model a server decodes with: the loaded checkpoint, its tokenizers, and the translation of a request's
-/// options into <see cref="GenerationOptions"/> plus the batching key (requests with equal keys share a batch).
+/// The model a server decodes with: the loaded checkpoint, its tokenizers, the library's <see cref="Generation.Translator"/>
+/// over them (which encodes every text, prefix and phrase, decodes and detokenizes: the server encodes nothing itself), the
+/// translation of a request's options into <see cref="GenerationOptions"/>, and the batching key (requests with equal keys
+/// share a batch).
 /// </summary>
 public sealed class ServedModel : IDisposable
 {
     /// <summary>The native checkpoint (null when another runtime, as ONNX Runtime, runs the model).</summary>
-    public LoadedModel? Loaded { get; }
+    public LoadedSeq2Seq? Loaded { get; }
     public ISeq2SeqModel Model { get; }
     public ITokenizer Source { get; }
     public ITokenizer Target { get; }
     /// <summary>Name shown in /v1/models and the responses: the run folder's or file's name.</summary>
     public string Name { get; }
     public ServedModelInfo Info { get; }
-    private readonly bool _emptySourceOk;
+    /// <summary>
+    /// The text pipeline of every request: <see cref="Translator.Encode"/> on the request thread,
+    /// <see cref="Translator.Decode"/> of a whole batch on the decode thread (one chunk: batches are at most
+    /// <see cref="ServerSettings.MaxBatchSize"/> texts).
+    /// </summary>
+    public Translator Translator { get; }
 
-    public ServedModel(LoadedModel loaded, string name)
+    public ServedModel(LoadedSeq2Seq loaded, string name)
     {
-        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model cannot translate");
-        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException(loaded.Path, null, "the checkpoint has no tokenizers");
-        Loaded = loaded; Model = seq; Source = loaded.SourceTokenizer; Target = loaded.TargetTokenizer; Name = name;
+        Loaded = loaded; Model = loaded.Model; Source = loaded.SourceTokenizer; Target = loaded.TargetTokenizer; Name = name;
         Info = new ServedModelInfo(loaded.Path, loaded.Config.Family, Describe(loaded.Config), InferenceRuntimeKind.Native)
         { Parameters = loaded.Model.ParameterCount, Step = loaded.Step, ConfigJson = loaded.Config.ToJson() };
-        _emptySourceOk = seq is DecoderOnlyLm;
-        loaded.Model.Eval();
+        Translator = NewTranslator(loaded.Model, Source, Target);
     }
 
     /// <summary>
@@ -41,11 +45,14 @@ public sealed class ServedModel : IDisposable
     public ServedModel(ISeq2SeqModel model, ITokenizer source, ITokenizer target, string name, ServedModelInfo info)
     {
         Model = model; Source = source; Target = target; Name = name; Info = info;
-        _emptySourceOk = model is DecoderOnlyLm;
+        Translator = NewTranslator(model, source, target);
     }
 
+    private static Translator NewTranslator(ISeq2SeqModel model, ITokenizer source, ITokenizer target)
+        => new(model, source, target, new GenerationOptions(), batchSize: int.MaxValue);
+
     /// <summary>Loads a run folder or model file (a bad path or checkpoint is a <see cref="UserInputException"/>).</summary>
-    public static ServedModel Load(string pathOrRun) => new(ModelStore.Load(pathOrRun), NameOf(pathOrRun));
+    public static ServedModel Load(string pathOrRun) => new(ModelStore.LoadSeq2Seq(pathOrRun), NameOf(pathOrRun));
 
     /// <summary>The name a model is served under: the run folder's name, or the file's without its extension.</summary>
     public static string NameOf(string pathOrRun)
@@ -57,28 +64,35 @@ public sealed class ServedModel : IDisposable
 
     public void Dispose() => (Model as IDisposable)?.Dispose();
 
-    /// <summary>Source token ids of one text (an empty text becomes UNK, as the translator does).</summary>
-    public int[] EncodeSource(string text)
+    /// <summary>
+    /// The texts of a request encoded by <see cref="Translator"/> with the request's generation options; an option the model
+    /// cannot honour, or a constraint without target tokens, is a 400 naming the field.
+    /// </summary>
+    public IReadOnlyList<EncodedTranslationRequest> Encode(TranslateRequest r, ServerSettings limits)
     {
-        var ids = Source.Encode(text);
-        return ids.Length == 0 && !_emptySourceOk ? new[] { Vocabulary.UnkId } : ids;
+        var options = Options(r, limits);
+        var encoded = r.Texts.Select(text => Translator.Encode(new TranslationRequest(text)
+        {
+            Options = options, Prefix = r.Prefix, RequiredPhrases = r.Constraints.Count > 0 ? r.Constraints : null,
+        })).ToList();
+        if (encoded.Count > 0 && encoded[0].DroppedPhrases.Count > 0)
+            throw new RequestException(400, $"field 'constraints[{encoded[0].DroppedPhrases[0]}]' has no tokens in the target vocabulary");
+        if (encoded.Count > 0)
+        {
+            try { encoded[0].Options.Validate(Model.TargetVocabSize); }   // the prefix and phrases, as ids, are the same for every text
+            catch (ArgumentException e) { throw new RequestException(400, $"invalid options: {e.Message}"); }
+        }
+        return encoded;
     }
 
-    /// <summary>The generation options of a request; an option the model cannot honour is a 400 naming the field.</summary>
+    /// <summary>The generation options of a request (its prefix and constraints aside: <see cref="Encode"/> adds them).</summary>
     public GenerationOptions Options(TranslateRequest r, ServerSettings limits)
     {
-        int[] prefix = r.Prefix is null ? Array.Empty<int>() : Target.Encode(r.Prefix);
-        var phrases = new List<int[]>();
-        for (int i = 0; i < r.Constraints.Count; i++)
-        {
-            var ids = Target.Encode(r.Constraints[i].Trim());
-            if (ids.Length == 0) throw new RequestException(400, $"field 'constraints[{i}]' has no tokens in the target vocabulary");
-            phrases.Add(ids);
-        }
+        int phrases = r.Constraints.Count;
         var o = new GenerationOptions
         {
             Strategy = r.Strategy,
-            BeamSize = r.Strategy == DecodingStrategy.Beam ? Math.Max(r.Beam, phrases.Count > 0 ? Math.Max(4, phrases.Count + 1) : 1) : 1,
+            BeamSize = r.Strategy == DecodingStrategy.Beam ? Math.Max(r.Beam, phrases > 0 ? Math.Max(4, phrases + 1) : 1) : 1,
             NBest = r.NBest,
             LengthPenalty = r.Strategy == DecodingStrategy.Beam ? r.LengthPenalty : 0,
             MaxLength = r.MaxLength ?? limits.MaxOutputLength,
@@ -87,7 +101,6 @@ public sealed class ServedModel : IDisposable
             RepetitionPenalty = r.RepetitionPenalty, NoRepeatNgramSize = r.NoRepeatNgram, Seed = r.Seed,
             ReturnAttention = r.ReturnAttention, ReturnTokenLogProbs = true,
             BosId = Vocabulary.BosId, EosId = Vocabulary.EosId, PadId = Vocabulary.PadId,
-            ForcedPrefix = prefix, RequiredPhrases = phrases,
         };
         if (o.NBest > o.BeamSize && o.Strategy == DecodingStrategy.Beam) throw new RequestException(400, $"field 'n_best' ({o.NBest}) must be at most 'beam' ({o.BeamSize})");
         if (o.ReturnAttention && !Info.HasAttention) throw new RequestException(400, $"field 'return_attention': the {Info.Runtime.ToString().ToLowerInvariant()} runtime of this model returns no attention");

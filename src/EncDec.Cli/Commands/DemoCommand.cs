@@ -108,7 +108,7 @@ internal static class DemoCommand
         ui.Line($"trained {run.Result.Steps} steps in {TrainRun.F(run.Seconds, "F1")} s ({run.Result.Reason})");
 
         // 4. evaluation on the held-out test set
-        var translator = new Translator((ISeq2SeqModel)run.Model, src, tgt,
+        var translator = new Translator(run.Model, src, tgt,
             new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = 64, ReturnAttention = true }, batchSize: 64);
         var outputs = translator.Translate(test.Select(p => p.Source).ToList());
         var hyps = outputs.Select(t => t.NBest.Count > 0 ? t.NBest[0].Text : "").ToList();

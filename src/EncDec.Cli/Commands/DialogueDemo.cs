@@ -69,7 +69,7 @@ internal static class DialogueDemo
             return stop.ExitCode;
         }
         ui.Line($"trained {run.Result.Steps} steps in {TrainRun.F(run.Seconds, "F1")} s ({run.Result.Reason})");
-        var model = new DialogueModel((ISeq2SeqModel)run.Model, tok, tok, settings);
+        var model = new DialogueModel(run.Model, tok, tok, settings);
         var acc = Evaluate(model, test, 1.0 / taskOptions.Values);
         using (var log = new MetricsLog(Path.Combine(o.Out, RunFolder.MetricsFile)))
             log.Append(new { type = "test", task = "dialogue", accuracy_with_history = acc.WithHistory, accuracy_without_history = acc.WithoutHistory, chance = acc.Chance, answers = acc.Total, steps = run.Result.Steps, seconds = run.Seconds });

@@ -56,7 +56,7 @@ internal static class DistillCommand
         var ui = new Ui(stdout);
         var loaded = ModelStore.LoadSeq2Seq(teacherPath);
         var tc = loaded.Config;
-        if (tc.Family != ModelFamily.Transformer || loaded.Model is not ISeq2SeqModel teacherModel)
+        if (tc.Family != ModelFamily.Transformer)
             throw new UserInputException(loaded.Path, null, $"--teacher: a {tc.Family} model cannot teach (a Transformer encoder-decoder can)");
         // the student: the teacher's architecture with 2 + 2 layers unless flags say otherwise
         var spec = new TrainSpec
@@ -89,7 +89,7 @@ internal static class DistillCommand
                 Strategy = beam > 1 ? DecodingStrategy.Beam : DecodingStrategy.Greedy, BeamSize = beam, LengthPenalty = beam > 1 ? 0.6f : 0f,
                 MaxLength = Math.Max(1, Math.Min(spec.MaxLength * 2, tc.MaxPositions - 2)),
             };
-            var translator = new Translator(teacherModel, loaded.SourceTokenizer, loaded.TargetTokenizer, options, teacherBatch) { MaxSourceTokens = Math.Max(1, tc.MaxPositions - 2) };
+            var translator = new Translator(loaded.Model, loaded.SourceTokenizer, loaded.TargetTokenizer, options, teacherBatch) { MaxSourceTokens = Math.Max(1, tc.MaxPositions - 2) };
             int chunks = (lines.Count + chunkLines - 1) / chunkLines, resumed = 0;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             for (int c = 0; c < chunks; c++)

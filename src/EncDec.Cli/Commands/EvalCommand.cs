@@ -1,3 +1,4 @@
+using System.CommandLine;
 using EncDec.Metrics;
 
 namespace EncDec.Cli.Commands;
@@ -63,6 +64,35 @@ public sealed record EvalOptions
 /// <summary>The <c>encdec eval</c> command: scores a hypothesis file against one or more reference files.</summary>
 public static class EvalCommand
 {
+    /// <summary>The <c>eval</c> command line: its flags, parsed into <see cref="EvalOptions"/>, then <see cref="Run"/>.</summary>
+    internal static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var hyp = new Option<string>("--hyp") { Description = "Hypotheses, one per line", Required = true };
+        var refs = new Option<string[]>("--ref") { Description = "Reference file (repeat for several references)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated: bleu,chrf,rouge,exact,wer,cer", DefaultValueFactory = _ => "bleu,chrf" };
+        var lower = new Option<bool>("--lowercase") { Description = "Case-insensitive BLEU/chrF" };
+        var tok = new Option<string>("--tokenize") { Description = "BLEU tokenizer: 13a|none|char", DefaultValueFactory = _ => "13a" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var cmd = new Command("eval", "Score hypotheses against references: BLEU and chrF as sacreBLEU 2.x computes them, ROUGE, exact match.")
+        {
+            hyp, refs, metrics, lower, tok, json,
+        };
+        cmd.SetAction(r =>
+        {
+            var o = new EvalOptions
+            {
+                HypPath = r.GetValue(hyp)!,
+                RefPaths = r.GetValue(refs)!,
+                Metrics = EvalOptions.ParseMetrics(r.GetValue(metrics)!),
+                Lowercase = r.GetValue(lower),
+                Tokenize = EvalOptions.ParseTokenize(r.GetValue(tok)!),
+                Json = r.GetValue(json),
+            };
+            return Run(o, stdout, stderr);
+        });
+        return cmd;
+    }
+
     /// <summary>Runs the command: prints the report (text or JSON) to <paramref name="stdout"/> and returns 0; on a user
     /// error prints one line to <paramref name="stderr"/> and returns 1.</summary>
     public static int Run(EvalOptions o, TextWriter stdout, TextWriter stderr)

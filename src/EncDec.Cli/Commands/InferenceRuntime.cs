@@ -21,15 +21,19 @@ internal sealed record RuntimeModel(ISeq2SeqModel Model, ITokenizer Source, ITok
     {
         if (runtime == InferenceRuntimeKind.Onnx)
         {
-            string dir = File.Exists(System.IO.Path.Combine(path, OnnxModelInfo.FileName)) || !Directory.Exists(System.IO.Path.Combine(path, "onnx")) ? path : System.IO.Path.Combine(path, "onnx");
-            if (!Directory.Exists(dir)) throw new UserInputException(path, null, "--model: --runtime onnx needs the folder written by `encdec export --format onnx`");
-            var m = OnnxSeq2SeqModel.Load(dir);
+            var (m, dir) = LoadOnnx(path);
             return new RuntimeModel(m, m.SourceTokenizer, m.TargetTokenizer, dir);
         }
-        var loaded = ModelStore.Load(path);
-        if (loaded.Model is not ISeq2SeqModel seq) throw new UserInputException($"{loaded.Path}: a {loaded.Config.Family} model cannot translate");
-        if (loaded.SourceTokenizer is null || loaded.TargetTokenizer is null) throw new UserInputException($"{loaded.Path}: the checkpoint has no tokenizers");
-        return new RuntimeModel(seq, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Path);
+        var loaded = ModelStore.LoadSeq2Seq(path);
+        return new RuntimeModel(loaded.Model, loaded.SourceTokenizer, loaded.TargetTokenizer, loaded.Path);
+    }
+
+    /// <summary>An ONNX export (the folder <c>encdec export --format onnx</c> writes, or the run folder holding it in <c>onnx/</c>).</summary>
+    private static (OnnxSeq2SeqModel Model, string Dir) LoadOnnx(string path)
+    {
+        string dir = File.Exists(System.IO.Path.Combine(path, OnnxModelInfo.FileName)) || !Directory.Exists(System.IO.Path.Combine(path, "onnx")) ? path : System.IO.Path.Combine(path, "onnx");
+        if (!Directory.Exists(dir)) throw new UserInputException(path, null, "--model: --runtime onnx needs the folder written by `encdec export --format onnx`");
+        return (OnnxSeq2SeqModel.Load(dir), dir);
     }
 
     /// <summary>
@@ -39,10 +43,10 @@ internal sealed record RuntimeModel(ISeq2SeqModel Model, ITokenizer Source, ITok
     public static ServedModel LoadServed(string path, InferenceRuntimeKind runtime)
     {
         if (runtime == InferenceRuntimeKind.Native) return ServedModel.Load(path);
-        var loaded = Load(path, runtime);
-        var info = ((OnnxSeq2SeqModel)loaded.Model).Info;
+        var (model, dir) = LoadOnnx(path);
+        var info = model.Info;
         string architecture = $"onnx {info.Family.ToString().ToLowerInvariant()} ({info.EncoderFile} + {info.DecoderFile}, opset {info.Opset}, vocabularies {info.SrcVocabSize}/{info.TgtVocabSize})";
-        return new ServedModel(loaded.Model, loaded.Source, loaded.Target, ServedModel.NameOf(path),
-            new ServedModelInfo(loaded.Path, info.Family, architecture, runtime) { HasAttention = info.HasAttention });
+        return new ServedModel(model, model.SourceTokenizer, model.TargetTokenizer, ServedModel.NameOf(path),
+            new ServedModelInfo(dir, info.Family, architecture, runtime) { HasAttention = info.HasAttention });
     }
 }

@@ -67,7 +67,7 @@ internal static class PretrainCommand
         AtomicFile.WriteAllText(Path.Combine(s.Out, "config.json"), config.ToJson());
         ui.Line($"model {ModelDescription.Describe(config)}");
 
-        var model = (EncoderOnlyModel)ModelFactory.Build(config);
+        var model = ModelFactory.BuildMaskedLm(config);
         var mlm = new MlmOptions(tok.Vocab.Count, tok.Vocab.FirstOrdinaryId, Vocabulary.MaskId, s.MaskProbability);
         var trainer = new MlmTrainer(model, options, mlm, trainIds, validIds.Count > 0 ? validIds : null, batching)
         {

@@ -1,13 +1,42 @@
+using System.CommandLine;
 using System.Globalization;
 using EncDec.Data;
 using EncDec.Text;
 
 namespace EncDec.Cli.Commands;
 
-/// <summary>Handlers of <c>encdec tokenizer train|encode|decode</c>. They take parsed values and streams and return exit codes;
-/// user errors are printed as one line on <c>stderr</c> with exit code <see cref="UserError"/>.</summary>
+/// <summary>The <c>encdec tokenizer train|encode|decode</c> command: its command line and handlers. The handlers take parsed
+/// values and streams and return exit codes; user errors are printed as one line on <c>stderr</c> with exit code
+/// <see cref="UserError"/>.</summary>
 public static class TokenizerCommands
 {
+    /// <summary>The <c>tokenizer train|encode|decode</c> command lines, each calling its handler below.</summary>
+    internal static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var cmd = new Command("tokenizer", "Train a tokenizer, or encode/decode lines from stdin to stdout.");
+
+        var kind = new Option<string>("--kind") { Description = "bpe|word|char", DefaultValueFactory = _ => "bpe" };
+        var vocab = new Option<int>("--vocab-size") { Description = "Target vocabulary size", DefaultValueFactory = _ => 8000 };
+        var input = new Option<string[]>("--input") { Description = "Training text files", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string>("--output") { Description = "Tokenizer JSON to write", Required = true };
+        var minFreq = new Option<int>("--min-frequency") { Description = "Minimum count of a token or merge", DefaultValueFactory = _ => 1 };
+        var control = new Option<string[]>("--control-tokens") { Description = "User-defined control tokens, e.g. <2fr> <sep>", AllowMultipleArgumentsPerToken = true };
+        var train = new Command("train", "Train a tokenizer from text files.") { kind, vocab, input, output, minFreq, control };
+        train.SetAction(r => Train(CliParsers.ParseKind(r.GetValue(kind)!), r.GetValue(vocab), r.GetValue(input)!, r.GetValue(output)!,
+            stdout, stderr, r.GetValue(minFreq), r.GetValue(control)));
+        cmd.Add(train);
+
+        var tokPath = new Option<string>("--tokenizer") { Description = "Tokenizer JSON", Required = true };
+        var encode = new Command("encode", "Encode stdin lines to space-separated ids.") { tokPath };
+        encode.SetAction(r => Encode(r.GetValue(tokPath)!, Console.In, stdout, stderr));
+        cmd.Add(encode);
+        var tokPath2 = new Option<string>("--tokenizer") { Description = "Tokenizer JSON", Required = true };
+        var decode = new Command("decode", "Decode space-separated ids from stdin to text.") { tokPath2 };
+        decode.SetAction(r => Decode(r.GetValue(tokPath2)!, Console.In, stdout, stderr));
+        cmd.Add(decode);
+        return cmd;
+    }
+
     /// <summary>Exit code of a successful command.</summary>
     public const int Success = 0;
     /// <summary>Exit code of a user-input error.</summary>

@@ -31,7 +31,7 @@ public sealed class DialogueModel
     public static DialogueModel Load(string pathOrRun)
     {
         var loaded = ModelStore.LoadSeq2Seq(pathOrRun);
-        if (loaded.Model is not ISeq2SeqModel seq || loaded.Model is DecoderOnlyLm)
+        if (loaded.Config.Family == ModelFamily.DecoderOnly)
             throw new UserInputException(loaded.Path, null, $"a {loaded.Config.Family} model is not a dialogue model (an encoder-decoder from `encdec dialogue train`)");
         string dir = Directory.Exists(pathOrRun) ? pathOrRun : Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!;
         var settings = DialogueSettings.TryLoad(Path.Combine(dir, DialogueSettings.FileName));
@@ -41,7 +41,7 @@ public sealed class DialogueModel
             settings = new DialogueSettings(256, format.Speakers[0], format.Speakers[Math.Min(1, format.Speakers.Count - 1)]);
         }
         loaded.Model.Eval();
-        try { return new DialogueModel(seq, loaded.SourceTokenizer, loaded.TargetTokenizer, settings); }
+        try { return new DialogueModel(loaded.Model, loaded.SourceTokenizer, loaded.TargetTokenizer, settings); }
         catch (UserInputException e) { throw new UserInputException(loaded.Path, null, e.Message); }
     }
 

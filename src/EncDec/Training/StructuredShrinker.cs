@@ -58,7 +58,7 @@ public static class StructuredShrinker
         {
             Heads(dec[i].SelfAttn, decSelf[i]); Heads(dec[i].MultiheadAttn, decCross[i]); Ffn(dec[i].Linear1, dec[i].Linear2, decFfn[i]);
         }
-        var built = (EncoderDecoder)ModelFactory.Build(small);
+        var built = ModelFactory.BuildSeq2Seq(small);
         built.LoadStateDict(next);
         if (!model.Training) built.Eval();
         return (built, small);
