@@ -7,6 +7,7 @@ using EncDec.Data;
 using EncDec.IO;
 using EncDec.Models;
 using EncDec.Server;
+using EncDec.Tensors;
 using EncDec.Text;
 
 namespace EncDec.Bench;
@@ -18,7 +19,8 @@ namespace EncDec.Bench;
 /// batching and once serving one request at a time. One JSON line per mode: requests, errors, p50/p99 latency,
 /// requests/s, output tokens/s, and RSS: at the start, at 1/5 of the run, at the end, the end minus the 1/5 figure (growth
 /// after the warm-up), the peak while this run's clients ran (sampled every 250 ms) and the process's peak (VmHWM).
-/// Options: <c>--clients N</c> (100), <c>--seconds S</c> (60), <c>--mode both|batched|single</c>, <c>--max-batch N</c> (32), <c>--max-wait-ms N</c> (5).
+/// Options: <c>--clients N</c> (100), <c>--seconds S</c> (60), <c>--mode both|batched|single</c>, <c>--max-batch N</c> (32), <c>--max-wait-ms N</c> (5),
+/// <c>--gc-events</c>: also a line counting the GCs by reason and the large-object allocations by type (<see cref="GcEventCensus"/>).
 /// </summary>
 public static class ServeBench
 {
@@ -28,6 +30,7 @@ public static class ServeBench
     {
         int clients = Int(args, "--clients", 100), seconds = Int(args, "--seconds", 60), maxBatch = Int(args, "--max-batch", 32), maxWait = Int(args, "--max-wait-ms", 5);
         string mode = Str(args, "--mode", "both");
+        using var census = args.Contains("--gc-events") ? new GcEventCensus() : null;
         var pairs = SyntheticTasks.Generate(SyntheticTask.Dates, 2000, seed: 1);
         var src = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Source), 1000);
         var tgt = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Target), 1000);
@@ -52,6 +55,7 @@ public static class ServeBench
                     RequestTimeoutMs = 120_000,
                 };
                 Console.WriteLine(RunOnce(settings, model, texts, clients, seconds));
+                if (census is not null) Console.WriteLine(census.Json());
             }
         }
         finally { Directory.Delete(dir, recursive: true); }
@@ -66,6 +70,7 @@ public static class ServeBench
         // warm-up (JIT): a few requests, not timed
         for (int i = 0; i < 3; i++) http.PostAsync("/v1/translate", new StringContent(Body(i), Encoding.UTF8, "application/json")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
         GC.Collect();
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         long rssStart = Rss().Rss;
         var latencies = new List<double>[clients];
         int errors = 0;
@@ -75,14 +80,25 @@ public static class ServeBench
         // compared with a point after the warm-up (no growth = the end is not above the 1/5 figure by more than noise)
         using var stopSampling = new CancellationTokenSource();
         long rssFifth = 0, rssPeakRun = rssStart;
+        // every sample is kept by fifth of the run; at the end of each fifth also the managed heap (after the last GC, and
+        // committed), the tensor pool's bytes and the thread count, so growth can be told apart: pooled buffers, managed
+        // garbage the GC has not collected yet, threads, or native memory. One RSS sample swings with the GC's cycle, so
+        // growth is judged on each fifth's mean and maximum
+        var samples = new List<long>[5];
+        for (int f = 0; f < 5; f++) samples[f] = new List<long>();
+        var snapshots = new string?[5];
         var sampler = Task.Run(async () =>
         {
-            long fifthAt = Environment.TickCount64 + seconds * 200L;
+            long startAt = Environment.TickCount64;
             while (!stopSampling.IsCancellationRequested)
             {
                 long now = Rss().Rss;
                 if (now > rssPeakRun) rssPeakRun = now;
-                if (rssFifth == 0 && Environment.TickCount64 >= fifthAt) rssFifth = now;
+                long elapsed = Environment.TickCount64 - startAt;
+                int f = (int)Math.Min(4, elapsed / (seconds * 200L));
+                if (rssFifth == 0 && f >= 1) rssFifth = now;
+                for (int g = 0; g < f; g++) snapshots[g] ??= Snapshot(samples[g]);
+                samples[f].Add(now);
                 try { await Task.Delay(250, stopSampling.Token); } catch (TaskCanceledException) { }
             }
         });
@@ -111,6 +127,10 @@ public static class ServeBench
         sampler.GetAwaiter().GetResult();
         rssPeakRun = Math.Max(rssPeakRun, rssEnd);
         if (rssFifth == 0) rssFifth = rssEnd;
+        samples[4].Add(rssEnd);
+        for (int f = 0; f < 5; f++) snapshots[f] ??= Snapshot(samples[f]);
+        static double MeanMib(List<long> l) => l.Count == 0 ? double.NaN : l.Average() / 1048576.0;
+        static double MaxMib(List<long> l) => l.Count == 0 ? double.NaN : l.Max() / 1048576.0;
         var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
         double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(q * all.Length) - 1)];
         var metrics = server.Metrics;
@@ -120,7 +140,22 @@ public static class ServeBench
         return string.Create(inv, $"{{\"bench\":\"serve\",\"mode\":\"{(settings.Batching ? "batched" : "single")}\",\"clients\":{clients},\"seconds\":{wall:F1},\"requests\":{all.Length},\"errors\":{errors}," +
             $"\"p50_ms\":{P(0.5) * 1000:F1},\"p99_ms\":{P(0.99) * 1000:F1},\"requests_per_s\":{all.Length / wall:F1},\"output_tokens_per_s\":{all.Length * (OutLen + 1) / wall:F0}," +
             $"\"mean_batch_texts\":{meanBatch:F1},\"max_batch\":{settings.MaxBatchSize},\"max_wait_ms\":{settings.MaxWaitMs},\"rss_start_mib\":{rssStart >> 20},\"rss_fifth_mib\":{rssFifth >> 20},\"rss_end_mib\":{rssEnd >> 20}," +
-            $"\"rss_growth_after_fifth_mib\":{(rssEnd - rssFifth) / 1048576.0:F1},\"peak_rss_run_mib\":{rssPeakRun >> 20},\"peak_rss_mib\":{Rss().Peak >> 20}}}");
+            $"\"rss_growth_after_fifth_mib\":{(rssEnd - rssFifth) / 1048576.0:F1},\"peak_rss_run_mib\":{rssPeakRun >> 20},\"peak_rss_mib\":{Rss().Peak >> 20}," +
+            $"\"rss_mean_growth_mib\":{MeanMib(samples[4]) - MeanMib(samples[1]):F1},\"rss_max_growth_mib\":{MaxMib(samples[4]) - MaxMib(samples[1]):F1}," +
+            $"\"fifths\":[{string.Join(',', snapshots)}],\"gc_gen0\":{GC.CollectionCount(0) - gen0},\"gc_gen2\":{GC.CollectionCount(2) - gen2}}}");
+    }
+
+    /// <summary>
+    /// One fifth's memory figures (MiB): its RSS samples' mean and maximum; at its end the managed heap after the last GC and
+    /// committed, its fragmentation, the pool's idle and live bytes, and the process's threads.
+    /// </summary>
+    private static string Snapshot(List<long> rss)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        double mean = rss.Count == 0 ? double.NaN : rss.Average() / 1048576.0, max = rss.Count == 0 ? double.NaN : rss.Max() / 1048576.0;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"rss_mean\":{mean:F1},\"rss_max\":{max:F1},\"heap\":{gc.HeapSizeBytes / 1048576.0:F1},\"committed\":{gc.TotalCommittedBytes / 1048576.0:F1},\"frag\":{gc.FragmentedBytes / 1048576.0:F1}," +
+            $"\"pooled\":{TensorPool.PooledBytes / 1048576.0:F1},\"live\":{TensorPool.LiveBytes / 1048576.0:F1},\"threads\":{Process.GetCurrentProcess().Threads.Count}}}");
     }
 
     private static (long Rss, long Peak) Rss()

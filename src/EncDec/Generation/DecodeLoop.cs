@@ -29,7 +29,7 @@ internal sealed class DecodeLoop
 
     public IReadOnlyList<GenerationResult> Run(ISearchStrategy strategy)
     {
-        var scorer = new StepScorer(_options, _model.TargetVocabSize);
+        using var scorer = new StepScorer(_options, _model.TargetVocabSize);
         int batch = _sourceLengths.Length;
         var rows = strategy.Start(batch, _stride);
         var encoder = rows.SourcesAreIdentity(batch) ? _encoded : _encoded.Select(rows.Source);

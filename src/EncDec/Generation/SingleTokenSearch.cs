@@ -23,13 +23,17 @@ internal abstract class SingleTokenSearch(GenerationOptions options, int samples
     /// <summary>The token row <paramref name="row"/> continues with (its log-probs are not all −∞).</summary>
     protected abstract int Pick(DecodeStep step, int row);
 
+    /// <summary>The token row <paramref name="row"/> continues with: EOS when every token is banned (all −∞), else <see cref="Pick"/>.</summary>
+    protected virtual int PickOrEnd(DecodeStep step, int row)
+        => float.IsNegativeInfinity(TensorPrimitives.Max(step.LogProbs(row))) ? Options.EosId : Pick(step, row);
+
     public void Choose(DecodeStep step, List<Continuation> next)
     {
         var rows = step.Rows;
         for (int r = 0; r < rows.Count; r++)
         {
             var logProbs = step.LogProbs(r);
-            int token = float.IsNegativeInfinity(TensorPrimitives.Max(logProbs)) ? Options.EosId : Pick(step, r);  // every token banned: end here
+            int token = PickOrEnd(step, r);  // every token banned: end here
             float logProb = logProbs[token], score = rows.Score[r] + logProb;
             int source = rows.Source[r];
             onToken?.Invoke(new StreamEvent(step.SourceId(r), token, step.Step, rows.Sample[r]));

@@ -10,8 +10,10 @@ namespace EncDec.Generation;
 /// <item>hard masks on the log-probs (no renormalisation): PAD/BOS, no-repeat-n-gram, banned sequences, min length,
 /// forced prefix, the strategy's own mask (constraint feasibility), and at the maximum length everything but EOS.</item>
 /// </list>
+/// The log-probs buffer (rows × V, the largest array of a decode's host work) is rented from <see cref="TensorPool"/> and
+/// returned by <see cref="Dispose"/>, so a server decoding batch after batch leaves no large array to the GC per batch.
 /// </summary>
-internal sealed class StepScorer
+internal sealed class StepScorer : IDisposable
 {
     private readonly List<ILogitsProcessor> _soft = new(), _hard = new();
     private readonly int _eosId;
@@ -38,6 +40,14 @@ internal sealed class StepScorer
         if (options.ForcedPrefix.Count > 0) _hard.Add(new ForcedPrefixLogitsProcessor(options.ForcedPrefix));
     }
 
+    /// <summary>Gives the log-probs buffer back to the pool; the rows are not readable after.</summary>
+    public void Dispose()
+    {
+        var buffer = _logProbs;
+        _logProbs = Array.Empty<float>();
+        TensorPool.Return(buffer);
+    }
+
     /// <summary>The processed log-probs of row <paramref name="row"/> from the last <see cref="Score"/>.</summary>
     public Span<float> Row(int row) => _logProbs.AsSpan(row * VocabSize, VocabSize);
 
@@ -56,7 +66,12 @@ internal sealed class StepScorer
         int count = rows.Count, v = VocabSize;
         if (logits.Rank != 2 || logits.Shape[0] != count || logits.Shape[1] != v)
             throw new InvalidOperationException($"model returned logits {logits}, expected ({count}, {v})");
-        if (_logProbs.Length < count * v) _logProbs = new float[count * v];
+        if (_logProbs.Length < count * v)
+        {
+            TensorPool.Return(_logProbs);
+            _logProbs = Array.Empty<float>();
+            _logProbs = TensorPool.Rent(count * v);
+        }
         bool direct = _soft.Count == 0 && logits.IsContiguous;
         float[]? src = direct ? logits.Storage.Array : null;
         int srcOffset = direct ? logits.Offset : 0;

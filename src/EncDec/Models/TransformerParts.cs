@@ -167,8 +167,9 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
 
     public override IDecoderState InitialState(EncoderOutput encoder)
     {
-        using (TensorScope.Suspend())   // the memory keys/values live as long as the decoding; the GC reclaims them
-            return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory), GradMode.IsEnabled ? null : Stack.PackSelfAttention());
+        // the memory keys/values and packed projections live as long as the decoding: the caller's scope returns them to the
+        // pool when it ends (a server decoding batch after batch then leaves no large arrays to the GC); without a scope the GC reclaims them
+        return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory), GradMode.IsEnabled ? null : Stack.PackSelfAttention());
     }
 
     public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)

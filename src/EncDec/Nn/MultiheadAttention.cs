@@ -8,8 +8,9 @@ namespace EncDec.Nn;
 /// Keys and values of one attention layer for incremental decoding, each (B, H, T, Dh). Immutable from the
 /// caller's view: appending a step returns a new cache and the old one still shows its T positions.
 /// <para>
-/// Without autograd, caches live in a preallocated buffer (P, H, capacity, Dh) outside any
-/// <see cref="TensorScope"/> and shared along a chain of appends and reorders: <see cref="Append"/> writes the step
+/// Without autograd, caches live in a preallocated buffer (P, H, capacity, Dh), owned by the current
+/// <see cref="TensorScope"/> (a decode loop keeps it out of each step's scope, so it returns to the pool when the decode's
+/// scope ends; without a scope the GC reclaims it) and shared along a chain of appends and reorders: <see cref="Append"/> writes the step
 /// in place after the last position when this cache is the newest of its chain (O(step) work), and copies into a
 /// fresh buffer (doubling the capacity) only when the buffer is full, has fewer rows than the step or a second append
 /// forks an older cache. A written position is never overwritten, so every cache of a chain keeps its contents.
@@ -182,8 +183,10 @@ public sealed class AttentionCache
     private static Buffer NewBuffer(int[] shape, int capacity)
     {
         var full = new[] { shape[0], shape[1], capacity, shape[3] };
-        using (TensorScope.Suspend())    // decoding state outlives per-step scopes; the GC reclaims it
-            return new Buffer(Tensor.Empty(full), Tensor.Empty(full), 0, owned: true);
+        // decoding state outlives per-step scopes: a decode loop keeps the state's buffers (IDecoderState.Tensors) out of each
+        // step's scope, so they go back to the pool when the caller's scope ends (no large arrays left to the GC per decode);
+        // without a scope the GC reclaims them
+        return new Buffer(Tensor.Empty(full), Tensor.Empty(full), 0, owned: true);
     }
 
     /// <summary>Copies src (B, H, S, Dh) into positions [at, at + S) of rows 0..B−1 of a contiguous buffer (P, H, C, Dh).</summary>

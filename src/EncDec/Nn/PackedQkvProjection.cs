@@ -23,8 +23,7 @@ public sealed class PackedQkvProjection
     {
         int e = q.OutFeatures;
         Width = e;
-        using (GradMode.NoGrad())
-        using (TensorScope.Suspend())   // lives as long as the decoding run; the GC reclaims it
+        using (GradMode.NoGrad())   // lives as long as the decoding run: the current scope, if any, returns it to the pool when it ends
         {
             Weight = Tensor.Empty(3 * e, q.InFeatures);
             Bias = q.Bias is null ? null : Tensor.Empty(3 * e);

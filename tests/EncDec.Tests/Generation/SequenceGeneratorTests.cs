@@ -379,6 +379,38 @@ public class SequenceGeneratorTests
         Assert.Equal(Enumerable.Range(0, Sources.Length), bias.Sources.Distinct().Order());
     }
 
+    [Fact]
+    public void GreedyEndsARowWhoseEveryTokenIsBannedAndKeepsTheOthers()
+    {
+        var m = new TableModel(8, 8, 6);
+        var free = SequenceGenerator.Generate(m, Sources, Opts(DecodingStrategy.Greedy, 6) with { ReturnTokenLogProbs = true });
+        Assert.True(free[1].Best.Tokens.Length > 2, "source 1 must run past step 2 without the ban");
+        var ban = new BanAllProcessor(source: 1, fromStep: 2);
+        var res = SequenceGenerator.Generate(m, Sources, Opts(DecodingStrategy.Greedy, 6) with { ReturnTokenLogProbs = true, LogitsProcessors = new[] { ban } });
+        for (int i = 0; i < Sources.Length; i++)
+        {
+            if (i == 1)
+            {
+                // every token −∞ at step 2: EOS there (log-prob −∞), the first two tokens as without the ban
+                Assert.Equal(free[i].Best.Tokens.Take(2), res[i].Best.Tokens);
+                Assert.True(float.IsNegativeInfinity(res[i].Best.TokenLogProbs![2]));
+            }
+            else
+            {
+                Assert.Equal(free[i].Best.Tokens, res[i].Best.Tokens);
+                Assert.Equal(free[i].Best.Score, res[i].Best.Score);
+            }
+        }
+    }
+
+    private sealed class BanAllProcessor(int source, int fromStep) : ILogitsProcessor
+    {
+        public void Process(int sourceIndex, ReadOnlySpan<int> generatedSoFar, Span<float> logits)
+        {
+            if (sourceIndex == source && generatedSoFar.Length >= fromStep) logits.Fill(float.NegativeInfinity);
+        }
+    }
+
     private sealed class BiasProcessor(int token, float bias) : ILogitsProcessor
     {
         public List<int> Sources { get; } = new();
