@@ -77,6 +77,13 @@ public static class VisionAccuracyBench
                 var pred = SegmentationTrainer.Predict(model, test.ToTensor());
                 line["mean_iou"] = Math.Round(SegmentationLoss.MeanIoU(pred, test.Masks, ShapeScenes.Classes), 4);
                 line["pixel_accuracy"] = Math.Round(pred.Zip(test.Masks).Count(p => p.First == p.Second) / (double)pred.Length, 4);
+                var probe = ShapeScenes.Generate(ShapeSplit.HeldOut, 0, Math.Min(64, testSize), scenes);
+                model.Train();   // the same held-out scenes normalised with their own batch statistics (a BatchNorm running-statistics check)
+                int[] batchStats;
+                using (GradMode.NoGrad()) batchStats = SegmentationLoss.Predict(model.Forward(probe.ToTensor()));
+                model.Eval();
+                line["mean_iou_probe_eval"] = Math.Round(SegmentationLoss.MeanIoU(SegmentationTrainer.Predict(model, probe.ToTensor()), probe.Masks, ShapeScenes.Classes), 4);
+                line["mean_iou_probe_batch_stats"] = Math.Round(SegmentationLoss.MeanIoU(batchStats, probe.Masks, ShapeScenes.Classes), 4);
                 parameters = model.ParameterCount;
                 break;
             }

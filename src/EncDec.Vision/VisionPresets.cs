@@ -19,8 +19,10 @@ public static class VisionPresets
     public static WordTokenizer CaptionTokenizer() => WordTokenizer.Train(ShapeScenes.VocabularyLines(), 100);
 
     /// <summary>
-    /// Digits OCR (16×64 grey rows): CNN 16 → 32 → 64 channels (grid 4×16) with 2 context layers over the grid, or ViT
-    /// 4×4 patches, and a 2-layer Transformer decoder, d 64.
+    /// Digits OCR (16×64 grey rows): CNN 16 → 32 → 64 channels (grid 4×16), or ViT 4×4 patches, and a 2-layer Transformer
+    /// decoder, d 64. Context layers over the CNN grid and row pooling (<see cref="VisionConfig.CnnContextLayers"/>,
+    /// <see cref="VisionConfig.CnnPoolRows"/>) were measured and left off: at 500 steps of 16 the plain grid reached loss
+    /// 1.52 (context 2: 1.81 at 350 steps, at half the steps a second; row pooling: 1.63).
     /// </summary>
     public static ModelConfig DigitsConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
     {
@@ -30,7 +32,6 @@ public static class VisionPresets
         Vision = new VisionConfig
         {
             Encoder = encoder, Channels = 1, Height = 16, Width = 64, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4],
-            CnnContextLayers = quick ? 1 : 2,
         },
     };
 

@@ -55,7 +55,7 @@ internal static class VisionDemo
         ui.Line($"task digits-ocr: rows of 3-6 UCI handwritten digits (CC BY 4.0), 16×64; training draws from {UciDigits.TrainCount} digit images, "
                 + $"the {testSize} test rows only from the other {UciDigits.Count - UciDigits.TrainCount}");
         ui.Line($"model image-to-sequence, {config.Vision!.Encoder.ToString().ToLowerInvariant()} encoder + Transformer decoder: "
-                + $"d {config.DModel}, {config.Vision.CnnContextLayers} context layers, {config.DecoderLayers} decoder layers, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
+                + $"d {config.DModel}, {config.DecoderLayers} decoder layers, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
         var rng = new Rng((ulong)o.Seed);
         var preset = VisionPresets.DigitsTraining(o.Quick);
         var opts = preset with { Steps = o.Steps > 0 ? o.Steps : preset.Steps, MaxMinutes = o.MaxMinutes };
