@@ -23,6 +23,7 @@ public static class AccuracyBench
     public static void Run(string[] args)
     {
         if (TrainBench.StringOption(args, "--task") == "speech-digits") { SpeechAccuracyBench.Run(args); return; }
+        if (TrainBench.StringOption(args, "--task") is { } vision && VisionAccuracyBench.Tasks.Contains(vision)) { VisionAccuracyBench.Run(args, vision); return; }
         var tasks = TrainBench.StringOption(args, "--task") is { } t ? new[] { t } : new[] { "dates", "copy", "reverse" };
         var models = TrainBench.StringOption(args, "--model") is { } m ? new[] { m } : new[] { "lstm", "transformer" };
         double minutes = double.Parse(TrainBench.StringOption(args, "--minutes") ?? "3", System.Globalization.CultureInfo.InvariantCulture);

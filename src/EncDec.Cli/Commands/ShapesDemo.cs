@@ -21,34 +21,6 @@ internal static class ShapesDemo
 {
     private static readonly ShapeSceneOptions Scenes = new();
 
-    /// <summary>U-Net over 32×32 RGB: 16 → 32 → 64 channels (quick: 8 → 16 → 32).</summary>
-    public static ModelConfig SegConfig(int seed, bool quick) => new()
-    {
-        Family = ModelFamily.UNet, NumClasses = ShapeScenes.Classes, Seed = (ulong)seed,
-        Vision = new VisionConfig { Channels = 3, Height = 32, Width = 32, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4] },
-    };
-
-    /// <summary>Captioning: CNN encoder (grid 8×8) + 2-layer Transformer decoder, d 64.</summary>
-    public static ModelConfig CaptionConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
-    {
-        Family = ModelFamily.ImageToSequence, TgtVocabSize = vocab, DModel = quick ? 32 : 64, Heads = 4, FeedForward = quick ? 64 : 128,
-        EncoderLayers = 2, DecoderLayers = quick ? 1 : 2, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned,
-        MaxPositions = 24, Seed = (ulong)seed,
-        Vision = new VisionConfig { Encoder = encoder, Channels = 3, Height = 32, Width = 32, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4] },
-    };
-
-    /// <summary>Dual encoder: the captioning image encoder, a 2-layer text encoder, a 64-wide joint space.</summary>
-    public static ModelConfig RetrievalConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
-    {
-        Family = ModelFamily.DualEncoder, SrcVocabSize = vocab, DModel = quick ? 32 : 64, Heads = 4, FeedForward = quick ? 64 : 128,
-        EncoderLayers = quick ? 1 : 2, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned, MaxPositions = 24,
-        ProjectionDim = quick ? 16 : 64, Seed = (ulong)seed,
-        Vision = new VisionConfig { Encoder = encoder, Channels = 3, Height = 32, Width = 32, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4] },
-    };
-
-    /// <summary>The word tokenizer of every caption.</summary>
-    public static WordTokenizer CaptionTokenizer() => WordTokenizer.Train(ShapeScenes.VocabularyLines(), 100);
-
     public static int Run(VisionDemo.Options o, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
@@ -60,10 +32,12 @@ internal static class ShapesDemo
         ui.Line($"task {task}: 32×32 scenes of 1-3 shapes (circle/square/triangle, red/green/blue/yellow, small/large), e.g. \"{test.Captions[0]}\"; "
                 + $"training scenes from seeds [0, 2^40), {testSize} held-out scenes from seeds 2^40 on"
                 + (o.Task == VisionTask.ShapesSeg ? "" : $", {combos.Count} with colour-shape pairs never trained on ({string.Join(", ", Scenes.HeldOutCombos.Select(c => $"{c.Colour} {c.Kind}".ToLowerInvariant()))})"));
-        var opts = new ImageTrainOptions
+        var preset = o.Task switch
         {
-            Steps = o.Steps > 0 ? o.Steps : o.Quick ? 20 : 4000, BatchSize = o.Quick ? 16 : 32, Lr = 3e-3, Warmup = o.Quick ? 5 : 60, MaxMinutes = o.MaxMinutes,
+            VisionTask.ShapesSeg => VisionPresets.SegTraining(o.Quick), VisionTask.ShapesCaption => VisionPresets.CaptionTraining(o.Quick),
+            _ => VisionPresets.RetrievalTraining(o.Quick),
         };
+        var opts = preset with { Steps = o.Steps > 0 ? o.Steps : preset.Steps, MaxMinutes = o.MaxMinutes };
         int lastShown = 0;
         void Progress(int step, float loss)
         {
@@ -81,7 +55,7 @@ internal static class ShapesDemo
         {
             case VisionTask.ShapesSeg:
             {
-                var config = SegConfig(o.Seed, o.Quick);
+                var config = VisionPresets.SegConfig(o.Seed, o.Quick);
                 var model = ModelFactory.Build(config) as UNet ?? throw new InvalidOperationException("U-Net expected");
                 ui.Line($"model U-Net: {config.Vision!.CnnWidth} base channels, {config.Vision.CnnStages.Length} levels, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
                 report = SegmentationTrainer.Train(model, n => { var b = sampler.Next(n); return (b.ToTensor(), b.MaskTensor()); }, opts, Progress, cancel);
@@ -105,8 +79,8 @@ internal static class ShapesDemo
             }
             case VisionTask.ShapesCaption:
             {
-                var tok = CaptionTokenizer();
-                var config = CaptionConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
+                var tok = VisionPresets.CaptionTokenizer();
+                var config = VisionPresets.CaptionConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
                 var model = ModelFactory.BuildImageToSequence(config, new Rng(config.Seed));
                 ui.Line($"model image-to-sequence, {config.Vision!.Encoder.ToString().ToLowerInvariant()} encoder + Transformer decoder: d {config.DModel}, "
                         + $"{config.DecoderLayers} decoder layers, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
@@ -130,12 +104,12 @@ internal static class ShapesDemo
             }
             default:
             {
-                var tok = CaptionTokenizer();
-                var config = RetrievalConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
+                var tok = VisionPresets.CaptionTokenizer();
+                var config = VisionPresets.RetrievalConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
                 var model = ModelFactory.BuildDualEncoder(config);
                 ui.Line($"model dual encoder: {config.Vision!.Encoder.ToString().ToLowerInvariant()} image encoder + {config.EncoderLayers}-layer Transformer text encoder, "
                         + $"d {config.DModel}, joint space {config.ProjectionDim}, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
-                report = DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts with { BatchSize = o.Quick ? 16 : 128 }, Progress, cancel);
+                report = DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress, cancel);
                 var r = DualEncoderTrainer.Evaluate(model, tok, images, test.Captions);
                 var rc = DualEncoderTrainer.Evaluate(model, tok, combos.ToTensor(), combos.Captions);
                 rows.Add(($"image→text recall@1 / @5 ({testSize} held-out scenes)", $"{F(r.ImageToTextAt1, "F3")} / {F(r.ImageToTextAt5, "F3")}"));

@@ -42,22 +42,13 @@ internal static class VisionDemo
         _ => throw new UserInputException($"--model: unknown image encoder '{model}' for a vision task (expected cnn or vit)"),
     };
 
-    /// <summary>The digits-OCR model (fresh data every step, so no dropout): d 64, 2 decoder layers, CNN 16 → 32 → 64 channels (grid 4×16) or ViT 4×4 patches.</summary>
-    public static ModelConfig DigitsConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
-    {
-        Family = ModelFamily.ImageToSequence, TgtVocabSize = vocab, DModel = quick ? 32 : 64, Heads = 4, FeedForward = quick ? 64 : 128,
-        EncoderLayers = 2, DecoderLayers = quick ? 1 : 2, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned,
-        MaxPositions = 16, Seed = (ulong)seed,
-        Vision = new VisionConfig { Encoder = encoder, Channels = 1, Height = 16, Width = 64, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4] },
-    };
-
     public static int Run(Options o, TextWriter stdout, CancellationToken cancel)
     {
         if (o.Task != VisionTask.DigitsOcr) return ShapesDemo.Run(o, stdout, cancel);
         var ui = new Ui(stdout);
         CliPaths.CreateRunFolder(o.Out, "--out");
-        var tok = CharTokenizer.Train(["0123456789"], 100);
-        var config = DigitsConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
+        var tok = VisionPresets.DigitsTokenizer();
+        var config = VisionPresets.DigitsConfig(o.Encoder, tok.Vocab.Count, o.Seed, o.Quick);
         var model = ModelFactory.BuildImageToSequence(config, new Rng(config.Seed));
         int testSize = o.Quick ? Math.Min(o.TestSize, 100) : o.TestSize;
         var test = DigitStrings.Generate(testSize, DigitSplit.HeldOut, new Rng((ulong)o.Seed + 1000));
@@ -66,10 +57,8 @@ internal static class VisionDemo
         ui.Line($"model image-to-sequence, {config.Vision!.Encoder.ToString().ToLowerInvariant()} encoder + Transformer decoder: "
                 + $"d {config.DModel}, {config.DecoderLayers} decoder layers, {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters");
         var rng = new Rng((ulong)o.Seed);
-        var opts = new ImageTrainOptions
-        {
-            Steps = o.Steps > 0 ? o.Steps : o.Quick ? 30 : 2500, BatchSize = o.Quick ? 16 : 32, Lr = 3e-3, Warmup = o.Quick ? 5 : 60, MaxMinutes = o.MaxMinutes,
-        };
+        var preset = VisionPresets.DigitsTraining(o.Quick);
+        var opts = preset with { Steps = o.Steps > 0 ? o.Steps : preset.Steps, MaxMinutes = o.MaxMinutes };
         int lastShown = 0;
         var report = ImageSequenceTrainer.Train(model, tok, n =>
         {

@@ -24,7 +24,7 @@ public sealed class DualEncoder : Module
     public DualEncoder(ModelConfig c, Rng rng)
     {
         var v = c.Vision ?? throw new UserInputException("model config: dual_encoder needs the vision settings");
-        ImageEncoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng);
+        ImageEncoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng, CnnImageEncoder.ContextLayer(c));
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
         var tok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
         TextEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);

@@ -131,7 +131,7 @@ public static class ModelFactory
     {
         var v = c.Vision ?? throw new UserInputException("model config: image_to_sequence needs the vision settings");
         var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
-        Module encoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng);
+        Module encoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng, CnnImageEncoder.ContextLayer(c));
         var tgtTok = ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
         var tgtEmbed = new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;

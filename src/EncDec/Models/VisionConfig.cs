@@ -22,14 +22,19 @@ public sealed record VisionConfig
     public int PatchSize { get; init; } = 4;
     public int CnnWidth { get; init; } = 16;
     public int[] CnnStages { get; init; } = [2, 4];
+    /// <summary>CNN: pre-norm Transformer encoder layers over the flattened grid (0 = none, the grid features go to the decoder as they are).</summary>
+    public int CnnContextLayers { get; init; }
+    /// <summary>CNN: average the final grid over its rows, so the decoder attends over a 1 × gw row of columns (text read left to right).</summary>
+    public bool CnnPoolRows { get; init; }
 
-    [JsonIgnore] public int GridHeight => Encoder == ImageEncoderKind.Vit ? Height / PatchSize : Height >> CnnStages.Length;
+    [JsonIgnore] public int GridHeight => Encoder == ImageEncoderKind.Vit ? Height / PatchSize : CnnPoolRows ? 1 : Height >> CnnStages.Length;
     [JsonIgnore] public int GridWidth => Encoder == ImageEncoderKind.Vit ? Width / PatchSize : Width >> CnnStages.Length;
 
     internal void Validate(Action<bool, string> need)
     {
         need(Channels > 0 && Height > 0 && Width > 0, "vision channels, height and width must be positive");
         need(CnnWidth > 0 && CnnStages.Length > 0 && CnnStages.All(s => s > 0), "vision cnn_width and cnn_stages must be positive");
+        need(CnnContextLayers >= 0, "vision cnn_context_layers must not be negative");
         if (Encoder == ImageEncoderKind.Vit)
             need(PatchSize > 0 && Height % PatchSize == 0 && Width % PatchSize == 0, $"vision height {Height} and width {Width} must be multiples of patch_size {PatchSize}");
         else

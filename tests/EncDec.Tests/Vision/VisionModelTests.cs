@@ -44,6 +44,27 @@ public class VisionModelTests
         Assert.Equal(data.Texts, hyps);
     }
 
+    /// <summary>The OCR recipe's CNN: the grid averaged over its rows (a row of columns) and context layers over it.</summary>
+    [Fact]
+    public void CnnWithRowPoolingAndContextLayersReadsFixedRowsAndRoundTrips()
+    {
+        using var dir = new TempDir();
+        var config = Tiny(ImageEncoderKind.Cnn) with { Vision = Tiny(ImageEncoderKind.Cnn).Vision! with { CnnPoolRows = true, CnnContextLayers = 1 } };
+        var model = (ImageToSequenceModel)ModelFactory.Build(config);
+        Assert.Equal(12, model.Encoder.SequenceLength);                                  // 8×24 → conv grid 4×12 → 1×12
+        Assert.Contains(model.StateDict().Keys, k => k.StartsWith("image_encoder.context.layers.0.self_attn"));
+        var data = Fixed();
+        var images = data.ToTensor();
+        var report = ImageSequenceTrainer.Train(model, Digits, _ => (images, data.Texts), new ImageTrainOptions { Steps = 80, BatchSize = 8, Lr = 5e-3, Warmup = 5 });
+        Assert.True(report.Loss < 0.5f, $"loss {report.Loss}");
+        Assert.Equal(data.Texts, ImageSequenceTrainer.Decode(model, Digits, images));
+        var path = dir.File("m.safetensors");
+        ModelStore.Save(path, model, config, null, Digits);
+        var loaded = ModelStore.Load(path);
+        Assert.Contains("\"cnn_pool_rows\": true", loaded.Config.ToJson());
+        Assert.Equal(data.Texts, ImageSequenceTrainer.Decode(Assert.IsType<ImageToSequenceModel>(loaded.Model), Digits, images));
+    }
+
     [Fact]
     public void ImageToSequenceCheckpointRoundTripsWithBatchNormStatistics()
     {
