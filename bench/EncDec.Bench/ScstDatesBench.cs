@@ -21,7 +21,9 @@ namespace EncDec.Bench;
 /// is printed before and after each arm, one JSON line per arm.
 /// Options: <c>--arms scst,mle,ss</c>, <c>--lr</c> (SCST, constant; default 1e-4), <c>--mle-lr</c> (MLE and SS,
 /// constant; default 2e-4), <c>--samples</c> (4), <c>--mle-weight</c> (0), <c>--batch</c> (64), <c>--seed</c> (1),
-/// <c>--max-steps</c> (cap per arm, default unbounded).
+/// <c>--max-steps</c> (cap per arm, default unbounded), <c>--temperature</c> (SCST sampling, 1), <c>--dropout-in-loss</c>
+/// (the old off-policy SCST), <c>--eval-every N</c> (exact match on 300 test dates every N steps, to stderr),
+/// <c>--cache FILE</c> (reuse the pretrained checkpoint across runs).
 /// </summary>
 public static class ScstDatesBench
 {
@@ -68,18 +70,6 @@ public static class ScstDatesBench
         double before = ExactMatch(module, src, tgt, test);
         Console.Error.WriteLine($"pretrained {pretrainSteps} steps in {pretrainSeconds:F0} s: exact match {before:P1}");
 
-        if (args.Contains("--check-logp"))
-        {
-            module.Eval();
-            var srcs = trainEx.Take(8).Select(e => e.Src).ToList();
-            var gen = SequenceGenerator.Generate(module, srcs, new GenerationOptions { Strategy = DecodingStrategy.Sample, NBest = 4, MaxLength = 16, Seed = 5 });
-            var ps = new List<int[]>(); var os = new List<int[]>(); var scores = new List<float>();
-            for (int i = 0; i < srcs.Count; i++) foreach (var h in gen[i].Hypotheses) { ps.Add(srcs[i]); os.Add(h.Tokens); scores.Add(h.Score); }
-            var (lp, _, _) = SequenceLogProbs.Compute(module, ps, os);
-            var lpa = lp.ToArray();
-            for (int i = 0; i < os.Count; i++) Console.Error.WriteLine($"{string.Join(',', os[i])}: generator {scores[i]:F4} teacher-forced {lpa[i]:F4} gold {string.Join(',', trainEx[i / 4].Tgt)}");
-            return;
-        }
         var batching = preset.Batching with { BatchSize = batch };
         foreach (var arm in arms)
         {
