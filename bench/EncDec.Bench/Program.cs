@@ -30,6 +30,12 @@ public static class Program
             case "realtrain":
                 RealTrainBench.Run(args[1..]);
                 return 0;
+            case "accuracy" when args.Contains("scst-dates"):
+                ScstDatesBench.Run(args[1..]);
+                return 0;
+            case "accuracy" when args.Contains("guidance"):
+                GuidanceBench.Run(args[1..]);
+                return 0;
             case "accuracy":
                 AccuracyBench.Run(args[1..]);
                 return 0;

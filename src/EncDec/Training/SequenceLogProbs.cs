@@ -17,15 +17,17 @@ public static class SequenceLogProbs
     /// <summary>
     /// log p(y_n | x_n) for each pair, summed over the tokens of y_n and its EOS (shape (N)), and the tokens counted.
     /// Also returns the mean per-token entropy of the model's distributions at those positions when asked (else null).
+    /// With <paramref name="temperature"/> τ ≠ 1 the distributions are the tempered ones, softmax(logits / τ).
     /// </summary>
     public static (Tensor LogProbs, int Tokens, Tensor? MeanEntropy) Compute(ITeacherForcedModel model, IReadOnlyList<int[]> sources,
-                                                                            IReadOnlyList<int[]> outputs, bool entropy = false)
+                                                                            IReadOnlyList<int[]> outputs, bool entropy = false, float temperature = 1f)
     {
         int n = sources.Count;
         var examples = new List<Example>(n);
         for (int i = 0; i < n; i++) examples.Add(new Example(sources[i], outputs[i]));
         var batch = Batch.Create(examples, Enumerable.Range(0, n).ToArray());
         var (logits, _) = model.Forward(new IndexTensor(batch.Src, n, batch.S), batch.SrcLengths, new IndexTensor(batch.TgtIn, n, batch.T)); // (N, T, V)
+        if (temperature != 1f) logits = logits.MulScalar(1f / temperature);                                  // (N, T, V)
         var logp = logits.LogSoftmax(-1);                                                                      // (N, T, V)
         var picked = F.Gather(logp, 2, new IndexTensor(batch.TgtOut, n, batch.T, 1)).Reshape(n, batch.T);     // (N, T, 1) → (N, T)
         var maskData = new float[n * batch.T];
