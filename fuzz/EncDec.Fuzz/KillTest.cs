@@ -74,6 +74,7 @@ public static class KillTest
                 // a kill that lands after the last step (while the process writes its model and exits) interrupted no training
                 finished |= File.Exists(Path.Combine(run, "model.safetensors"));
                 if (!finished) break;
+                if (attempt == 3) at = 0;   // the last try kills as soon as the first step is logged
             }
             long lastLogged = File.Exists(Path.Combine(run, "metrics.jsonl")) ? LastStep(run).Step : 0;
             long newest = NewestCheckpoint(run);
@@ -225,10 +226,15 @@ public static class KillTest
             .DefaultIfEmpty(0).Max();
     }
 
-    /// <summary>The step of "resuming from … (step N)", or 0 for a fresh start.</summary>
+    /// <summary>
+    /// The step of "resuming from … (step N)", or of "nothing to do: … already trained (step N" when the run had finished
+    /// before its kill came (every retry, earlier each time, was still too late: tiny runs on a fast machine), or 0 for a
+    /// fresh start.
+    /// </summary>
     private static long ResumedFrom(string output)
     {
         var m = System.Text.RegularExpressions.Regex.Match(output, @"resuming from .* \(step (\d+)\)");
+        if (!m.Success) m = System.Text.RegularExpressions.Regex.Match(output, @"nothing to do: .* is already trained \(step (\d+)");
         return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 

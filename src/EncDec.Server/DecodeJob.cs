@@ -20,6 +20,3 @@ public sealed class DecodeJob(IReadOnlyList<EncodedTranslationRequest> sources, 
     public bool Abandoned => Volatile.Read(ref _abandoned) != 0;
     public void Abandon() => Interlocked.Exchange(ref _abandoned, 1);
 }
-
-/// <summary>The translations of one job's texts and the batch they were decoded in.</summary>
-public sealed record DecodeOutcome(IReadOnlyList<Translation> Results, int BatchTexts, int BatchRequests, double DecodeSeconds);

@@ -5,12 +5,6 @@ using EncDec.Text;
 
 namespace EncDec.Speech;
 
-/// <summary>The halves of the shipped spoken-digit set: training voices, and held-out voices never heard in training.</summary>
-public enum SpeechDigitSplit { Train, Test }
-
-/// <summary>One shipped clip: its name (e.g. <c>test/test_0003.wav</c>), audio and transcript.</summary>
-public sealed record SpeechDigitClip(string Name, AudioClip Audio, string Text);
-
 /// <summary>
 /// The spoken-digit set shipped in <c>data/speech-digits</c> (embedded in this assembly): strings of digit words made
 /// by espeak-ng with several voices, speeds and pitches plus sox noise, 8 kHz 8-bit WAV. Training clips hold 1–3

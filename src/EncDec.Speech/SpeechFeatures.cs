@@ -3,9 +3,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Speech;
 
-/// <summary>One utterance as the model sees it: its log-mel (mels, frames) row-major and its transcript.</summary>
-public sealed record SpeechExample(float[] Mel, int Frames, string Text);
-
 /// <summary>Audio → log-mel features, and padded log-mel batches for the speech model.</summary>
 public static class SpeechFeatures
 {

@@ -2,27 +2,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Vision;
 
-/// <summary>Settings of the generated digit-string images.</summary>
-public sealed record DigitStringOptions
-{
-    public int Height { get; init; } = 16;
-    public int Width { get; init; } = 64;
-    public int MinDigits { get; init; } = 3;
-    public int MaxDigits { get; init; } = 6;
-    /// <summary>Digit size range in pixels (the 8×8 originals are resampled bilinearly).</summary>
-    public float MinScale { get; init; } = 1.0f;
-    public float MaxScale { get; init; } = 1.5f;
-    /// <summary>Standard deviation of the added Gaussian pixel noise.</summary>
-    public float Noise { get; init; } = 0.05f;
-}
-
-/// <summary>One batch of generated images (N, 1, H, W) in [0, 1] plus noise and their digit strings.</summary>
-public sealed record DigitStringBatch(float[] Pixels, string[] Texts, int Height, int Width)
-{
-    public int Count => Texts.Length;
-    public Tensor ToTensor() => Tensor.FromArray(Pixels, Count, 1, Height, Width);
-}
-
 /// <summary>
 /// The OCR-style task: 3–6 UCI digits in a row, each with its own scale, vertical jitter and gap, plus noise → the
 /// digit string. Digit images come only from the requested split, so held-out examples show unseen handwriting.

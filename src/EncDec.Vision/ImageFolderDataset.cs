@@ -3,9 +3,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Vision;
 
-/// <summary>What the second column of a labels file holds: a text (caption, OCR string) or the file name of a class mask.</summary>
-public enum ImageLabelKind { Text, Mask }
-
 /// <summary>
 /// An image folder and a labels file read into memory: images (N, C, H, W) in [0, 1], all resized (bilinear) to the
 /// size of the first image or the one asked for, and per image either its text or its class mask (N·H·W, nearest).

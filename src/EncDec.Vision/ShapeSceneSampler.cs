@@ -2,15 +2,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Vision;
 
-/// <summary>What a training batch is labelled with, which decides whether a horizontal flip keeps the label true.</summary>
-public enum ShapeLabel
-{
-    /// <summary>Per-pixel masks: flipped with the image, always safe.</summary>
-    Mask,
-    /// <summary>Captions: a caption with "left of" would become false, so only single-shape scenes are flipped.</summary>
-    Caption,
-}
-
 /// <summary>
 /// Training batches of shape scenes: consecutive training scenes (0, 1, 2, … so no scene repeats before 2^40), each
 /// augmented by <see cref="ImageAugmentation"/> with draws from the sampler's own seeded generator.

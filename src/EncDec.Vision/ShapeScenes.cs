@@ -2,61 +2,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Vision;
 
-/// <summary>The shapes a generated scene draws (mask class = 1 + the value; 0 is background).</summary>
-public enum ShapeKind { Circle, Square, Triangle }
-
-/// <summary>The colours of the shapes.</summary>
-public enum ShapeColour { Red, Green, Blue, Yellow }
-
-/// <summary>The two sizes; a caption names them.</summary>
-public enum ShapeSize { Small, Large }
-
-/// <summary>Which scenes to draw: training seeds, held-out seeds (same distribution), or held-out colour–shape combinations.</summary>
-public enum ShapeSplit { Train, HeldOut, HeldOutCombos }
-
-/// <summary>One shape of a scene: kind, colour, size and its bounding box (top-left corner, side in pixels).</summary>
-public sealed record PlacedShape(ShapeKind Kind, ShapeColour Colour, ShapeSize Size, int X, int Y, int Side)
-{
-    public float CentreX => X + Side / 2f;
-    public string Phrase => $"a {Name(Size)} {Name(Colour)} {Name(Kind)}";
-    internal static string Name<T>(T v) where T : Enum => v.ToString().ToLowerInvariant();
-}
-
-/// <summary>Settings of the generated scenes.</summary>
-public sealed record ShapeSceneOptions
-{
-    public int Height { get; init; } = 32;
-    public int Width { get; init; } = 32;
-    public int MinShapes { get; init; } = 1;
-    public int MaxShapes { get; init; } = 3;
-    /// <summary>Side of a small / large shape: uniform in [min, max] pixels.</summary>
-    public int SmallMin { get; init; } = 6;
-    public int SmallMax { get; init; } = 7;
-    public int LargeMin { get; init; } = 10;
-    public int LargeMax { get; init; } = 12;
-    /// <summary>Free pixels kept between a shape and the image border (so a small translation never cuts a shape).</summary>
-    public int Margin { get; init; } = 2;
-    /// <summary>Horizontal centres of two shapes differ by at least this many pixels ("left of" is always visible).</summary>
-    public int MinCentreGap { get; init; } = 4;
-    /// <summary>Standard deviation of the Gaussian pixel noise and of each shape's colour jitter.</summary>
-    public float Noise { get; init; } = 0.03f;
-    public float ColourJitter { get; init; } = 0.08f;
-    /// <summary>
-    /// Colour–shape combinations never drawn in <see cref="ShapeSplit.Train"/> or <see cref="ShapeSplit.HeldOut"/>;
-    /// every <see cref="ShapeSplit.HeldOutCombos"/> scene has at least one. Each colour and each shape still appears in training.
-    /// </summary>
-    public (ShapeColour Colour, ShapeKind Kind)[] HeldOutCombos { get; init; } =
-        [(ShapeColour.Red, ShapeKind.Triangle), (ShapeColour.Green, ShapeKind.Circle), (ShapeColour.Blue, ShapeKind.Square), (ShapeColour.Yellow, ShapeKind.Triangle)];
-}
-
-/// <summary>Scenes (N, 3, H, W) in [0, 1] plus noise, their per-pixel class masks (N·H·W; 0 background, 1 + <see cref="ShapeKind"/>) and captions.</summary>
-public sealed record ShapeSceneBatch(float[] Pixels, int[] Masks, string[] Captions, PlacedShape[][] Shapes, int Height, int Width)
-{
-    public int Count => Captions.Length;
-    public Tensor ToTensor() => Tensor.FromArray(Pixels, Count, 3, Height, Width);
-    public IndexTensor MaskTensor() => new(Masks, Count, Height, Width);
-}
-
 /// <summary>
 /// Generated scenes of 1–3 coloured shapes (circle, square, triangle; red, green, blue, yellow; small or large) on a dark
 /// background, with a per-pixel shape mask and a caption naming the shapes from left to right, e.g.

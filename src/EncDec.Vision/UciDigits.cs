@@ -42,6 +42,3 @@ public static class UciDigits
         return (px, lab);
     }
 }
-
-/// <summary>Which digit images a generated example may use.</summary>
-public enum DigitSplit { Train, HeldOut }

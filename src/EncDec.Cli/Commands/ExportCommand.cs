@@ -4,9 +4,6 @@ using EncDec.IO;
 
 namespace EncDec.Cli.Commands;
 
-/// <summary>Formats <c>encdec export</c> writes.</summary>
-public enum ExportFormat { Onnx, Pytorch }
-
 /// <summary>
 /// <c>encdec export --model RUN --format onnx --output DIR</c>: an encoder graph, a decoder-step graph with explicit caches,
 /// the tokenizers and <c>encdec-onnx.json</c> (see <see cref="OnnxExporter"/>).

@@ -6,9 +6,6 @@ using EncDec.Text;
 
 namespace EncDec.Cli.Commands;
 
-/// <summary>Where <c>encdec import</c> reads weights from.</summary>
-public enum ImportSource { Pytorch }
-
 /// <summary>
 /// <c>encdec import --from pytorch --mapping transformer|lstm --weights STATE.safetensors [--heads H --norm post|pre] --output MODEL</c>:
 /// a PyTorch state dict (see <see cref="PyTorchMapping"/>) as an EncDec model file, with optional tokenizers.

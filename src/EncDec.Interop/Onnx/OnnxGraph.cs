@@ -5,9 +5,6 @@ using Onnx;
 
 namespace EncDec.Interop.Onnx;
 
-/// <summary>Element types of graph inputs and outputs.</summary>
-public enum OnnxElementType { Float = 1, Int64 = 7, Int32 = 6, Bool = 9 }
-
 /// <summary>
 /// Builds one ONNX graph through the message classes generated from the official <c>onnx.proto</c>: named inputs and
 /// outputs with symbolic (dynamic) dimensions, initializers (one per weight tensor, shared when a tensor is reused, as

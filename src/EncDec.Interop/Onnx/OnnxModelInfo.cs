@@ -4,12 +4,6 @@ using EncDec.Models;
 
 namespace EncDec.Interop.Onnx;
 
-/// <summary>A graph input or output: name, element type and dimensions (a number, or the name of a dynamic axis).</summary>
-public sealed record OnnxTensorInfo(string Name, string Type, IReadOnlyList<string> Dims);
-
-/// <summary>Special token ids of an exported model's vocabularies.</summary>
-public sealed record OnnxSpecialTokens(int Pad, int Bos, int Eos, int Unk);
-
 /// <summary>
 /// <c>encdec-onnx.json</c>, written beside the two graphs: which files hold what, every graph input and output,
 /// which encoder outputs the decoder step reads unchanged (<see cref="DecoderConstants"/>), the decoder state carried

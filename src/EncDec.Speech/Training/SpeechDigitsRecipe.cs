@@ -7,41 +7,6 @@ using EncDec.Text;
 
 namespace EncDec.Speech.Training;
 
-/// <summary>How a speech model turns audio into text: the decoder (greedy) or the CTC head's best path.</summary>
-public enum SpeechDecoding { Attention, Ctc }
-
-/// <summary>Settings of one spoken-digits run (<see cref="SpeechDigitsRecipe"/>); the defaults are the demo's.</summary>
-public sealed record SpeechDigitsOptions
-{
-    public int Steps { get; init; } = 3000;
-    public double MaxMinutes { get; init; }
-    public int Seed { get; init; } = 1;
-    /// <summary>A tiny model and 20 steps (tests).</summary>
-    public bool Quick { get; init; }
-    public int DModel { get; init; } = 96;
-    public int EncoderLayers { get; init; } = 3;
-    public int DecoderLayers { get; init; } = 2;
-    public int BatchSize { get; init; } = 32;
-    public double Lr { get; init; } = 2e-3;
-    public int Warmup { get; init; } = 100;
-    /// <summary>Weight of the auxiliary CTC loss (0 = no CTC head).</summary>
-    public double CtcWeight { get; init; }
-    public SpecAugment Augment { get; init; } = new() { FrequencyMasks = 2, MaxFrequencyWidth = 8, TimeMasks = 2, MaxTimeWidth = 8, MaxTimeFraction = 0.1 };
-    /// <summary>The chance that a training utterance is two clips joined (at most four digits together).</summary>
-    public double ConcatChance { get; init; } = 0.5;
-}
-
-/// <summary>What a spoken-digits run reached on the held-out voices, per decoding.</summary>
-public sealed record SpeechDigitsResult(SpeechToSequenceModel Model, ModelConfig Config, WordTokenizer Tokenizer, SpeechTrainReport Train,
-                                        IReadOnlyList<SpeechDigitClip> TestClips, string[] References,
-                                        IReadOnlyDictionary<SpeechDecoding, string[]> Hypotheses, double FeatureSeconds)
-{
-    public ErrorRateScore Wer(SpeechDecoding d) => ErrorRate.Wer(Hypotheses[d], References);
-    public ErrorRateScore Cer(SpeechDecoding d) => ErrorRate.Cer(Hypotheses[d], References);
-    /// <summary>The CTC head's decoding when the model has one and its weight is 1, else the decoder's.</summary>
-    public SpeechDecoding Primary => Hypotheses.ContainsKey(SpeechDecoding.Ctc) && !Hypotheses.ContainsKey(SpeechDecoding.Attention) ? SpeechDecoding.Ctc : SpeechDecoding.Attention;
-}
-
 /// <summary>
 /// The spoken-digits recipe shared by <c>encdec demo --task speech-digits</c> and <c>bench accuracy --task
 /// speech-digits</c>: log-mels of the shipped clips, a Whisper-style model, training on the training voices

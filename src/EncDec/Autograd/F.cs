@@ -2,9 +2,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Autograd;
 
-/// <summary>How a loss is reduced over its elements.</summary>
-public enum Reduction { None, Mean, Sum }
-
 /// <summary>
 /// Differentiable functional operations (PyTorch's <c>torch.nn.functional</c> in PascalCase): fused
 /// kernels for the hot layers (linear, layer norm, embedding, cross-entropy) and the structural ops.

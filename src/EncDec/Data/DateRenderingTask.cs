@@ -2,19 +2,6 @@ using System.Globalization;
 
 namespace EncDec.Data;
 
-/// <summary>The two correct renderings of a date in <see cref="DateRenderingTask"/>: the controllable attribute.</summary>
-public enum DateRendering
-{
-    /// <summary>1998-03-03</summary>
-    Iso,
-    /// <summary>03/03/1998 (US order, four-digit year)</summary>
-    UsSlash,
-}
-
-/// <summary>One example of <see cref="DateRenderingTask"/>: the human-written source, the target in the drawn rendering,
-/// and the date itself (so every correct rendering can be the reference).</summary>
-public readonly record struct RenderedDate(string Source, string Target, DateRendering Rendering, DateOnly Date);
-
 /// <summary>
 /// A seq2seq task with a controllable attribute: a date written in one of the <see cref="DateStyle"/>s is to be written
 /// either as ISO <c>YYYY-MM-DD</c> or as US <c>MM/DD/YYYY</c> — both correct, the rendering drawn per example

@@ -3,38 +3,6 @@ using System.Text.Json;
 
 namespace EncDec.Data;
 
-/// <summary>How a parallel corpus is stored.</summary>
-public enum CorpusFormat
-{
-    /// <summary>Two line-aligned files: source and target.</summary>
-    LineAligned,
-    /// <summary>One file, <c>source\ttarget</c> per line.</summary>
-    Tsv,
-    /// <summary>One JSON object per line: <c>{"src": "…", "tgt": "…"}</c>.</summary>
-    Jsonl,
-}
-
-/// <summary>Which side(s) of a corpus to use, e.g. for tokenizer training (joint vocabulary = <see cref="Both"/>).</summary>
-public enum CorpusSide
-{
-    /// <summary>Source sentences.</summary>
-    Source,
-    /// <summary>Target sentences.</summary>
-    Target,
-    /// <summary>Source then target sentence of every pair.</summary>
-    Both,
-}
-
-/// <summary>Options for reading corpora.</summary>
-public sealed record CorpusOptions
-{
-    /// <summary>A line longer than this many UTF-16 characters is an error.</summary>
-    public int MaxLineChars { get; init; } = 100_000;
-}
-
-/// <summary>A source sentence and its translation, with the 1-based line it came from.</summary>
-public readonly record struct SentencePair(string Source, string Target, long Line = 0);
-
 /// <summary>
 /// A streamed parallel corpus: each enumeration re-reads the file(s) lazily, so corpora larger than memory work.
 /// Pairs with a blank side are skipped and counted in <see cref="SkippedBlankPairs"/> (for the caller to warn about).

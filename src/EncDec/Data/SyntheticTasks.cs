@@ -3,67 +3,6 @@ using System.Text;
 
 namespace EncDec.Data;
 
-/// <summary>Built-in toy seq2seq tasks.</summary>
-public enum SyntheticTask
-{
-    /// <summary>Output = input symbols.</summary>
-    Copy,
-    /// <summary>Output = input symbols reversed.</summary>
-    Reverse,
-    /// <summary>Output = input symbols sorted (ordinal).</summary>
-    Sort,
-    /// <summary>A date in one of many human formats → ISO <c>YYYY-MM-DD</c>.</summary>
-    Dates,
-    /// <summary>An integer expression with + − × and parentheses → its value.</summary>
-    Arithmetic,
-}
-
-/// <summary>The human date formats of <see cref="SyntheticTask.Dates"/>.</summary>
-public enum DateStyle
-{
-    /// <summary>3 March 1998</summary>
-    DayMonthYear,
-    /// <summary>March 3, 1998</summary>
-    MonthDayCommaYear,
-    /// <summary>03/03/98 (US order, two-digit year: 50–99 → 19xx, 00–49 → 20xx)</summary>
-    UsShort,
-    /// <summary>Tuesday, 3 Mar 1998</summary>
-    WeekdayDayMonAbbrYear,
-    /// <summary>1998.03.03</summary>
-    YearDotMonthDotDay,
-    /// <summary>3rd of March 1998</summary>
-    OrdinalOfMonthYear,
-    /// <summary>03-Mar-1998</summary>
-    DayDashMonDashYear,
-    /// <summary>Mar 3 1998</summary>
-    MonDayYear,
-    /// <summary>3.3.1998 (European)</summary>
-    EuropeanDots,
-    /// <summary>Tue Mar 3 1998</summary>
-    WeekdayMonDayYear,
-    /// <summary>19980303</summary>
-    Compact,
-}
-
-/// <summary>Options of the synthetic generators.</summary>
-public sealed record SyntheticOptions
-{
-    /// <summary>Shortest symbol sequence (Copy/Reverse/Sort).</summary>
-    public int MinLength { get; init; } = 3;
-    /// <summary>Longest symbol sequence (Copy/Reverse/Sort).</summary>
-    public int MaxLength { get; init; } = 12;
-    /// <summary>Symbols the sequences are drawn from; written space-separated.</summary>
-    public string Alphabet { get; init; } = "0123456789abcdefghij";
-    /// <summary>Earliest generated date.</summary>
-    public DateOnly MinDate { get; init; } = new(1950, 1, 1);
-    /// <summary>Latest generated date (the two-digit-year style needs 1950–2049).</summary>
-    public DateOnly MaxDate { get; init; } = new(2049, 12, 31);
-    /// <summary>Most operands in an arithmetic expression (at least 2).</summary>
-    public int MaxOperands { get; init; } = 4;
-    /// <summary>Largest operand.</summary>
-    public int MaxOperand { get; init; } = 99;
-}
-
 /// <summary>
 /// Deterministic generators of (source, target) pairs: the same task, count, seed and options always give the same pairs.
 /// </summary>

@@ -7,15 +7,6 @@ using EncDec.Tensors;
 
 namespace EncDec.IO;
 
-/// <summary>Element types of a safetensors file that EncDec can read (<see cref="F32"/> and, for int8 weights, <see cref="I8"/> are written).</summary>
-public enum SafeTensorsDType { F32, F16, BF16, F64, I64, I32, I8 }
-
-/// <summary>One header entry: name, element type, shape and byte range relative to the data buffer.</summary>
-public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] Shape, long Begin, long End);
-
-/// <summary>A parsed, validated header.</summary>
-public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorInfo> Tensors, IReadOnlyDictionary<string, string> Metadata, long HeaderLength, long DataStart);
-
 /// <summary>
 /// Reader/writer for the safetensors format: an 8-byte little-endian header length N, N bytes of JSON
 /// (<c>{"__metadata__": {..}, "name": {"dtype", "shape", "data_offsets"}, ..}</c>, padded with spaces to a

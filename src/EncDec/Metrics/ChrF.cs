@@ -1,38 +1,5 @@
 namespace EncDec.Metrics;
 
-/// <summary>Options of <see cref="ChrF"/>; the defaults are sacreBLEU 2.x's chrF2. Set <see cref="WordOrder"/> = 2 for chrF++.</summary>
-public sealed record ChrFOptions
-{
-    /// <summary>Character n-gram order (default 6).</summary>
-    public int CharOrder { get; init; } = 6;
-    /// <summary>Word n-gram order (default 0; 2 gives chrF++).</summary>
-    public int WordOrder { get; init; }
-    /// <summary>Recall weight β (default 2).</summary>
-    public int Beta { get; init; } = 2;
-    /// <summary>Lowercase hypotheses and references first.</summary>
-    public bool Lowercase { get; init; }
-    /// <summary>Keep whitespace inside character n-grams (default: removed).</summary>
-    public bool Whitespace { get; init; }
-    /// <summary>chrF++.py-style epsilon smoothing instead of sacreBLEU's default effective-order averaging.</summary>
-    public bool EpsSmoothing { get; init; }
-
-    /// <summary>chrF++ (character order 6, word order 2).</summary>
-    public static ChrFOptions ChrFPlusPlus { get; } = new() { WordOrder = 2 };
-}
-
-/// <summary>A chrF result: the score (0–100) and the summed [hyp, ref, match] statistics per order (character orders first).</summary>
-public sealed record ChrFScore
-{
-    /// <summary>chrF, 0–100.</summary>
-    public required double Score { get; init; }
-    /// <summary>sacreBLEU's name: <c>chrF2</c>, or <c>chrF2++</c> for word order 2.</summary>
-    public required string Name { get; init; }
-    /// <summary>Flattened [hyp, ref, match] triples, 3 · (CharOrder + WordOrder) numbers.</summary>
-    public required IReadOnlyList<long> Statistics { get; init; }
-    /// <summary>e.g. <c>nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:encdec</c>.</summary>
-    public required string Signature { get; init; }
-}
-
 /// <summary>
 /// chrF / chrF++ exactly as sacreBLEU 2.x computes it (<c>sacrebleu.metrics.chrf.CHRF</c>): per segment, optional
 /// lowercasing; character n-grams over code points with whitespace removed; for chrF++ word n-grams after splitting a

@@ -4,16 +4,6 @@ using System.Text.RegularExpressions;
 namespace EncDec.Metrics;
 
 /// <summary>
-/// A word or character error rate with its alignment counts, summed over the corpus as <c>jiwer</c> does:
-/// rate = (S + D + I) / (S + D + H) — edits over reference length (it can exceed 1).
-/// </summary>
-public sealed record ErrorRateScore(double Rate, int Substitutions, int Deletions, int Insertions, int Hits)
-{
-    /// <summary>Reference units (words or characters): S + D + H.</summary>
-    public int ReferenceLength => Substitutions + Deletions + Hits;
-}
-
-/// <summary>
 /// WER and CER exactly as <c>jiwer</c> 3.x defines them with its default transforms. WER: runs of two or more
 /// whitespace characters become one space, the line is stripped and split on spaces (empty words dropped). CER: the
 /// line is stripped and every code point (spaces inside included) is a unit. Each hypothesis is aligned with its

@@ -1,8 +1,5 @@
 namespace EncDec.Metrics;
 
-/// <summary>Recall@k of both retrieval directions of a paired set.</summary>
-public sealed record RetrievalScores(double ImageToTextAt1, double ImageToTextAt5, double TextToImageAt1, double TextToImageAt5);
-
 /// <summary>
 /// Cross-modal retrieval recall@k over N pairs (image i ↔ text i): a query is answered when one of its k most similar
 /// candidates is its own pair or, with groups, any candidate of its group (pairs with the same caption are equally

@@ -1,11 +1,5 @@
 namespace EncDec.Metrics;
 
-/// <summary>Precision, recall and F1 of one ROUGE variant, each 0–1.</summary>
-public readonly record struct RougeValue(double Precision, double Recall, double F1);
-
-/// <summary>ROUGE-1, ROUGE-2 and ROUGE-L of a sentence or (averaged) of a corpus.</summary>
-public sealed record RougeScore(RougeValue Rouge1, RougeValue Rouge2, RougeValue RougeL);
-
 /// <summary>
 /// ROUGE-1/2/L as Google's <c>rouge-score</c> package computes them with its defaults (no stemming): text is lowercased,
 /// every run of characters other than <c>a-z0-9</c> becomes a separator (so non-ASCII letters are dropped, as there),

@@ -5,21 +5,6 @@ using EncDec.Nn;
 
 namespace EncDec.Models;
 
-/// <summary>The model families one <see cref="ModelFactory"/> builds.</summary>
-public enum ModelFamily { Transformer, Rnn, EncoderOnly, DecoderOnly, ImageToSequence, UNet, DualEncoder, SpeechToSequence }
-
-/// <summary>Recurrent cell of an RNN encoder-decoder.</summary>
-public enum RnnCellKind { Rnn, Lstm, Gru }
-
-/// <summary>Attention of an RNN decoder over the encoder states.</summary>
-public enum AttentionKind { None, Bahdanau, LuongDot, LuongGeneral, LuongConcat }
-
-/// <summary>The fixed context an RNN decoder gets when it has no attention.</summary>
-public enum ContextKind { LastState, MeanState }
-
-/// <summary>Positional information of a Transformer.</summary>
-public enum PositionalKind { Sinusoidal, Learned }
-
 /// <summary>
 /// One immutable description of a model. <see cref="ModelFactory.Build"/> turns it into a model; it is
 /// stored (as JSON) in every checkpoint so that a checkpoint alone is enough to rebuild and run the model.

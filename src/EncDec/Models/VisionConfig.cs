@@ -2,9 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace EncDec.Models;
 
-/// <summary>The image encoder of an image-to-sequence or dual-encoder model.</summary>
-public enum ImageEncoderKind { Cnn, Vit }
-
 /// <summary>
 /// The image side of a vision model (<see cref="ModelConfig.Vision"/>): input size and channels, and the encoder.
 /// CNN: a 3×3 stem of <see cref="CnnWidth"/> channels, then one residual block per entry of <see cref="CnnStages"/>

@@ -5,21 +5,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Nn;
 
-/// <summary>A tensor field that is state (saved in the state dict) but not a trainable parameter.</summary>
-[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
-public sealed class BufferAttribute : Attribute { }
-
-/// <summary>A tensor or module field that is not part of the module's state (caches, derived tables).</summary>
-[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
-public sealed class NotStateAttribute : Attribute { }
-
-/// <summary>Overrides the state-dict name of a field (default: the field name in snake_case).</summary>
-[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
-public sealed class StateNameAttribute(string name) : Attribute
-{
-    public string Name { get; } = name;
-}
-
 /// <summary>
 /// Base of every layer and model. Parameters, buffers and submodules are discovered from the instance's
 /// fields (and auto-properties) by reflection, so registering one cannot be forgotten: a <see cref="Tensor"/>
@@ -214,23 +199,5 @@ public abstract class Module
             else sb.Append(c);
         }
         return sb.ToString();
-    }
-}
-
-/// <summary>An indexed list of submodules, named 0, 1, 2… in the state dict.</summary>
-public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
-{
-    private readonly List<T> _items;
-
-    public ModuleList(IEnumerable<T> items) => _items = items.ToList();
-
-    public T this[int index] => _items[index];
-    public int Count => _items.Count;
-    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-    public override IEnumerable<(string Name, Module Module)> Children()
-    {
-        for (int i = 0; i < _items.Count; i++) yield return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), _items[i]);
     }
 }

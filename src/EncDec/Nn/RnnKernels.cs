@@ -2,9 +2,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Nn;
 
-/// <summary>Element-wise function of a vanilla RNN, as <c>nn.RNN(nonlinearity=…)</c>.</summary>
-public enum RnnNonlinearity { Tanh, Relu }
-
 /// <summary>Which recurrence a fused sequence op runs.</summary>
 internal enum CellKind { RnnTanh, RnnRelu, Lstm, Gru }
 

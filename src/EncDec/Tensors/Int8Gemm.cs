@@ -5,9 +5,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EncDec.Tensors;
 
-/// <summary>The instruction set an <see cref="Int8Gemm"/> product runs on.</summary>
-public enum Int8GemmPath { Portable, Avx2, AvxVnni }
-
 /// <summary>
 /// int8 × int8 → int32 matrix product C (m, n) = A (m, k) · Bᵀ, with A and B row-major (B holds one row per output
 /// channel, as a Linear weight). Values must lie in [−127, 127] (symmetric quantisation never produces −128, which

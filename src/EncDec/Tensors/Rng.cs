@@ -84,6 +84,3 @@ public sealed class Rng
         (_s0, _s1, _s2, _s3, _spare) = (st.S0, st.S1, st.S2, st.S3, st.Spare);
     }
 }
-
-/// <summary>Serializable generator state.</summary>
-public sealed record RngState(ulong S0, ulong S1, ulong S2, ulong S3, double? Spare);

@@ -5,22 +5,6 @@ using System.Text.Json;
 
 namespace EncDec.Text;
 
-/// <summary>Options for <see cref="BpeTokenizer.Train"/>.</summary>
-public sealed record BpeOptions
-{
-    /// <summary>A pair must occur at least this often (weighted by word frequency) to be merged.</summary>
-    public int MinFrequency { get; init; } = 2;
-
-    /// <summary>User-defined control tokens (e.g. <c>&lt;2fr&gt;</c>), given ids right after the special tokens.</summary>
-    public IReadOnlyList<string> ControlTokens { get; init; } = [];
-
-    /// <summary>Maximum number of distinct words kept in the encode cache before it is cleared.</summary>
-    public int CacheCapacity { get; init; } = 1 << 20;
-}
-
-/// <summary>One learned merge: <see cref="Left"/> followed by <see cref="Right"/> becomes <see cref="Result"/> (ids).</summary>
-public readonly record struct BpeMerge(int Left, int Right, int Result);
-
 /// <summary>
 /// Byte-pair encoding over Unicode code points with byte fallback: any character not in the vocabulary is
 /// written as the tokens <c>&lt;0xNN&gt;</c> of its UTF-8 bytes, so nothing becomes UNK. A space before a word is

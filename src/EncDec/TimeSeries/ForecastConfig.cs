@@ -3,26 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace EncDec.TimeSeries;
 
-/// <summary>The encoder and decoder of a forecasting model.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ForecastArchitecture>))]
-public enum ForecastArchitecture { Lstm, Gru, Transformer }
-
-/// <summary>What the model predicts for each future step.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ForecastOutput>))]
-public enum ForecastOutput
-{
-    /// <summary>One value, trained with <see cref="PointLoss"/>.</summary>
-    Point,
-    /// <summary>The quantiles <see cref="ForecastConfig.Quantiles"/>, trained with the pinball loss.</summary>
-    Quantile,
-    /// <summary>A Gaussian's mean and standard deviation, trained with the negative log-likelihood.</summary>
-    Gaussian,
-}
-
-/// <summary>The loss of a point forecast.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<PointLoss>))]
-public enum PointLoss { Mse, Mae }
-
 /// <summary>
 /// One immutable description of a forecasting encoder-decoder over real-valued vectors; stored as JSON with the
 /// weights so a model file alone rebuilds the model. Each step's input is the target values (all

@@ -4,9 +4,6 @@ using EncDec.Tensors;
 
 namespace EncDec.TimeSeries;
 
-/// <summary>Everything besides the weights that a saved forecaster needs to read new data the way it was trained.</summary>
-public sealed record ForecastMeta(ForecastConfig Config, ForecastSpec Spec, float[] Mean, float[] Std, float[]? CovariateMean, float[]? CovariateStd, int Season);
-
 /// <summary>Saves and loads forecasters as safetensors files (weights + JSON metadata), readable from Python.</summary>
 public static class ForecastStore
 {

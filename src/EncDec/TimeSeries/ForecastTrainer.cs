@@ -4,13 +4,6 @@ using EncDec.Tensors;
 
 namespace EncDec.TimeSeries;
 
-/// <summary>One validation of a forecaster: the step and the mean loss of its autoregressive forecasts (scaled units).</summary>
-public sealed record ForecastValidation(int Step, double Loss, bool Best);
-
-/// <summary>Why training ended and what it did.</summary>
-public sealed record ForecastTrainResult(int Steps, string StopReason, IReadOnlyList<double> Losses, IReadOnlyList<ForecastValidation> Validations,
-                                         double BestValidLoss, double Seconds);
-
 /// <summary>
 /// Trains a <see cref="ForecastModel"/> with teacher forcing on random batches of training windows (windows are
 /// drawn in random order, but every window's targets lie in the training part of the time split), validates on the

@@ -2,25 +2,6 @@ using System.Globalization;
 
 namespace EncDec.TimeSeries;
 
-/// <summary>How the time stamps of a series are written.</summary>
-public enum TimeKind
-{
-    /// <summary>ISO dates <c>yyyy-MM-dd</c> (a time of day after them is ignored).</summary>
-    Date,
-    /// <summary>ISO months <c>yyyy-MM</c>.</summary>
-    Month,
-    /// <summary>Plain numbers (years, indices): no calendar.</summary>
-    Number,
-}
-
-/// <summary>Known-future features computed from the time stamp alone.</summary>
-public enum CalendarFeatures
-{
-    None,
-    /// <summary>sin and cos of the phase within the year (day of year / 365.25, or month / 12).</summary>
-    Annual,
-}
-
 /// <summary>
 /// The parsed time stamps of a series: their kind, the regular step between them (the median difference) and a
 /// position within the year for calendar features. <see cref="Extend"/> writes the stamps that follow the last one,

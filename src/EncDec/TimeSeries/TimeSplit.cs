@@ -25,6 +25,3 @@ public sealed record TimeSplit(int Length, int TrainEnd, int ValidEnd)
         _ => (ValidEnd, Length),
     };
 }
-
-/// <summary>A part of a <see cref="TimeSplit"/>.</summary>
-public enum SplitPart { Train, Valid, Test }

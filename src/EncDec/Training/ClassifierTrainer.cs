@@ -5,20 +5,6 @@ using EncDec.Tensors;
 
 namespace EncDec.Training;
 
-/// <summary>One labelled token sequence for a <see cref="SequenceClassifier"/>.</summary>
-public sealed record LabelledSequence(int[] Tokens, int Label);
-
-/// <summary>Settings of a classifier's training beyond <see cref="TrainerOptions"/> (immutable).</summary>
-/// <param name="BatchSize">Sequences per optimizer step.</param>
-/// <param name="PrefixFraction">
-/// Fraction of each batch's sequences cut to a uniformly drawn prefix (1 … length tokens) that keeps the whole sequence's
-/// label: the classifier then judges incomplete outputs, as a FUDGE-style guide scores every prefix during decoding.
-/// </param>
-public sealed record ClassifierTrainOptions(int BatchSize = 32, double PrefixFraction = 0.5);
-
-/// <summary>The numbers of a finished classifier training.</summary>
-public sealed record ClassifierTrainResult(long Steps, IReadOnlyList<double> Losses, double TrainAccuracy, double? ValidAccuracy, double Seconds);
-
 /// <summary>
 /// Trains a <see cref="SequenceClassifier"/> with cross-entropy on labelled sequences: random batches (seeded), the
 /// <see cref="TrainerOptions"/>' optimizer, schedule, clipping, step and time limits. Deterministic for a seed.

@@ -2,12 +2,6 @@ using EncDec.Optim;
 
 namespace EncDec.Training;
 
-/// <summary>
-/// A validation number: the one that decides "best" and early stopping (<see cref="TrainerOptions.BestMetric"/>), and the
-/// scores of decoded text a pipeline computes (BLEU and chrF as sacreBLEU and <c>encdec eval</c>, exact match).
-/// </summary>
-public enum ValidationMetric { Loss, Bleu, ExactMatch, ChrF }
-
 /// <summary>Everything that controls a training run (immutable; stored in the run folder).</summary>
 public sealed record TrainerOptions
 {
@@ -42,44 +36,4 @@ public sealed record TrainerOptions
     /// (a resumed run's <see cref="TrainResult.Losses"/> then starts with these).</summary>
     public int StoredLosses { get; init; } = 1000;
     public ulong Seed { get; init; } = 1234;
-}
-
-/// <summary>One optimizer step's numbers, reported to progress callbacks and the metrics log.</summary>
-/// <param name="TokensPerSecond">Target tokens per second since the last log step.</param>
-/// <param name="Epoch">0-based epoch of the step's last batch.</param>
-public sealed record StepInfo(long Step, double Loss, double Lr, double GradNorm, double TokensPerSecond, int TargetTokens,
-                              double GoldProbability, double FedPredictionFraction, bool Skipped, double ElapsedSeconds, int Epoch = 0);
-
-/// <summary>One validation's numbers (BLEU and chrF on the 0–100 scale, exact match a fraction).</summary>
-public sealed record ValidationInfo(long Step, double Loss, double Perplexity, double? Bleu, double? ExactMatch, bool IsBest, double? ChrF = null)
-{
-    /// <summary>The value of <paramref name="metric"/> with lower = better (loss as is, BLEU and exact match negated).</summary>
-    public double Score(ValidationMetric metric) => metric switch
-    {
-        ValidationMetric.Bleu => -(Bleu ?? 0),
-        ValidationMetric.ExactMatch => -(ExactMatch ?? 0),
-        ValidationMetric.ChrF => -(ChrF ?? 0),
-        _ => Loss,
-    };
-}
-
-/// <summary>What a validation scorer computed from the decoded hypotheses and their references (null: not asked for).</summary>
-public sealed record ValidationScores(double? Bleu, double? ChrF, double? ExactMatch);
-
-/// <summary>How a run ended.</summary>
-public enum StopReason
-{
-    MaxSteps, MaxMinutes, EarlyStopping, Cancelled,
-    /// <summary>The weights became non-finite after an update, or <see cref="TrainerOptions.MaxSkippedStepsInARow"/> steps
-    /// in a row were skipped: training stopped without writing a checkpoint of the diverged weights
-    /// (<see cref="TrainResult.Detail"/> says which).</summary>
-    Diverged,
-}
-
-/// <summary>Summary of a finished run.</summary>
-public sealed record TrainResult(long Steps, StopReason Reason, IReadOnlyList<double> Losses, ValidationInfo? LastValidation,
-                                 ValidationInfo? BestValidation, int SkippedSteps, string? LastCheckpoint, string? BestCheckpoint)
-{
-    /// <summary>Why the run stopped, in words, where the reason needs them (<see cref="StopReason.Diverged"/>); else null.</summary>
-    public string? Detail { get; init; }
 }

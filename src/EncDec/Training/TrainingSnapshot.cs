@@ -16,10 +16,3 @@ public sealed record TrainingSnapshot(
     /// <summary>The file this snapshot was read from (named in errors), when it came from one.</summary>
     public string? SourcePath { get; init; }
 }
-
-/// <summary>Persists training snapshots (implemented by the IO layer's safetensors checkpoints).</summary>
-public interface ICheckpointStore
-{
-    void Save(string path, TrainingSnapshot snapshot);
-    TrainingSnapshot Load(string path);
-}

@@ -12,7 +12,7 @@ namespace EncDec.Tests.Layout;
 /// </summary>
 public sealed partial class OneTypePerFileTests
 {
-    [Fact(Skip = "runs after tools/SplitTypes is applied by the lead")]
+    [Fact]
     public void EveryPublicTopLevelTypeLivesInAFileNamedAfterIt()
     {
         string src = Path.Combine(LayeringTests.RepoRoot(), "src");

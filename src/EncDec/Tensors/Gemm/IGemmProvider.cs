@@ -1,14 +1,5 @@
 namespace EncDec.Tensors.Gemm;
 
-/// <summary>Which GEMM implementation runs the matrix products.</summary>
-public enum GemmProviderKind
-{
-    /// <summary>Managed cache-blocked SIMD kernel (runs anywhere).</summary>
-    Managed,
-    /// <summary>OpenBLAS <c>cblas_sgemm</c> loaded from the system.</summary>
-    OpenBlas,
-}
-
 /// <summary>
 /// Single-precision GEMM on row-major matrices:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, where op(A) is (m, k) and op(B) is (k, n).

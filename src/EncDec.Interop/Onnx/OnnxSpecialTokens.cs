@@ -1,0 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EncDec.Models;
+
+namespace EncDec.Interop.Onnx;
+
+/// <summary>Special token ids of an exported model's vocabularies.</summary>
+public sealed record OnnxSpecialTokens(int Pad, int Bos, int Eos, int Unk);

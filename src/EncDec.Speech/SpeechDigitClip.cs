@@ -1,0 +1,9 @@
+using System.Reflection;
+using System.Text;
+using EncDec.Speech.Audio;
+using EncDec.Text;
+
+namespace EncDec.Speech;
+
+/// <summary>One shipped clip: its name (e.g. <c>test/test_0003.wav</c>), audio and transcript.</summary>
+public sealed record SpeechDigitClip(string Name, AudioClip Audio, string Text);

@@ -1,0 +1,11 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using EncDec.Tensors;
+
+namespace EncDec.IO;
+
+/// <summary>Element types of a safetensors file that EncDec can read (<see cref="F32"/> and, for int8 weights, <see cref="I8"/> are written).</summary>
+public enum SafeTensorsDType { F32, F16, BF16, F64, I64, I32, I8 }

@@ -1,0 +1,7 @@
+using EncDec.Nn.LongAttention;
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>Activation of a feed-forward block.</summary>
+public enum Activation { Relu, Gelu }

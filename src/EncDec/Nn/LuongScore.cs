@@ -1,0 +1,7 @@
+using EncDec.Autograd;
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>Luong's score functions: dot qᵀk, general qᵀW k, concat vᵀ tanh(W [q; k]).</summary>
+public enum LuongScore { Dot, General, Concat }

@@ -1,0 +1,33 @@
+using EncDec.Nn.LongAttention;
+using EncDec.Tensors;
+
+namespace EncDec.Nn;
+
+/// <summary>
+/// Linear → ReLU|GELU → dropout → Linear, with PyTorch's names <c>linear1</c>, <c>linear2</c>. Transformer layers
+/// build one over their own <c>linear1</c>/<c>dropout</c>/<c>linear2</c> so the parameters keep PyTorch's flat names.
+/// </summary>
+public sealed class PositionwiseFeedForward : Module
+{
+    public Linear Linear1 { get; }
+    public Dropout Dropout { get; }
+    public Linear Linear2 { get; }
+    public Activation Activation { get; }
+
+    public PositionwiseFeedForward(int dModel, int dimFeedForward, Activation activation = Activation.Relu, float dropout = 0f, Rng? rng = null)
+        : this(new Linear(dModel, dimFeedForward, rng: rng), new Dropout(dropout, rng), new Linear(dimFeedForward, dModel, rng: rng), activation) { }
+
+    /// <summary>Wraps existing modules (shared, not copied).</summary>
+    public PositionwiseFeedForward(Linear linear1, Dropout dropout, Linear linear2, Activation activation)
+    {
+        Linear1 = linear1; Dropout = dropout; Linear2 = linear2; Activation = activation;
+    }
+
+    /// <summary>(…, d) → (…, d).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        var h = Linear1.Forward(x);                                          // (…, F)
+        h = Activation == Activation.Gelu ? h.Gelu() : h.Relu();
+        return Linear2.Forward(Dropout.Forward(h));                          // (…, d)
+    }
+}

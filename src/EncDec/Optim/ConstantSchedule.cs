@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace EncDec.Optim;
+
+public sealed class ConstantSchedule(double lr) : LrSchedule
+{
+    public override double LrAt(long step) => lr;
+}

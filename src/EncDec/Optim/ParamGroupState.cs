@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+using EncDec.Tensors;
+
+namespace EncDec.Optim;
+
+/// <summary>Serializable group settings.</summary>
+public sealed record ParamGroupState(IReadOnlyList<string> ParamNames, double Lr, double LrScale, double WeightDecay);

@@ -1,0 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EncDec.TimeSeries;
+
+/// <summary>The loss of a point forecast.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PointLoss>))]
+public enum PointLoss { Mse, Mae }

@@ -1,0 +1,4 @@
+namespace EncDec.TimeSeries;
+
+/// <summary>A part of a <see cref="TimeSplit"/>.</summary>
+public enum SplitPart { Train, Valid, Test }

@@ -1,0 +1,7 @@
+using EncDec.Data;
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>What <see cref="IBatchObjective.Loss"/> computed.</summary>
+public sealed record BatchObjectiveResult(Tensor Loss, int Tokens, double? MeanReward = null);

@@ -1,0 +1,9 @@
+using System.Diagnostics;
+using EncDec.Models;
+using EncDec.Optim;
+using EncDec.Tensors;
+
+namespace EncDec.Training;
+
+/// <summary>The numbers of a finished classifier training.</summary>
+public sealed record ClassifierTrainResult(long Steps, IReadOnlyList<double> Losses, double TrainAccuracy, double? ValidAccuracy, double Seconds);
