@@ -35,7 +35,7 @@ public static class Int8Checkpoint
         foreach (var (name, m) in model.NamedModules())
         {
             if (m is not Linear lin || name.Length == 0) continue;
-            if (keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal))) continue;
+            if (Int8Quantizer.IsKeptFloat(name, keepFloat)) continue;
             if (!state.TryGetValue(name + WeightSuffix, out var w) || !ReferenceEquals(w, lin.Weight)) continue;   // tied
             list.Add((name, lin));
         }
@@ -50,7 +50,7 @@ public static class Int8Checkpoint
     public static IReadOnlyList<(string Name, Embedding Table)> QuantizableEmbeddings(Module model, IReadOnlyCollection<string> keepFloat)
     {
         var state = model.StateDict();
-        bool Kept(string name) => keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal));
+        bool Kept(string name) => Int8Quantizer.IsKeptFloat(name, keepFloat);
         var keptStorage = new HashSet<object>(model.NamedModules().Where(m => m.Module is Linear && Kept(m.Name)).Select(m => (object)((Linear)m.Module).Weight.Storage),
                                               ReferenceEqualityComparer.Instance);
         var list = new List<(string, Embedding)>();
@@ -104,7 +104,7 @@ public static class Int8Checkpoint
         new Checkpoint
         {
             Model = floats, Int8Model = int8, ConfigJson = config.ToJson(), Vocabularies = vocabs, GlobalStep = step,
-            Extra = TiedOutputs(model).Any(n => !keepFloat.Any(k => n == k || n.StartsWith(k + ".", StringComparison.Ordinal)))
+            Extra = TiedOutputs(model).Any(n => !Int8Quantizer.IsKeptFloat(n, keepFloat))
                 ? new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8, [TiedOutputKey] = "int8" }
                 : new Dictionary<string, string> { [QuantizationKey] = PerChannelInt8 },
         }.Save(path);
@@ -153,8 +153,12 @@ public static class Int8Checkpoint
             if (!modules.TryGetValue(name, out var m) || m is not (Linear or Embedding))
                 throw Bad($"tensor '{key}' is a weight scale but '{name}' is not a linear layer or an embedding of the model");
             if (!tensors.TryGetValue(name + WeightSuffix, out var w)) throw Bad($"tensor '{key}' has no int8 weight '{name}{WeightSuffix}'");
-            var (rows, columns, floatWeight, what) = m is Linear l ? (l.OutFeatures, l.InFeatures, l.Weight, "output channels")
-                                                     : (((Embedding)m).NumEmbeddings, ((Embedding)m).EmbeddingDim, ((Embedding)m).Weight, "rows");
+            var (rows, columns, floatWeight, what) = m switch
+            {
+                Linear l => (l.OutFeatures, l.InFeatures, l.Weight, "output channels"),
+                Embedding e => (e.NumEmbeddings, e.EmbeddingDim, e.Weight, "rows"),
+                _ => throw new InvalidOperationException("unreachable: checked above"),
+            };
             var s = tensors[key];
             if (s.Rank != 1 || s.Shape[0] != rows)
                 throw Bad($"tensor '{key}' is {ShapeUtil.Format(s.Shape)} but '{name}' has {rows} {what}");

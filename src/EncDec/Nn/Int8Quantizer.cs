@@ -21,13 +21,17 @@ public static class Int8Quantizer
         int n = 0;
         foreach (var (name, m) in model.NamedModules())
         {
-            if (m is not Linear lin || keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal))) continue;
+            if (m is not Linear lin || IsKeptFloat(name, keepFloat)) continue;
             if (!tiedOutput && embeddings.Contains(lin.Weight.Storage)) continue;
             lin.Int8 = Int8Weight.Quantize(lin.Weight);
             n++;
         }
         return n;
     }
+
+    /// <summary>Whether the module <paramref name="name"/> is named by one of the state-dict prefixes in <paramref name="keepFloat"/> (itself or under it).</summary>
+    public static bool IsKeptFloat(string name, IEnumerable<string> keepFloat)
+        => keepFloat.Any(k => name == k || name.StartsWith(k + ".", StringComparison.Ordinal));
 
     /// <summary>Only the tied output layers (weight shared with an embedding) to int8; returns how many.</summary>
     public static int QuantizeTiedOutput(Module model)
