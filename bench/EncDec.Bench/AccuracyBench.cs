@@ -3,7 +3,6 @@ using System.Text.Json;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Models;
-using EncDec.Optim;
 using EncDec.Text;
 using EncDec.Training;
 

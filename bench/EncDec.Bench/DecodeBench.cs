@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using EncDec.Autograd;
 using EncDec.Generation;
 using EncDec.Models;
 using EncDec.Tensors;

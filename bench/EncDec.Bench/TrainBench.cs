@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using EncDec.Data;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Optim;
 using EncDec.Training;
 

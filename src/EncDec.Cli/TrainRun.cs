@@ -1,8 +1,6 @@
 using System.Globalization;
 using EncDec.Data;
-using EncDec.Generation;
 using EncDec.IO;
-using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Pipelines;

@@ -1,4 +1,3 @@
-using EncDec.Data;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using EncDec.Training;
 using Spectre.Console;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using EncDec.Generation;
 using Microsoft.AspNetCore.Builder;

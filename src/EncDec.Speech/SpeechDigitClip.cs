@@ -1,7 +1,4 @@
-using System.Reflection;
-using System.Text;
 using EncDec.Speech.Audio;
-using EncDec.Text;
 
 namespace EncDec.Speech;
 

@@ -1,8 +1,3 @@
-using System.Reflection;
-using System.Text;
-using EncDec.Speech.Audio;
-using EncDec.Text;
-
 namespace EncDec.Speech;
 
 /// <summary>The halves of the shipped spoken-digit set: training voices, and held-out voices never heard in training.</summary>

@@ -1,6 +1,3 @@
-using EncDec.Speech.Audio;
-using EncDec.Tensors;
-
 namespace EncDec.Speech;
 
 /// <summary>One utterance as the model sees it: its log-mel (mels, frames) row-major and its transcript.</summary>

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace EncDec.Vision;
 
 /// <summary>Which digit images a generated example may use.</summary>

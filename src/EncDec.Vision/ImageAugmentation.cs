@@ -6,7 +6,7 @@ namespace EncDec.Vision;
 /// Seeded augmentation of image batches (N, C, H, W), optionally with their per-pixel masks (N·H·W): each image gets
 /// one random affine map (flip, rotation, scale, shift) applied by inverse mapping — bilinear for the image with zeros
 /// outside it, nearest for the mask with background (0) outside it, so image and mask stay aligned. Only the draws of
-/// <paramref name="rng"/> decide the result.
+/// the random source decide the result.
 /// </summary>
 public static class ImageAugmentation
 {

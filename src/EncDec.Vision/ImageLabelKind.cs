@@ -1,6 +1,3 @@
-using EncDec.Autograd;
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>What the second column of a labels file holds: a text (caption, OCR string) or the file name of a class mask.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>One shape of a scene: kind, colour, size and its bounding box (top-left corner, side in pixels).</summary>

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>What a training batch is labelled with, which decides whether a horizontal flip keeps the label true.</summary>

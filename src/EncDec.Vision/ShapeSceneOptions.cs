@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>Settings of the generated scenes.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>The two sizes; a caption names them.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Vision;
 
 /// <summary>Which scenes to draw: training seeds, held-out seeds (same distribution), or held-out colour–shape combinations.</summary>

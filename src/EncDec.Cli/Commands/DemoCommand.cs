@@ -5,7 +5,6 @@ using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Metrics;
 using EncDec.Models;
-using EncDec.Optim;
 using EncDec.Text;
 using EncDec.Training;
 

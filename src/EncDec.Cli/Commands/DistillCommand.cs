@@ -4,7 +4,6 @@ using EncDec.Generation;
 using EncDec.IO;
 using EncDec.Metrics;
 using EncDec.Models;
-using EncDec.Nn;
 
 namespace EncDec.Cli;
 

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using EncDec.Metrics;
-
 namespace EncDec.Cli.Commands;
 
 /// <summary>Metrics that <c>encdec eval</c> can compute.</summary>

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EncDec.Metrics;
 
 namespace EncDec.Cli.Commands;

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using EncDec.Interop.Onnx;
-using EncDec.IO;
-
 namespace EncDec.Cli.Commands;
 
 /// <summary>Formats <c>encdec export</c> writes.</summary>

@@ -3,9 +3,7 @@ using System.Text;
 using EncDec.IO;
 using EncDec.Metrics;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
-using EncDec.Text;
 using EncDec.Vision;
 using EncDec.Vision.Training;
 

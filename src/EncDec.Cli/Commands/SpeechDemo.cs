@@ -1,15 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EncDec.IO;
-using EncDec.Metrics;
-using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Speech;
-using EncDec.Speech.Audio;
 using EncDec.Speech.Training;
-using EncDec.Tensors;
-using EncDec.Text;
 
 namespace EncDec.Cli.Commands;
 

@@ -2,11 +2,8 @@ using System.CommandLine;
 using EncDec.Data;
 using EncDec.IO;
 using EncDec.Models;
-using EncDec.Optim;
 using EncDec.Text;
 using EncDec.Training;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace EncDec.Cli;
 

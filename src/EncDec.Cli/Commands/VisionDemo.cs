@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text;
 using EncDec.IO;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
-using EncDec.Text;
 using EncDec.Vision;
 using EncDec.Vision.Training;
 

@@ -1,8 +1,3 @@
-using System.Runtime.InteropServices;
-using EncDec.Tensors;
-using Google.Protobuf;
-using Onnx;
-
 namespace EncDec.Interop.Onnx;
 
 /// <summary>Element types of graph inputs and outputs.</summary>

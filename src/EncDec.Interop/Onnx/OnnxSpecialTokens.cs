@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using EncDec.Models;
-
 namespace EncDec.Interop.Onnx;
 
 /// <summary>Special token ids of an exported model's vocabularies.</summary>

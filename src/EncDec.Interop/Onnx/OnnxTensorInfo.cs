@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using EncDec.Models;
-
 namespace EncDec.Interop.Onnx;
 
 /// <summary>A graph input or output: name, element type and dimensions (a number, or the name of a dynamic axis).</summary>

@@ -1,10 +1,3 @@
-using EncDec.Metrics;
-using EncDec.Models;
-using EncDec.Nn;
-using EncDec.Speech.Audio;
-using EncDec.Tensors;
-using EncDec.Text;
-
 namespace EncDec.Speech.Training;
 
 /// <summary>How a speech model turns audio into text: the decoder (greedy) or the CTC head's best path.</summary>

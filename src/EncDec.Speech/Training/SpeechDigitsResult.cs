@@ -1,8 +1,5 @@
 using EncDec.Metrics;
 using EncDec.Models;
-using EncDec.Nn;
-using EncDec.Speech.Audio;
-using EncDec.Tensors;
 using EncDec.Text;
 
 namespace EncDec.Speech.Training;

@@ -1,12 +1,3 @@
-using EncDec.Data;
-using EncDec.Autograd;
-using EncDec.Generation;
-using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
-using EncDec.Training;
-using EncDec.Text;
-
 namespace EncDec.Speech.Training;
 
 /// <summary>Settings of a speech-to-text training run (Adam, linear warm-up then cosine decay to 5%).</summary>

@@ -1,12 +1,3 @@
-using EncDec.Data;
-using EncDec.Autograd;
-using EncDec.Generation;
-using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
-using EncDec.Training;
-using EncDec.Text;
-
 namespace EncDec.Vision.Training;
 
 /// <summary>Settings of an image-to-sequence training run (Adam, linear warm-up then cosine decay to 5%).</summary>

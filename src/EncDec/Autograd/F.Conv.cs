@@ -146,7 +146,7 @@ public static partial class F
         => ConvTranspose2d(x, weight, bias, (stride, stride), (padding, padding), (outputPadding, outputPadding), (dilation, dilation), groups);
 
     /// <summary>
-    /// Transposed 2-D convolution (the adjoint of <see cref="Conv2d(Tensor, Tensor, Tensor?, (int, int), (int, int), (int, int), int)"/>):
+    /// Transposed 2-D convolution (the adjoint of <c>Conv2d</c>):
     /// x (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw), bias (C_out) → (N, C_out, Ho, Wo) with
     /// Ho = (H − 1)·sh − 2·ph + dh·(kh − 1) + output_padding + 1.
     /// </summary>

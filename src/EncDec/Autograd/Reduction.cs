@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Autograd;
 
 /// <summary>How a loss is reduced over its elements.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Options for <see cref="Batcher"/>.</summary>

@@ -1,6 +1,3 @@
-using System.Collections;
-using System.Text.Json;
-
 namespace EncDec.Data;
 
 /// <summary>Options for reading corpora.</summary>

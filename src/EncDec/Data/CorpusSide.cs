@@ -1,6 +1,3 @@
-using System.Collections;
-using System.Text.Json;
-
 namespace EncDec.Data;
 
 /// <summary>Which side(s) of a corpus to use, e.g. for tokenizer training (joint vocabulary = <see cref="Both"/>).</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EncDec.Data;
 
 /// <summary>The two correct renderings of a date in <see cref="DateRenderingTask"/>: the controllable attribute.</summary>

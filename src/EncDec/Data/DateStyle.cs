@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EncDec.Data;
 
 /// <summary>The human date formats of <see cref="SyntheticTask.Dates"/>.</summary>

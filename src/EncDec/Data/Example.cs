@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>A tokenized training example: source and target ids, without BOS/EOS.</summary>

@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>The length filter applied while preprocessing (see <see cref="LengthFilter"/>).</summary>

@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>The outcome of filtering one example.</summary>

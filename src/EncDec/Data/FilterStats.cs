@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Counts of kept and dropped examples, by reason.</summary>

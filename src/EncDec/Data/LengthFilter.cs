@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Length and length-ratio filtering of examples (in tokens, before BOS/EOS).</summary>

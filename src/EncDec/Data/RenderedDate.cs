@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EncDec.Data;
 
 /// <summary>One example of <see cref="DateRenderingTask"/>: the human-written source, the target in the drawn rendering,

@@ -1,6 +1,3 @@
-using System.Collections;
-using System.Text.Json;
-
 namespace EncDec.Data;
 
 /// <summary>A source sentence and its translation, with the 1-based line it came from.</summary>

@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>One shard file of a split (a bare file name inside the corpus folder).</summary>

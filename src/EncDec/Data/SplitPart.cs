@@ -1,5 +1,3 @@
-using EncDec.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Which part of a train/valid split.</summary>

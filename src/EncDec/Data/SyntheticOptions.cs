@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Options of the synthetic generators.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EncDec.Data;
 
 /// <summary>Built-in toy seq2seq tasks.</summary>

@@ -1,8 +1,3 @@
-using System.Buffers.Binary;
-using System.Collections;
-using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
-
 namespace EncDec.Data;
 
 /// <summary>

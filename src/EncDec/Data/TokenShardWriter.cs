@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
 namespace EncDec.Data;

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using EncDec.Training;
-
 namespace EncDec.Distributed;
 
 /// <summary>A collective operation did not complete in time: the group cannot go on.</summary>

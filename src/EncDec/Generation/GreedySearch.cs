@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Generation;
 
 /// <summary>Greedy decoding: the argmax of the processed log-probs at every step.</summary>

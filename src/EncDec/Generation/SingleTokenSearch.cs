@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Generation;
 
 /// <summary>

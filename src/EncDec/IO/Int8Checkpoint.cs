@@ -25,7 +25,7 @@ public static class Int8Checkpoint
     public const string TiedOutputKey = "tied_output";
 
     /// <summary>
-    /// The Linear layers of <paramref name="model"/> that <see cref="Save"/> quantises: all whose weight is their own
+    /// The Linear layers of <paramref name="model"/> that <c>Save</c> quantises: all whose weight is their own
     /// state-dict entry (not tied to an embedding), except those under a prefix of <paramref name="keepFloat"/>.
     /// </summary>
     public static IReadOnlyList<(string Name, Linear Layer)> Quantizable(Module model, IReadOnlyCollection<string> keepFloat)
@@ -43,7 +43,7 @@ public static class Int8Checkpoint
     }
 
     /// <summary>
-    /// The embedding tables <see cref="Save"/> stores as int8: all whose weight is their own state-dict entry, except those
+    /// The embedding tables <c>Save</c> stores as int8: all whose weight is their own state-dict entry, except those
     /// under a prefix of <paramref name="keepFloat"/> and those shared with an output layer kept float (a tied
     /// <c>generator</c> named there keeps its table float too).
     /// </summary>

@@ -1,7 +1,6 @@
 using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Text;
-using EncDec.Training;
 
 namespace EncDec.IO;
 

@@ -1,10 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using EncDec.Tensors;
-
 namespace EncDec.IO;
 
 /// <summary>One header entry: name, element type, shape and byte range relative to the data buffer.</summary>

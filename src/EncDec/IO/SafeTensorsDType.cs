@@ -1,10 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using EncDec.Tensors;
-
 namespace EncDec.IO;
 
 /// <summary>Element types of a safetensors file that EncDec can read (<see cref="F32"/> and, for int8 weights, <see cref="I8"/> are written).</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace EncDec.Metrics;
 
 /// <summary>Which tokenizer BLEU applies before counting word n-grams (sacreBLEU's <c>--tokenize</c>).</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-
 namespace EncDec.Metrics;
 
 /// <summary>The results of one evaluation; a metric not computed is null.</summary>

@@ -1,4 +1,3 @@
-using EncDec.Nn;
 using EncDec.Tensors;
 
 namespace EncDec.Models;

@@ -25,7 +25,7 @@ public sealed class EncoderDecoder : Seq2SeqModule, IOptionalAttention
     public override int TargetVocabSize => Generator.OutFeatures;
 
     /// <summary>
-    /// Whether <see cref="Forward"/>, <see cref="Decode"/> and <see cref="DecodeStep"/> return source attention when the
+    /// Whether <see cref="Forward"/>, <see cref="Decode"/> and <c>DecodeStep</c> return source attention when the
     /// decoder computes it only on request (<see cref="IOptionalAttention"/>, the Transformer); always true for other decoders.
     /// </summary>
     public bool NeedAttention

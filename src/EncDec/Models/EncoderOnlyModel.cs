@@ -1,7 +1,6 @@
 using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
-using EncDec.Text;
 
 namespace EncDec.Models;
 

@@ -4,7 +4,7 @@ namespace EncDec.Models;
 
 /// <summary>
 /// A decoder's incremental state between steps (cached keys/values, recurrent states). Passed in and
-/// returned by <see cref="IDecoder.Step"/>, never hidden in a layer.
+/// returned by <c>IDecoder.Step</c>, never hidden in a layer.
 /// </summary>
 public interface IDecoderState
 {

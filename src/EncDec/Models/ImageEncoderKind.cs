@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EncDec.Models;
 
 /// <summary>The image encoder of an image-to-sequence or dual-encoder model.</summary>

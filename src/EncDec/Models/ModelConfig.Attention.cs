@@ -1,6 +1,5 @@
 using EncDec.Nn.LongAttention;
 using System.Text.Json.Serialization;
-using EncDec.Nn;
 
 namespace EncDec.Models;
 

@@ -1,4 +1,3 @@
-using EncDec.Nn.LongAttention;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EncDec.Nn;

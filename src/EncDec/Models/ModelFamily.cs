@@ -1,8 +1,3 @@
-using EncDec.Nn.LongAttention;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using EncDec.Nn;
-
 namespace EncDec.Models;
 
 /// <summary>The model families one <see cref="ModelFactory"/> builds.</summary>

@@ -1,5 +1,4 @@
 using EncDec.Autograd;
-using EncDec.Nn;
 using EncDec.Tensors;
 
 namespace EncDec.Models;

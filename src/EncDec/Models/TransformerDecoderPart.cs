@@ -1,4 +1,3 @@
-using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
 
@@ -13,7 +12,7 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
 {
     public TransformerDecoder Stack { get; }
 
-    /// <summary>Return cross-attention (B, T, S) from <see cref="Forward"/> and (B, 1, S) from <see cref="Step"/>; off by default (training does not pay for it).</summary>
+    /// <summary>Return cross-attention (B, T, S) from <see cref="Forward"/> and (B, 1, S) from <c>Step</c>; off by default (training does not pay for it).</summary>
     public bool NeedAttention { get; set; }
 
     public TransformerDecoderPart(TransformerDecoder stack) => Stack = stack;

@@ -1,6 +1,3 @@
-using EncDec.Nn.LongAttention;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Activation of a feed-forward block.</summary>

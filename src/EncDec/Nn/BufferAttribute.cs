@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using System.Text;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>A tensor field that is state (saved in the state dict) but not a trainable parameter.</summary>

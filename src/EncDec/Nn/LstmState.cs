@@ -1,4 +1,3 @@
-using EncDec.Autograd;
 using EncDec.Tensors;
 
 namespace EncDec.Nn;

@@ -1,6 +1,3 @@
-using EncDec.Autograd;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Luong's score functions: dot qᵀk, general qᵀW k, concat vᵀ tanh(W [q; k]).</summary>

@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using System.Text;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>An indexed list of submodules, named 0, 1, 2… in the state dict.</summary>

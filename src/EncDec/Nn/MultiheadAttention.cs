@@ -1,5 +1,4 @@
 using EncDec.Nn.LongAttention;
-using EncDec.Autograd;
 using EncDec.Tensors;
 
 namespace EncDec.Nn;

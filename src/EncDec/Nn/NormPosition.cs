@@ -1,6 +1,3 @@
-using EncDec.Nn.LongAttention;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Where layer normalisation sits: after each residual sum (PyTorch <c>norm_first=False</c>) or before each sublayer (<c>norm_first=True</c>).</summary>

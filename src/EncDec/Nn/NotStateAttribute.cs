@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using System.Text;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>A tensor or module field that is not part of the module's state (caches, derived tables).</summary>

@@ -1,4 +1,3 @@
-using EncDec.Nn.LongAttention;
 using EncDec.Tensors;
 
 namespace EncDec.Nn;

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Which recurrence a fused sequence op runs.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Element-wise function of a vanilla RNN, as <c>nn.RNN(nonlinearity=…)</c>.</summary>

@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using System.Text;
-using EncDec.Tensors;
-
 namespace EncDec.Nn;
 
 /// <summary>Overrides the state-dict name of a field (default: the field name in snake_case).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using EncDec.Tensors;
 
 namespace EncDec.Optim;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EncDec.Optim;
 
 public sealed class InverseSqrtSchedule(double peakLr, long warmup, double warmupInitLr = 0) : LrSchedule

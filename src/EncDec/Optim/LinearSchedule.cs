@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EncDec.Optim;
 
 public sealed class LinearSchedule(double peakLr, long warmup, long totalSteps, double minLr = 0) : LrSchedule

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EncDec.Optim;
 
 /// <summary>Settings for <see cref="LrSchedule.Create"/>; each kind uses the fields its doc names.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using EncDec.Tensors;
 
 namespace EncDec.Optim;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using EncDec.Tensors;
-
 namespace EncDec.Optim;
 
 /// <summary>

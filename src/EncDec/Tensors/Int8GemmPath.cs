@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-
 namespace EncDec.Tensors;
 
 /// <summary>The instruction set an <see cref="Int8Gemm"/> product runs on.</summary>

@@ -13,7 +13,7 @@ public sealed partial class Tensor
 
     public bool IsLeaf => GradFn is null;
 
-    /// <summary>Accumulated gradient of a leaf tensor after <see cref="Backward"/> (persistent storage).</summary>
+    /// <summary>Accumulated gradient of a leaf tensor after <c>Backward</c> (persistent storage).</summary>
     public Tensor? Grad { get; set; }
 
     /// <summary>Whether gradients flow to this tensor. Only leaves may have it set by the user.</summary>

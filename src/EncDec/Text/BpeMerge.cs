@@ -1,8 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-
 namespace EncDec.Text;
 
 /// <summary>One learned merge: <see cref="Left"/> followed by <see cref="Right"/> becomes <see cref="Result"/> (ids).</summary>

@@ -1,8 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-
 namespace EncDec.Text;
 
 /// <summary>Options for <see cref="BpeTokenizer.Train"/>.</summary>

@@ -11,7 +11,7 @@ internal readonly record struct Piece(int Start, int Length, PieceKind Kind, boo
 
 /// <summary>
 /// Splits text into words (letters and marks), numbers (digits), single symbols and whitespace.
-/// A single space before a non-whitespace piece is folded into it as <see cref="SpaceBefore"/>
+/// A single space before a non-whitespace piece is folded into it as <c>SpaceBefore</c>
 /// (written as the marker <c>▁</c> in token text); any other whitespace character becomes a piece of its own,
 /// so concatenating the pieces back reproduces the text exactly.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EncDec.Text;
 
 /// <summary>
-/// Tokenizer kinds implemented outside the core library (SentencePiece, in EncDec.Interop), so that <see cref="Tokenizer.Load"/>
+/// Tokenizer kinds implemented outside the core library (SentencePiece, in EncDec.Interop), so that <c>Tokenizer.Load</c>
 /// reads their files and checkpoints restore them: a path prefix (<c>spm:FILE</c>) opens a foreign file, and a JSON
 /// <c>kind</c> restores a saved one. Registered once at start-up by the assembly that implements them.
 /// </summary>

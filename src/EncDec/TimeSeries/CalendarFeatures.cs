@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>Known-future features computed from the time stamp alone.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>Scores a model and the baselines on the same windows.</summary>

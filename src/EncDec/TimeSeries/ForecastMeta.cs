@@ -1,7 +1,3 @@
-using System.Text.Json;
-using EncDec.IO;
-using EncDec.Tensors;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>Everything besides the weights that a saved forecaster needs to read new data the way it was trained.</summary>

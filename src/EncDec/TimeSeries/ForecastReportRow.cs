@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>One row of a <see cref="ForecastReport"/>: a method's scores on one target.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>Why training ended and what it did.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>One validation of a forecaster: the step and the mean loss of its autoregressive forecasts (scaled units).</summary>

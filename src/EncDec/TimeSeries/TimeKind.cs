@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EncDec.TimeSeries;
 
 /// <summary>How the time stamps of a series are written.</summary>

@@ -1,4 +1,3 @@
-using EncDec.Data;
 using EncDec.Tensors;
 
 namespace EncDec.Training;

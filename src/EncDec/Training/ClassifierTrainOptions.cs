@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Settings of a classifier's training beyond <see cref="TrainerOptions"/> (immutable).</summary>

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>The numbers of a finished classifier training.</summary>

@@ -1,5 +1,4 @@
 using EncDec.Data;
-using EncDec.Tensors;
 
 namespace EncDec.Training;
 

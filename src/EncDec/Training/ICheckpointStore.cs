@@ -1,6 +1,3 @@
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Persists training snapshots (implemented by the IO layer's safetensors checkpoints).</summary>

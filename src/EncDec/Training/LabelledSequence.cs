@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
 
 namespace EncDec.Training;
 

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using EncDec.Nn;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Length, peak learning rate, warm-up, clipping and time limit of a <see cref="SupervisedLoop"/> run.</summary>

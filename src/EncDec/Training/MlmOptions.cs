@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using EncDec.Autograd;
-using EncDec.Data;
-using EncDec.Models;
-using EncDec.Optim;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Masked-LM settings: which ids may be chosen and what a chosen token becomes (BERT's 80/10/10).</summary>

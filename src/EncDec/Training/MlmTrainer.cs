@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using EncDec.Autograd;
 using EncDec.Data;
 using EncDec.Models;
 using EncDec.Optim;

@@ -1,7 +1,6 @@
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
 
 namespace EncDec.Training;

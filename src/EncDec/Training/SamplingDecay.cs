@@ -1,5 +1,3 @@
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>How the probability of feeding the gold token decays over training (Bengio et al., 2015).</summary>

@@ -1,8 +1,6 @@
-using EncDec.Autograd;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
 
 namespace EncDec.Training;

@@ -1,6 +1,3 @@
-using EncDec.Data;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Sequence-level objectives of <c>encdec finetune</c>.</summary>

@@ -1,10 +1,3 @@
-using EncDec.Autograd;
-using EncDec.Data;
-using EncDec.Generation;
-using EncDec.Models;
-using EncDec.Nn;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>Settings of a sequence-level objective (immutable).</summary>

@@ -1,6 +1,3 @@
-using EncDec.Data;
-using EncDec.Tensors;
-
 namespace EncDec.Training;
 
 /// <summary>A sentence-level reward of a hypothesis against the example's reference, both as target ids without

@@ -1,5 +1,3 @@
-using EncDec.Optim;
-
 namespace EncDec.Training;
 
 /// <summary>One optimizer step's numbers, reported to progress callbacks and the metrics log.</summary>

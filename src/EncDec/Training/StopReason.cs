@@ -1,5 +1,3 @@
-using EncDec.Optim;
-
 namespace EncDec.Training;
 
 /// <summary>How a run ended.</summary>

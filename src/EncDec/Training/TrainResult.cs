@@ -1,5 +1,3 @@
-using EncDec.Optim;
-
 namespace EncDec.Training;
 
 /// <summary>Summary of a finished run.</summary>

@@ -1,5 +1,3 @@
-using EncDec.Optim;
-
 namespace EncDec.Training;
 
 /// <summary>One validation's numbers (BLEU and chrF on the 0–100 scale, exact match a fraction).</summary>

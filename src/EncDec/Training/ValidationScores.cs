@@ -1,5 +1,3 @@
-using EncDec.Optim;
-
 namespace EncDec.Training;
 
 /// <summary>What a validation scorer computed from the decoded hypotheses and their references (null: not asked for).</summary>

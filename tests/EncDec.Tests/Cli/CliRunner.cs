@@ -18,7 +18,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 
 internal static class CliRunner
 {
-    /// <summary>Runs <c>encdec args…</c> through <see cref="Program.Run"/> with string writers (plain, non-interactive output).</summary>
+    /// <summary>Runs <c>encdec args…</c> through <c>Program.Run</c> with string writers (plain, non-interactive output).</summary>
     public static CliResult Run(params string[] args)
     {
         var o = new StringWriter { NewLine = "\n" };

@@ -1,6 +1,5 @@
 using EncDec.IO;
 using EncDec.Models;
-using EncDec.Nn;
 using Xunit;
 
 namespace EncDec.Tests.Cli;

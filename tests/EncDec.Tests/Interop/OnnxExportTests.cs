@@ -1,6 +1,3 @@
-using EncDec.Autograd;
-using EncDec.Data;
-using EncDec.Generation;
 using EncDec.Interop.Onnx;
 using EncDec.Models;
 using EncDec.Nn;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using EncDec.Autograd;
 using EncDec.IO;
 using EncDec.Models;
 using EncDec.Tensors;

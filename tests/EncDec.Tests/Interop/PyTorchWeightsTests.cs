@@ -1,8 +1,4 @@
-using System.Text.Json;
-using EncDec.Autograd;
-using EncDec.Interop.PyTorch;
 using EncDec.IO;
-using EncDec.Models;
 using EncDec.Nn;
 using EncDec.Tensors;
 using EncDec.Tests.Cli;

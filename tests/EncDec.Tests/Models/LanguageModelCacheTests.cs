@@ -1,6 +1,5 @@
 using EncDec.Generation;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
 using EncDec.Text;
 using Xunit;

@@ -1,8 +1,5 @@
-using EncDec.Autograd;
 using EncDec.Data;
-using EncDec.Generation;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Optim;
 using EncDec.Tensors;
 using EncDec.Training;

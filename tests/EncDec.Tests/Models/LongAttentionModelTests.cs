@@ -1,7 +1,6 @@
 using EncDec.Nn.LongAttention;
 using EncDec.Data;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tensors;
 using Xunit;
 

@@ -1,4 +1,3 @@
-using EncDec.Autograd;
 using EncDec.Data;
 using EncDec.Generation;
 using EncDec.IO;

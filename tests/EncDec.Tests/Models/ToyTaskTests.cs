@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EncDec.Data;
-using EncDec.Models;
 using EncDec.Optim;
 using Xunit;
 using Xunit.Abstractions;
@@ -8,9 +7,9 @@ using Xunit.Abstractions;
 namespace EncDec.Tests.Models;
 
 /// <summary>
-/// End-to-end learning checks: small Transformer and LSTM+Bahdanau models trained with the <see cref="Training.Trainer"/>
+/// End-to-end learning checks: small Transformer and LSTM+Bahdanau models trained with the <c>Trainer</c>
 /// solve copy and reverse (length 3–6 over 8 symbols) perfectly on held-out sequences, and reach a high exact match on
-/// a reduced date-normalisation task, with greedy decoding through <see cref="Generation.SequenceGenerator"/>.
+/// a reduced date-normalisation task, with greedy decoding through <c>SequenceGenerator</c>.
 /// </summary>
 [Collection(LearningCollection.Name)]
 public sealed class ToyTaskTests(ITestOutputHelper output)

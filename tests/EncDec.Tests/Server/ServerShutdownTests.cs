@@ -1,5 +1,3 @@
-using System.Net.Http;
-using EncDec.Server;
 using Xunit;
 using static EncDec.Tests.Server.ServerTestKit;
 

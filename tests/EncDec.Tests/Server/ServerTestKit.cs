@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using EncDec.Data;
 using EncDec.IO;
-using EncDec.Models;
 using EncDec.Server;
 using EncDec.Tests.Models;
 using EncDec.Text;

@@ -1,8 +1,6 @@
-using EncDec.Autograd;
 using EncDec.Tensors;
 using EncDec.Data;
 using EncDec.Models;
-using EncDec.Nn;
 using EncDec.Tests.Models;
 using EncDec.Text;
 using EncDec.Training;

@@ -1,5 +1,4 @@
 using EncDec.Data;
-using EncDec.Generation;
 using EncDec.IO;
 using EncDec.Models;
 using EncDec.Nn;

@@ -3,7 +3,7 @@ namespace EncDec.Tensors.Gemm;
 /// <summary>
 /// Single-precision GEMM on row-major matrices:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, where op(A) is (m, k) and op(B) is (k, n).
-/// <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/> are row strides (leading dimensions)
+/// <c>lda</c>, <c>ldb</c>, <c>ldc</c> are row strides (leading dimensions)
 /// of the matrices as stored (so for transA the stored A is (k, m) with row stride lda).
 /// </summary>
 public unsafe interface IGemmProvider
