@@ -55,8 +55,8 @@ internal sealed class SentencePieceCharsMap
     {
         if (text.Length == 0) return text;
         var input = Encoding.UTF8.GetBytes(text);
-        var output = new List<byte>(input.Length + 8);
-        bool changed = false;
+        // Built only from the first replacement that changes the text: most lines pass through without a copy.
+        List<byte>? output = null;
         for (int pos = 0; pos < input.Length;)
         {
             int matched = LongestMatch(input.AsSpan(pos), out int offset);
@@ -65,17 +65,20 @@ internal sealed class SentencePieceCharsMap
                 int end = Array.IndexOf(_replacements, (byte)0, offset);
                 if (end < 0) end = _replacements.Length;
                 var replacement = _replacements.AsSpan(offset, end - offset);
-                if (!replacement.SequenceEqual(input.AsSpan(pos, matched))) changed = true;
-                foreach (byte b in replacement) output.Add(b);
+                if (output is null && !replacement.SequenceEqual(input.AsSpan(pos, matched)))
+                {
+                    output = new List<byte>(input.Length + 8);
+                    output.AddRange(input.AsSpan(0, pos));
+                }
+                output?.AddRange(replacement);
                 pos += matched;
                 continue;
             }
-            int n = Utf8Length(input[pos]);
-            n = Math.Min(n, input.Length - pos);
-            for (int i = 0; i < n; i++) output.Add(input[pos + i]);
+            int n = Math.Min(Utf8Length(input[pos]), input.Length - pos);
+            output?.AddRange(input.AsSpan(pos, n));
             pos += n;
         }
-        return changed ? Encoding.UTF8.GetString(output.ToArray()) : text;
+        return output is null ? text : Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output));
     }
 
     /// <summary>
