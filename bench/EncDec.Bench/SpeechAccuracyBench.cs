@@ -13,7 +13,8 @@ namespace EncDec.Bench;
 /// <c>--ctc-weight W</c>, <c>--d D</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--batch B</c>, <c>--lr LR</c>,
 /// <c>--warmup N</c>, <c>--concat P</c>, <c>--no-augment</c>, <c>--seed S</c>, <c>--speeds 0.9,1,1.1</c> (speed perturbation),
 /// <c>--warp W</c> (frequency warp), <c>--bucket K</c> (length-sorted batches), <c>--beam N</c> and <c>--decode-ctc-weight W</c>
-/// (joint CTC/attention rescoring). Per decoding the JSON line holds WER, CER and the word edits (S, D, I).
+/// (joint CTC/attention rescoring), <c>--train-clips N</c> (default 3000: that many extra training clips of more voice
+/// variants made by espeak-ng, <see cref="SpeechDigitsGenerated"/>; 0 = the shipped clips only). Per decoding the JSON line holds WER, CER and the word edits (S, D, I).
 /// </summary>
 public static class SpeechAccuracyBench
 {
@@ -32,6 +33,8 @@ public static class SpeechAccuracyBench
             Warp = new() { MaxWarp = D("--warp", defaults.Warp.MaxWarp) },
             SpeedFactors = TrainBench.StringOption(args, "--speeds") is { } sp ? sp.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray() : defaults.SpeedFactors,
         };
+        int extra = TrainBench.IntOption(args, "--train-clips", 3000);
+        o = o with { ExtraTrainFolder = SpeechDigitsGenerated.Folder(extra, Console.Error.WriteLine) };
         if (args.Contains("--no-augment")) o = o with { Augment = o.Augment with { FrequencyMasks = 0, TimeMasks = 0 } };
         int testSize = SpeechDigits.Load(SpeechDigitSplit.Test).Count;
         var r = SpeechDigitsRecipe.Run(o, testSize, Console.Error.WriteLine, (step, loss) =>
@@ -43,7 +46,7 @@ public static class SpeechAccuracyBench
             ["bench"] = "accuracy", ["task"] = "speech-digits", ["steps"] = r.Train.Steps, ["seconds"] = Math.Round(r.Train.Seconds, 1),
             ["ms_per_step"] = Math.Round(1000 * r.Train.Seconds / Math.Max(1, r.Train.Steps), 1), ["loss"] = float.IsFinite(r.Train.Loss) ? Math.Round(r.Train.Loss, 4) : null!,
             ["params"] = r.Model.ParameterCount, ["d_model"] = r.Config.DModel, ["ctc_weight"] = o.CtcWeight, ["batch"] = o.BatchSize, ["lr"] = o.Lr,
-            ["test_clips"] = r.References.Length,
+            ["test_clips"] = r.References.Length, ["extra_train_clips"] = o.ExtraTrainFolder is null ? 0 : extra,
         };
         foreach (var d in r.Hypotheses.Keys)
         {

@@ -32,6 +32,8 @@ public sealed record SpeechDigitsOptions
     public FrequencyWarp Warp { get; init; } = new() { MaxWarp = 0.1 };
     /// <summary>Batches drawn together and split by length (<see cref="SpeechDigitsSampler"/>; 1 = plain random batches).</summary>
     public int BucketBatches { get; init; } = 8;
+    /// <summary>Clips of a folder made by <c>make_speech_digits.py</c> (its <c>train.tsv</c>) added to the shipped training clips (null = none).</summary>
+    public string? ExtraTrainFolder { get; init; }
     /// <summary>Beam of the decoder for joint CTC/attention decoding (with a CTC head).</summary>
     public int Beam { get; init; } = 8;
     /// <summary>λ of joint CTC/attention decoding: (1 − λ)·attention + λ·CTC (with a CTC head).</summary>
