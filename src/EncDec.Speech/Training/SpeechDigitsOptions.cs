@@ -26,7 +26,7 @@ public sealed record SpeechDigitsOptions
     public SpecAugment Augment { get; init; } = new() { FrequencyMasks = 2, MaxFrequencyWidth = 8, TimeMasks = 2, MaxTimeWidth = 8, MaxTimeFraction = 0.1 };
     /// <summary>The chance that a training utterance is two clips joined (at most four digits together).</summary>
     public double ConcatChance { get; init; } = 0.5;
-    /// <summary>Speed perturbation: the training clips are also read as if recorded at these rate factors (tempo and pitch × f); quick runs use 1 only.</summary>
+    /// <summary>Speed perturbation: the shipped training clips are also read as if recorded at these rate factors (tempo and pitch × f); quick runs use 1 only.</summary>
     public IReadOnlyList<double> SpeedFactors { get; init; } = [0.9, 1.0, 1.1];
     /// <summary>Vocal-tract-length-style warping of the training log-mels.</summary>
     public FrequencyWarp Warp { get; init; } = new() { MaxWarp = 0.1 };

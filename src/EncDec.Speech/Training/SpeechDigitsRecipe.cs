@@ -37,9 +37,9 @@ public static class SpeechDigitsRecipe
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var front = new LogMelSpectrogram();
         var testClips = SpeechDigits.Load(SpeechDigitSplit.Test).Take(testSize).ToArray();
-        var trainClips = SpeechDigits.Load(SpeechDigitSplit.Train);
+        var trainClips = SpeedPerturbed(SpeechDigits.Load(SpeechDigitSplit.Train), o.Quick ? [1.0] : o.SpeedFactors);
         if (o.ExtraTrainFolder is { } extra) trainClips = trainClips.Concat(SpeechDigits.LoadFolder(extra, SpeechDigitSplit.Train)).ToArray();
-        var train = Features(SpeedPerturbed(trainClips, o.Quick ? [1.0] : o.SpeedFactors), front);
+        var train = Features(trainClips, front);
         var test = Features(testClips, front);
         double featureSeconds = sw.Elapsed.TotalSeconds;
         var tok = SpeechDigits.WordTokenizerFor(SpeechDigits.Words);
