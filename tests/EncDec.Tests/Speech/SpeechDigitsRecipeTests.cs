@@ -41,6 +41,20 @@ public class SpeechDigitsRecipeTests
     }
 
     [Fact]
+    public void LoadFolderReadsAGeneratedSetAndNamesABadLine()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("train"));
+        WavWriter.Write(dir.File("train/a.wav"), new AudioClip(new float[800], 8000));
+        File.WriteAllText(dir.File("train.tsv"), "train/a.wav\tone two\n");
+        var clips = SpeechDigits.LoadFolder(dir.Path, SpeechDigitSplit.Train);
+        Assert.Equal(("train/a.wav", "one two", 8000, 800), (clips[0].Name, clips[0].Text, clips[0].Audio.SampleRate, clips[0].Audio.Samples.Length));
+        File.WriteAllText(dir.File("train.tsv"), "train/a.wav\tone\nno-tab-here\n");
+        var e = Assert.Throws<UserInputException>(() => SpeechDigits.LoadFolder(dir.Path, SpeechDigitSplit.Train));
+        Assert.EndsWith("train.tsv:2: expected FILE<TAB>TRANSCRIPT", e.Message);
+    }
+
+    [Fact]
     public void BucketedBatchesHoldSimilarLengthsAndAtMostFourDigits()
     {
         var rng = new Rng(2);
