@@ -34,6 +34,26 @@ public static class SpeechDigits
         return clips;
     }
 
+    /// <summary>
+    /// The clips of a folder made by <c>make_speech_digits.py</c>: <c>SPLIT.tsv</c> lines <c>FILE&lt;TAB&gt;TRANSCRIPT</c>, FILE
+    /// relative to <paramref name="folder"/> (a missing or malformed file is one error naming it).
+    /// </summary>
+    public static IReadOnlyList<SpeechDigitClip> LoadFolder(string folder, SpeechDigitSplit split)
+    {
+        string tsv = Path.Combine(folder, split == SpeechDigitSplit.Train ? "train.tsv" : "test.tsv");
+        if (!File.Exists(tsv)) throw new UserInputException(tsv, null, "no such file");
+        var clips = new List<SpeechDigitClip>();
+        var lines = File.ReadAllLines(tsv);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var parts = lines[i].Split('\t');
+            if (parts.Length != 2) throw new UserInputException(tsv, i + 1, "expected FILE<TAB>TRANSCRIPT");
+            clips.Add(new SpeechDigitClip(parts[0], WavReader.Read(Path.Combine(folder, parts[0])), parts[1]));
+        }
+        return clips;
+    }
+
     private static string ReadText(Assembly asm, string resource)
     {
         using var s = asm.GetManifestResourceStream(resource) ?? throw new InvalidOperationException($"missing resource {resource}");

@@ -15,11 +15,22 @@ public sealed class LogMelSpectrogram
     public int Mels { get; }
     private readonly float[] _filters;                                    // (mels, bins)
     private readonly double[] _window;
+    private readonly int[] _firstBin, _endBin;                           // each filter's non-zero bins [first, end)
 
     public LogMelSpectrogram(int mels = DefaultMels)
     {
         Mels = mels;
         _filters = MelFilterBank.Create(Resampler.SpeechRate, NFft, mels);
+        int bins = NFft / 2 + 1;
+        _firstBin = new int[mels];
+        _endBin = new int[mels];
+        for (int m = 0; m < mels; m++)
+        {
+            int first = 0, end = 0;
+            for (int k = 0; k < bins; k++)
+                if (_filters[m * bins + k] != 0) { if (end == 0) first = k; end = k + 1; }
+            (_firstBin[m], _endBin[m]) = (first, end);
+        }
         _window = new double[NFft];
         for (int i = 0; i < NFft; i++) _window[i] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / NFft);   // periodic Hann
     }
@@ -50,7 +61,7 @@ public sealed class LogMelSpectrogram
             for (int f = 0; f < frames; f++)
             {
                 double s = 0;
-                for (int k = 0; k < bins; k++) s += _filters[m * bins + k] * power[f * bins + k];
+                for (int k = _firstBin[m]; k < _endBin[m]; k++) s += _filters[m * bins + k] * power[f * bins + k];   // zeros elsewhere
                 double v = Math.Log10(Math.Max(s, 1e-10));
                 mel[m * frames + f] = (float)v;
                 max = Math.Max(max, v);

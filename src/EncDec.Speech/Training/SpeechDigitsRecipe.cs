@@ -35,7 +35,9 @@ public static class SpeechDigitsRecipe
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var front = new LogMelSpectrogram();
         var testClips = SpeechDigits.Load(SpeechDigitSplit.Test).Take(testSize).ToArray();
-        var train = Features(SpeechDigits.Load(SpeechDigitSplit.Train), front);
+        var trainClips = SpeedPerturbed(SpeechDigits.Load(SpeechDigitSplit.Train), o.Quick ? [1.0] : o.SpeedFactors);
+        if (o.ExtraTrainFolder is { } extra) trainClips = trainClips.Concat(SpeechDigits.LoadFolder(extra, SpeechDigitSplit.Train)).ToArray();
+        var train = Features(trainClips, front);
         var test = Features(testClips, front);
         double featureSeconds = sw.Elapsed.TotalSeconds;
         var tok = SpeechDigits.WordTokenizerFor(SpeechDigits.Words);
@@ -49,15 +51,28 @@ public static class SpeechDigitsRecipe
             Steps = o.Steps > 0 ? o.Steps : o.Quick ? 20 : 3000, BatchSize = o.Quick ? 8 : o.BatchSize, Lr = o.Lr, Warmup = o.Quick ? 5 : o.Warmup,
             MaxMinutes = o.MaxMinutes, CtcWeight = o.CtcWeight,
         };
-        var report = SpeechTrainer.Train(model, tok, n => Sample(train, n, o, rng), opts, progress, cancel);
+        var sampler = new SpeechDigitsSampler(train, o, rng);
+        var report = SpeechTrainer.Train(model, tok, sampler.Next, opts, progress, cancel);
         var hyps = new Dictionary<SpeechDecoding, string[]>();
         if (o.CtcWeight < 1) hyps[SpeechDecoding.Attention] = SpeechTrainer.Decode(model, tok, test);
         if (o.CtcWeight > 0) hyps[SpeechDecoding.Ctc] = SpeechTrainer.DecodeCtc(model, tok, test);
+        if (o.CtcWeight is > 0 and < 1 && o.Beam > 0) hyps[SpeechDecoding.Joint] = JointCtcRescorer.Decode(model, tok, test, o.Beam, o.DecodeCtcWeight);
         return new SpeechDigitsResult(model, config, tok, report, testClips, test.Select(e => e.Text).ToArray(), hyps, featureSeconds);
     }
 
     /// <summary>
-    /// n training utterances: a random clip, with <see cref="SpeechDigitsOptions.ConcatChance"/> joined with a second
+    /// Each clip once per speed factor f (Kaldi-style speed perturbation): its samples read as if recorded at f × its
+    /// rate, so once resampled it is 1/f as long and f × as high; the names get a <c>@f</c> suffix when f ≠ 1.
+    /// </summary>
+    public static IReadOnlyList<SpeechDigitClip> SpeedPerturbed(IReadOnlyList<SpeechDigitClip> clips, IReadOnlyList<double> factors)
+        => factors.SelectMany(f => clips.Select(c => f == 1 ? c : c with
+        {
+            Name = $"{c.Name}@{f.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            Audio = c.Audio with { SampleRate = (int)Math.Round(c.Audio.SampleRate * f / 100) * 100 },
+        })).ToArray();
+
+    /// <summary>
+    /// n training utterances (plain random batches; the recipe itself uses <see cref="SpeechDigitsSampler"/>): a random clip, with <see cref="SpeechDigitsOptions.ConcatChance"/> joined with a second
     /// one when the two hold at most four digits together, then SpecAugment.
     /// </summary>
     public static IReadOnlyList<SpeechExample> Sample(IReadOnlyList<SpeechExample> train, int n, SpeechDigitsOptions o, Rng rng)

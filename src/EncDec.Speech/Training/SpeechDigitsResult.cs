@@ -11,6 +11,7 @@ public sealed record SpeechDigitsResult(SpeechToSequenceModel Model, ModelConfig
 {
     public ErrorRateScore Wer(SpeechDecoding d) => ErrorRate.Wer(Hypotheses[d], References);
     public ErrorRateScore Cer(SpeechDecoding d) => ErrorRate.Cer(Hypotheses[d], References);
-    /// <summary>The CTC head's decoding when the model has one and its weight is 1, else the decoder's.</summary>
-    public SpeechDecoding Primary => Hypotheses.ContainsKey(SpeechDecoding.Ctc) && !Hypotheses.ContainsKey(SpeechDecoding.Attention) ? SpeechDecoding.Ctc : SpeechDecoding.Attention;
+    /// <summary>Joint CTC/attention decoding when it ran, else the CTC head's when its weight is 1, else the decoder's.</summary>
+    public SpeechDecoding Primary => Hypotheses.ContainsKey(SpeechDecoding.Joint) ? SpeechDecoding.Joint
+        : Hypotheses.ContainsKey(SpeechDecoding.Ctc) && !Hypotheses.ContainsKey(SpeechDecoding.Attention) ? SpeechDecoding.Ctc : SpeechDecoding.Attention;
 }
