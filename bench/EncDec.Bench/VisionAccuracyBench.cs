@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c> (digits), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -36,7 +36,7 @@ public static class VisionAccuracyBench
         ImageTrainOptions Train(ImageTrainOptions o) => o with
         {
             Steps = I("--steps", o.Steps), MaxMinutes = D("--minutes", 5), BatchSize = I("--batch", o.BatchSize), Lr = D("--lr", o.Lr),
-            Warmup = I("--warmup", o.Warmup),
+            Warmup = I("--warmup", o.Warmup), LabelSmoothing = (float)D("--label-smoothing", o.LabelSmoothing),
         };
         var line = new Dictionary<string, object> { ["bench"] = "accuracy", ["task"] = task, ["model"] = encoder.ToString().ToLowerInvariant() };
         void Progress(int step, float loss) { if (step % 50 == 0) Console.Error.WriteLine($"step {step} loss {loss:F4}"); }
@@ -56,7 +56,10 @@ public static class VisionAccuracyBench
                 if (model.ImageEncoder is CnnImageEncoder cnn && D("--pos-scale", 1) != 1)
                     System.Numerics.Tensors.TensorPrimitives.Multiply(cnn.Positions.Weight.Span, (float)D("--pos-scale", 1), cnn.Positions.Weight.Span);
                 var rng = new Rng((ulong)seed);
-                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, DigitSplit.Train, rng); return (b.ToTensor(), b.Texts); }, opts, Progress);
+                var rows = VisionPresets.DigitsTrainingRows();
+                if (I("--augment", 1) == 0) rows = rows with { Augment = null };
+                line["augment"] = rows.Augment is not null;
+                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, DigitSplit.Train, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
                 var test = DigitStrings.Generate(testSize, DigitSplit.HeldOut, new Rng((ulong)seed + 1000));
                 var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
                 line["exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(hyps, test.Texts), 4);

@@ -35,6 +35,9 @@ public static class VisionPresets
         },
     };
 
+    /// <summary>The generated training rows of digits OCR: the default rows with per-digit augmentation (<see cref="DigitAugmentOptions"/>).</summary>
+    public static DigitStringOptions DigitsTrainingRows() => new() { Augment = new DigitAugmentOptions() };
+
     /// <summary>Digits OCR training: Adam, batch 32, peak lr 3e-3 after 60 warm-up steps, cosine decay.</summary>
     public static ImageTrainOptions DigitsTraining(bool quick) => new()
     {

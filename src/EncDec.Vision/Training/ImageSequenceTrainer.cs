@@ -36,7 +36,7 @@ public static class ImageSequenceTrainer
     public static double LearningRate(ImageTrainOptions o, int step, double timeFraction = 0) => Schedule(o).LearningRate(step, timeFraction);
 
     /// <summary>The loop schedule of these options.</summary>
-    public static LoopSchedule Schedule(ImageTrainOptions o) => new LoopSchedule(o.Steps, o.Lr, o.Warmup, o.ClipNorm, o.MaxMinutes);
+    public static LoopSchedule Schedule(ImageTrainOptions o) => o.Schedule;
 
     /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)
