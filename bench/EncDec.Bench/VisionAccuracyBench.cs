@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c> (digits), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c> (digits), <c>--hard-negatives 0|1</c> (retrieval), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -113,7 +113,16 @@ public static class VisionAccuracyBench
                 opts = Train(VisionPresets.RetrievalTraining(quick: false));
                 var model = ModelFactory.BuildDualEncoder(config);
                 var sampler = new ShapeSceneSampler(scenes, new AugmentOptions(), ShapeLabel.Caption, (ulong)seed);
-                report = DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress);
+                bool hard = I("--hard-negatives", 0) != 0;
+                line["hard_negatives"] = hard;
+                var negRng = new Rng((ulong)seed + 77);
+                report = hard
+                    ? DualEncoderTrainer.Train(model, tok, n =>
+                    {
+                        var b = sampler.Next(n);
+                        return (b.ToTensor(), b.Captions, b.Shapes.Select(s => ShapeScenes.HardNegative(s, negRng, scenes)).ToArray());
+                    }, opts, Progress)
+                    : DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress);
                 var test = ShapeScenes.Generate(ShapeSplit.HeldOut, 0, testSize, scenes);
                 var r = DualEncoderTrainer.Evaluate(model, tok, test.ToTensor(), test.Captions);
                 line["i2t_r1"] = Math.Round(r.ImageToTextAt1, 4); line["t2i_r1"] = Math.Round(r.TextToImageAt1, 4);

@@ -46,6 +46,8 @@ public static class ImageSequenceTrainer
     public static string[] Decode(ImageToSequenceModel model, ITokenizer tokenizer, Tensor images, GenerationOptions? options = null, int batch = 128, int maxLength = 16)
     {
         model.Eval();
+        // an undertrained model may never end a row: stop within the learned positions (one for BOS, one for the forced end)
+        if (model.TgtEmbed.Positions is EncDec.Nn.LearnedPositionalEmbedding learned) maxLength = Math.Min(maxLength, learned.MaxLength - 2);
         var o = options ?? new GenerationOptions { MaxLength = maxLength };
         var result = new List<string>();
         int n = images.Shape[0];
