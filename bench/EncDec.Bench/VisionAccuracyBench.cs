@@ -63,6 +63,9 @@ public static class VisionAccuracyBench
                 var test = DigitStrings.Generate(testSize, DigitSplit.HeldOut, new Rng((ulong)seed + 1000));
                 var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
                 line["exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(hyps, test.Texts), 4);
+                int chars = test.Texts.Sum(t => t.Length);
+                int right = hyps.Zip(test.Texts).Sum(p => p.First.Length == p.Second.Length ? p.First.Zip(p.Second).Count(c => c.First == c.Second) : 0);
+                line["digit_accuracy"] = Math.Round(right / (double)chars, 4);   // rows of the right length, digit by digit
                 var train = DigitStrings.Generate(testSize, DigitSplit.Train, new Rng((ulong)seed + 2000));
                 line["train_exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.Decode(model, tok, train.ToTensor()), train.Texts), 4);
                 line["samples"] = string.Join(" ", hyps.Take(6).Zip(test.Texts).Select(p => $"{p.First}/{p.Second}"));
