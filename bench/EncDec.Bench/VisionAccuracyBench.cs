@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c> (digits), <c>--hard-negatives 0|1</c> (retrieval), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -36,7 +36,7 @@ public static class VisionAccuracyBench
         ImageTrainOptions Train(ImageTrainOptions o) => o with
         {
             Steps = I("--steps", o.Steps), MaxMinutes = D("--minutes", 5), BatchSize = I("--batch", o.BatchSize), Lr = D("--lr", o.Lr),
-            Warmup = I("--warmup", o.Warmup),
+            Warmup = I("--warmup", o.Warmup), LabelSmoothing = (float)D("--label-smoothing", o.LabelSmoothing),
         };
         var line = new Dictionary<string, object> { ["bench"] = "accuracy", ["task"] = task, ["model"] = encoder.ToString().ToLowerInvariant() };
         void Progress(int step, float loss) { if (step % 50 == 0) Console.Error.WriteLine($"step {step} loss {loss:F4}"); }
@@ -56,10 +56,16 @@ public static class VisionAccuracyBench
                 if (model.ImageEncoder is CnnImageEncoder cnn && D("--pos-scale", 1) != 1)
                     System.Numerics.Tensors.TensorPrimitives.Multiply(cnn.Positions.Weight.Span, (float)D("--pos-scale", 1), cnn.Positions.Weight.Span);
                 var rng = new Rng((ulong)seed);
-                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, DigitSplit.Train, rng); return (b.ToTensor(), b.Texts); }, opts, Progress);
+                var rows = VisionPresets.DigitsTrainingRows();
+                if (I("--augment", 1) == 0) rows = rows with { Augment = null };
+                line["augment"] = rows.Augment is not null;
+                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, DigitSplit.Train, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
                 var test = DigitStrings.Generate(testSize, DigitSplit.HeldOut, new Rng((ulong)seed + 1000));
                 var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
                 line["exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(hyps, test.Texts), 4);
+                int chars = test.Texts.Sum(t => t.Length);
+                int right = hyps.Zip(test.Texts).Sum(p => p.First.Length == p.Second.Length ? p.First.Zip(p.Second).Count(c => c.First == c.Second) : 0);
+                line["digit_accuracy"] = Math.Round(right / (double)chars, 4);   // rows of the right length, digit by digit
                 var train = DigitStrings.Generate(testSize, DigitSplit.Train, new Rng((ulong)seed + 2000));
                 line["train_exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.Decode(model, tok, train.ToTensor()), train.Texts), 4);
                 line["samples"] = string.Join(" ", hyps.Take(6).Zip(test.Texts).Select(p => $"{p.First}/{p.Second}"));
@@ -110,7 +116,16 @@ public static class VisionAccuracyBench
                 opts = Train(VisionPresets.RetrievalTraining(quick: false));
                 var model = ModelFactory.BuildDualEncoder(config);
                 var sampler = new ShapeSceneSampler(scenes, new AugmentOptions(), ShapeLabel.Caption, (ulong)seed);
-                report = DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress);
+                bool hard = I("--hard-negatives", 0) != 0;
+                line["hard_negatives"] = hard;
+                var negRng = new Rng((ulong)seed + 77);
+                report = hard
+                    ? DualEncoderTrainer.Train(model, tok, n =>
+                    {
+                        var b = sampler.Next(n);
+                        return (b.ToTensor(), b.Captions, b.Shapes.Select(s => ShapeScenes.HardNegative(s, negRng, scenes)).ToArray());
+                    }, opts, Progress)
+                    : DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress);
                 var test = ShapeScenes.Generate(ShapeSplit.HeldOut, 0, testSize, scenes);
                 var r = DualEncoderTrainer.Evaluate(model, tok, test.ToTensor(), test.Captions);
                 line["i2t_r1"] = Math.Round(r.ImageToTextAt1, 4); line["t2i_r1"] = Math.Round(r.TextToImageAt1, 4);

@@ -110,6 +110,11 @@ internal sealed class SpecFlags
         new("--valid-audio", "--task speech: folder of the validation WAV files (default: --audio)"),
         new("--valid-transcripts", "--task speech: validation FILE<TAB>TRANSCRIPT lines (WER/CER at the end)"),
         new("--ctc-weight", "--task speech: weight λ of an auxiliary CTC loss on the encoder, loss = (1 − λ)·cross-entropy + λ·CTC (0 = no CTC head)"),
+        new("--images", "--task image2seq|segment|dual: the image folder (PNG/JPEG) the labels files name images in"),
+        new("--labels", "--task image2seq|segment|dual: training labels, NAME<TAB>TEXT a line (segment: NAME<TAB>MASK.png, grey value = class)"),
+        new("--valid-labels", "--task image2seq|segment|dual: validation labels (same format and folder), scored every --valid-every steps"),
+        new("--image-encoder", "--task image2seq|dual: cnn (residual blocks) | vit (patches) [default: cnn]"),
+        new("--channels", "--task image2seq|segment|dual: 1 (grey) or 3 (RGB) input channels [default: 3]"),
         new("--mask-probability", "Fraction of tokens chosen for masked-LM prediction (BERT: 80% MASK, 10% random, 10% kept)"),
     ];
 

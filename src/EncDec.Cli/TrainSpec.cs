@@ -120,7 +120,17 @@ public sealed class TrainSpec
     public string? ValidTranscripts { get; set; }
     public double CtcWeight { get; set; }
 
-    public static TrainSpec FromYaml(string path)
+    // images (--task image2seq | segment | dual)
+    public string? Images { get; set; }
+    public string? Labels { get; set; }
+    public string? ValidLabels { get; set; }
+    /// <summary>cnn | vit; null = cnn.</summary>
+    public string? ImageEncoder { get; set; }
+    /// <summary>1 (grey) or 3 (RGB); null = 3.</summary>
+    public int? Channels { get; set; }
+
+    /// <summary>Reads a config file; keys it leaves out keep the values of <paramref name="defaults"/> (default: <c>new TrainSpec()</c>).</summary>
+    public static TrainSpec FromYaml(string path, Func<TrainSpec>? defaults = null)
     {
         if (Directory.Exists(path)) throw new UserInputException(path, null, "is a folder, not a config file");
         if (!File.Exists(path)) throw new UserInputException(path, null, "config file not found");
@@ -130,17 +140,19 @@ public sealed class TrainSpec
         {
             throw new UserInputException(path, null, $"cannot read config: {Program.OneLine(e.Message)}");
         }
-        return FromYamlText(text, path);
+        return FromYamlText(text, path, defaults);
     }
 
     /// <summary>Parses config text; <paramref name="path"/> names it in errors (with the line where there is one).</summary>
-    public static TrainSpec FromYamlText(string text, string path)
+    public static TrainSpec FromYamlText(string text, string path, Func<TrainSpec>? defaults = null)
     {
         TrainSpec spec;
+        var make = defaults ?? (() => new TrainSpec());
         try
         {
-            var d = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-            spec = d.Deserialize<TrainSpec>(text) ?? new TrainSpec();
+            var d = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance)
+                                             .WithObjectFactory(t => t == typeof(TrainSpec) ? make() : Activator.CreateInstance(t)!).Build();
+            spec = d.Deserialize<TrainSpec>(text) ?? make();
         }
         catch (YamlDotNet.Core.YamlException e)
         {

@@ -12,4 +12,6 @@ public sealed record DigitStringOptions
     public float MaxScale { get; init; } = 1.5f;
     /// <summary>Standard deviation of the added Gaussian pixel noise.</summary>
     public float Noise { get; init; } = 0.05f;
+    /// <summary>Per-digit shape augmentation (null = none: every digit is its original resized).</summary>
+    public DigitAugmentOptions? Augment { get; init; }
 }

@@ -35,13 +35,59 @@ public static class DigitStrings
                 var imgs = pool[digits[i]];
                 int img = imgs[rng.NextInt(imgs.Length)];
                 int y = rng.NextInt(o.Height - sizes[i] + 1);
-                Blit(img, sizes[i], canvas, o.Width, x, y);
+                if (o.Augment is { } aug) BlitWarped(img, sizes[i], canvas, o.Width, x, y, aug, rng);
+                else Blit(img, sizes[i], canvas, o.Width, x, y);
                 x += sizes[i] + gaps[i];
             }
             if (o.Noise > 0) for (int p = 0; p < canvas.Length; p++) canvas[p] += o.Noise * (float)rng.NextNormal();
             texts[n] = string.Concat(digits);
         }
         return new DigitStringBatch(px, texts, o.Height, o.Width);
+    }
+
+    /// <summary>
+    /// Draws digit image <paramref name="img"/> into the size×size cell at (x, y) through a random small affine about the
+    /// cell centre (rotation, shear, width stretch; inverse-mapped, bilinear, zero outside the 8×8 original) with a
+    /// random stroke gamma, keeping the brighter value.
+    /// </summary>
+    private static void BlitWarped(int img, int size, Span<float> canvas, int width, int x0, int y0, DigitAugmentOptions a, Rng rng)
+    {
+        float U() => 2f * rng.NextFloat() - 1f;
+        float angle = a.MaxRotationDegrees * MathF.PI / 180f * U(), shear = a.MaxShear * U(), stretch = 1f + a.MaxStretch * U();
+        float gamma = MathF.Pow(a.MaxGamma, U());
+        var src = UciDigits.Pixels.AsSpan(img * 64, 64);
+        float scale = 8f / size, cos = MathF.Cos(angle), sin = MathF.Sin(angle), c = size / 2f;
+        int height = canvas.Length / width;
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++)
+            {
+                // output offset from the cell centre → undo stretch, shear, rotation → source pixel coordinates
+                float dx = (j + 0.5f - c) / stretch, dy = i + 0.5f - c;
+                dx -= shear * dy;
+                float rx = cos * dx + sin * dy, ry = -sin * dx + cos * dy;
+                float sx = rx * scale + 3.5f, sy = ry * scale + 3.5f;
+                float v = Sample(src, sx, sy);
+                if (v <= 0f) continue;
+                int py = y0 + i, px = x0 + j;
+                if (py < 0 || py >= height || px < 0 || px >= width) continue;
+                int p = py * width + px;
+                canvas[p] = Math.Max(canvas[p], MathF.Pow(v / 16f, gamma));
+            }
+    }
+
+    /// <summary>Bilinear sample of an 8×8 image at (x, y) in pixel-centre coordinates, zero outside.</summary>
+    private static float Sample(ReadOnlySpan<byte> src, float x, float y)
+    {
+        int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
+        float lx = x - x0, ly = y - y0, v = 0f;
+        for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++)
+            {
+                int yy = y0 + dy, xx = x0 + dx;
+                if (yy < 0 || yy > 7 || xx < 0 || xx > 7) continue;
+                v += (dy == 0 ? 1 - ly : ly) * (dx == 0 ? 1 - lx : lx) * src[yy * 8 + xx];
+            }
+        return v;
     }
 
     /// <summary>Draws digit image <paramref name="img"/> resized to size×size at (x, y), keeping the brighter value.</summary>

@@ -43,6 +43,42 @@ public static class ShapeScenes
         => string.Join(" left of ", scene.OrderBy(s => s.CentreX).Select(s => s.Phrase));
 
     /// <summary>
+    /// A hard negative of the scene's caption: with two or more shapes, half the time two neighbouring phrases swapped
+    /// (the same shapes in another order); otherwise one shape's colour, kind or size changed to another allowed value
+    /// (never to a held-out colour–shape pair). Always differs from <see cref="Caption"/> of the scene.
+    /// </summary>
+    public static string HardNegative(IReadOnlyList<PlacedShape> scene, Rng rng, ShapeSceneOptions? options = null)
+    {
+        var o = options ?? new ShapeSceneOptions();
+        var ordered = scene.OrderBy(s => s.CentreX).ToArray();
+        string caption = Caption(scene);
+        if (ordered.Length >= 2 && rng.NextInt(2) == 0)
+        {
+            int i = rng.NextInt(ordered.Length - 1);
+            var phrases = ordered.Select(s => s.Phrase).ToArray();
+            (phrases[i], phrases[i + 1]) = (phrases[i + 1], phrases[i]);
+            var swapped = string.Join(" left of ", phrases);
+            if (swapped != caption) return swapped;
+        }
+        while (true)
+        {
+            int i = rng.NextInt(ordered.Length);
+            var s = ordered[i];
+            var changed = rng.NextInt(3) switch
+            {
+                0 => s with { Colour = (ShapeColour)((int)(s.Colour + 1 + rng.NextInt(3)) % 4) },
+                1 => s with { Kind = (ShapeKind)((int)(s.Kind + 1 + rng.NextInt(2)) % 3) },
+                _ => s with { Size = s.Size == ShapeSize.Small ? ShapeSize.Large : ShapeSize.Small },
+            };
+            if (!Allowed(changed.Colour, changed.Kind, o)) continue;
+            var copy = ordered.ToArray();
+            copy[i] = changed;
+            var text = string.Join(" left of ", copy.Select(c => c.Phrase));
+            if (text != caption) return text;
+        }
+    }
+
+    /// <summary>
     /// Lines holding every word a caption can use, each at a line start and after a space, to train a word tokenizer
     /// (which keeps "small" and "▁small" apart).
     /// </summary>

@@ -31,7 +31,8 @@ internal static class DialogueTrainCommand
         var user = new Option<string?>("--user") { Description = "The speaker `encdec chat` types as (default: the data's first speaker)" };
         var bot = new Option<string?>("--bot") { Description = "The speaker the model answers as in `encdec chat` (default: the data's second speaker)" };
         var flags = new SpecFlags(name => !SpecFlags.PretrainOnly.Contains(name) && name is not ("--task" or "--train-src" or "--train-tgt" or "--valid-src" or "--valid-tgt"
-                                                                                                    or "--train-text" or "--valid-text" or "--control" or "--init-encoder"));
+                                                                                                    or "--train-text" or "--valid-text" or "--control" or "--init-encoder")
+                                  && !VisionTrainFlags.Names.Contains(name));
         var train = new Command("train", "Train a dialogue model on conversations: --data FILE.jsonl, one conversation per line "
                                          + "([{\"speaker\": …, \"text\": …}, …] or {\"turns\": [...]}).") { config, valid, reply, context, user, bot };
         foreach (var op in flags.Options) train.Add(op);

@@ -34,7 +34,7 @@ internal static class DistillCommand
         var beam = new Option<int>("--beam") { Description = "Beam size of the teacher's translations", DefaultValueFactory = _ => 5 };
         var chunk = new Option<int>("--chunk-lines") { Description = "Source lines per teacher chunk (each written atomically; a rerun resumes)", DefaultValueFactory = _ => 500 };
         var tbatch = new Option<int>("--teacher-batch") { Description = "Sentences per teacher decoding batch", DefaultValueFactory = _ => 32 };
-        var flags = new SpecFlags(name => !NotForStudent.Contains(name));
+        var flags = new SpecFlags(name => !NotForStudent.Contains(name) && !Commands.VisionTrainFlags.Names.Contains(name));
         var cmd = new Command("distill", "Sequence-level knowledge distillation: translate the training source with a teacher (beam search), train a smaller student on its outputs.")
         { teacher, beam, chunk, tbatch };
         foreach (var op in flags.Options) cmd.Add(op);

@@ -18,16 +18,23 @@ internal static class TrainCommand
         var cmd = new Command("train", "Train an encoder-decoder on a parallel corpus, or a decoder-only language model (--model lm) on text.")
         { config, printConfig };
         foreach (var op in flags.Options) cmd.Add(op);
-        var vision = new Commands.VisionTrainFlags();   // --task image2seq|segment|dual and the image flags
-        foreach (var op in vision.Options) cmd.Add(op);
         cmd.SetAction((r, ct) =>
         {
-            var spec = r.GetValue(config) is { } path ? TrainSpec.FromYaml(path) : new TrainSpec();
+            var path = r.GetValue(config);
+            var spec = path is not null ? TrainSpec.FromYaml(path) : new TrainSpec();
             flags.Apply(r, spec);
             var task = CliEnum.Parse<Commands.TrainTask>(spec.Task, "--task", "training task");
             if (Commands.VisionTrainFlags.ImageTask(task) is { } image)
-                return Task.FromResult(Commands.VisionTrainCommand.Run(r, r.GetValue(config), flags, vision, image, stdout, ct));
-            if (vision.StrayFlag(r) is { } stray) throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
+            {
+                // an image run's settings: the file and flags over the image defaults
+                spec = path is not null ? TrainSpec.FromYaml(path, Commands.VisionTrainCommand.DefaultSpec) : Commands.VisionTrainCommand.DefaultSpec();
+                flags.Apply(r, spec);
+                if (!r.GetValue(printConfig)) return Task.FromResult(Commands.VisionTrainCommand.Run(spec, image, stdout, ct));
+                Commands.VisionTrainCommand.Check(spec);
+                stdout.Write(spec.ToYaml());
+                return Task.FromResult(0);
+            }
+            if (Commands.VisionTrainFlags.StrayFlag(spec) is { } stray) throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
             if (r.GetValue(printConfig))
             {
                 spec.Validate();
@@ -44,6 +51,8 @@ internal static class TrainCommand
     public static int Run(TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
         var task = CliEnum.Parse<Commands.TrainTask>(s.Task, "--task", "training task");
+        if (Commands.VisionTrainFlags.ImageTask(task) is null && Commands.VisionTrainFlags.StrayFlag(s) is { } stray)
+            throw new UserInputException($"{stray}: an image flag needs --task image2seq|segment|dual");
         if (task == Commands.TrainTask.Speech) return Commands.SpeechTrainCommand.Run(s, stdout, cancel);
         Commands.SpeechTrainCommand.RefuseSpeechFlags(s);
         if (task == Commands.TrainTask.Dialogue)

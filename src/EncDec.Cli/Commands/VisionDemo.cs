@@ -60,7 +60,7 @@ internal static class VisionDemo
         int lastShown = 0;
         var report = ImageSequenceTrainer.Train(model, tok, n =>
         {
-            var b = DigitStrings.Generate(n, DigitSplit.Train, rng);
+            var b = DigitStrings.Generate(n, DigitSplit.Train, rng, VisionPresets.DigitsTrainingRows());
             return (b.ToTensor(), b.Texts);
         }, opts, (step, loss) =>
         {

@@ -23,7 +23,7 @@ namespace EncDec.Cli.Commands;
 /// </summary>
 internal static class VisionTrainCommand
 {
-    /// <summary>The training settings of an image run when a flag is not given (the text defaults suit a 256-wide translation model).</summary>
+    /// <summary>The training settings of an image run when neither the config file nor a flag gives them (the text defaults suit a 256-wide translation model).</summary>
     public static TrainSpec DefaultSpec() => new()
     {
         DModel = 64, Layers = 2, Heads = 4, FeedForward = 128, Dropout = 0f, Lr = 3e-3, Warmup = 60, MaxSteps = 1000, BatchSize = 32,
@@ -31,22 +31,27 @@ internal static class VisionTrainCommand
         Out = Path.Combine("runs", "vision"),
     };
 
-    /// <summary>From the parsed <c>train</c> command line: the image flags, and the shared flags over <see cref="DefaultSpec"/>.</summary>
-    public static int Run(System.CommandLine.ParseResult r, string? configPath, SpecFlags flags, VisionTrainFlags vision, VisionTrainTask task, TextWriter stdout, CancellationToken cancel)
+    /// <summary>Trains the image task of the merged settings (config file and flags over <see cref="DefaultSpec"/>).</summary>
+    public static int Run(TrainSpec spec, VisionTrainTask task, TextWriter stdout, CancellationToken cancel)
     {
-        if (configPath is not null) throw new UserInputException(configPath, null, "--config is not read with --task; give an image run's settings as flags");
-        var spec = DefaultSpec();
-        flags.Apply(r, spec);
-        return Run(vision.Read(r, task), spec, stdout, cancel);
+        SpeechTrainCommand.RefuseSpeechFlags(spec);
+        return Run(VisionTrainFlags.Read(spec, task), spec, stdout, cancel);
+    }
+
+    /// <summary>The checks of an image run's settings that need no files (as <c>--print-config</c> makes them).</summary>
+    public static void Check(TrainSpec s)
+    {
+        VisionTrainFlags.Shape(s);
+        if (s.MaxSteps < 1 || s.MaxSteps > int.MaxValue) throw new UserInputException($"--max-steps must be in [1, {int.MaxValue}], got {s.MaxSteps}");
+        if (s.BatchSize < 1) throw new UserInputException($"--batch-size must be at least 1 for an image task, got {s.BatchSize}");
+        if (!(s.Lr > 0)) throw new UserInputException($"--lr must be positive, got {s.Lr.ToString(CultureInfo.InvariantCulture)}");
+        if (s.CheckpointEvery < 1 || s.ValidEvery < 1 || s.LogEvery < 1) throw new UserInputException("--checkpoint-every, --valid-every and --log-every must be at least 1");
     }
 
     public static int Run(VisionTrainArgs a, TrainSpec s, TextWriter stdout, CancellationToken cancel)
     {
         var ui = new Ui(stdout);
-        if (s.MaxSteps < 1 || s.MaxSteps > int.MaxValue) throw new UserInputException($"--max-steps must be in [1, {int.MaxValue}], got {s.MaxSteps}");
-        if (s.BatchSize < 1) throw new UserInputException($"--batch-size must be at least 1 for an image task, got {s.BatchSize}");
-        if (!(s.Lr > 0)) throw new UserInputException($"--lr must be positive, got {s.Lr.ToString(CultureInfo.InvariantCulture)}");
-        if (s.CheckpointEvery < 1 || s.ValidEvery < 1 || s.LogEvery < 1) throw new UserInputException("--checkpoint-every, --valid-every and --log-every must be at least 1");
+        Check(s);
         if (File.Exists(s.Out)) throw new UserInputException(s.Out, null, "--out: is a file, not a run folder");
         var kind = a.Task == VisionTrainTask.Segment ? ImageLabelKind.Mask : ImageLabelKind.Text;
         var train = ImageFolderDataset.Load(a.Labels, a.Images, kind, a.Channels);

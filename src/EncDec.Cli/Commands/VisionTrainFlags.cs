@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EncDec.Models;
 
 namespace EncDec.Cli.Commands;
@@ -10,26 +9,19 @@ internal enum VisionTrainTask { Image2Seq, Segment, Dual }
 internal sealed record VisionTrainArgs(VisionTrainTask Task, string Images, string Labels, string? ValidLabels, ImageEncoderKind Encoder, int Channels);
 
 /// <summary>
-/// The flags <c>encdec train</c> gains for image tasks (<c>--task image2seq|segment|dual</c>): <c>--images DIR</c>,
-/// <c>--labels FILE</c>, <c>--valid-labels FILE</c>, <c>--image-encoder cnn|vit</c>, <c>--channels 1|3</c>.
+/// The settings <c>encdec train</c> has for image tasks only (<c>--task image2seq|segment|dual</c>): <c>--images DIR</c>,
+/// <c>--labels FILE</c>, <c>--valid-labels FILE</c>, <c>--image-encoder cnn|vit</c>, <c>--channels 1|3</c> — flags and
+/// <see cref="TrainSpec"/> keys (<c>images</c>, <c>labels</c>, <c>valid_labels</c>, <c>image_encoder</c>, <c>channels</c>) like every other setting.
 /// </summary>
-internal sealed class VisionTrainFlags
+internal static class VisionTrainFlags
 {
-    private readonly Option<string?> _images = new("--images") { Description = "--task: the image folder (PNG/JPEG) the labels files name images in" };
-    private readonly Option<string?> _labels = new("--labels") { Description = "--task: training labels, NAME<TAB>TEXT a line (segment: NAME<TAB>MASK.png, grey value = class)" };
-    private readonly Option<string?> _validLabels = new("--valid-labels") { Description = "--task: validation labels (same format and folder), scored every --valid-every steps" };
-    private readonly Option<string?> _encoder = new("--image-encoder") { Description = "--task image2seq|dual: cnn (residual blocks) | vit (patches) [default: cnn]" };
-    private readonly Option<int?> _channels = new("--channels") { Description = "--task: 1 (grey) or 3 (RGB) input channels [default: 3]" };
-
-    public IEnumerable<Option> Options => [_images, _labels, _validLabels, _encoder, _channels];
-
-    /// <summary>The names of these flags (not <see cref="TrainSpec"/> settings).</summary>
+    /// <summary>The names of these flags.</summary>
     public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "--images", "--labels", "--valid-labels", "--image-encoder", "--channels" };
 
-    /// <summary>The first image flag given, if any (a run of another task must not get them).</summary>
-    public string? StrayFlag(ParseResult r) =>
-        r.GetValue(_images) is not null ? "--images" : r.GetValue(_labels) is not null ? "--labels" : r.GetValue(_validLabels) is not null ? "--valid-labels"
-        : r.GetValue(_encoder) is not null ? "--image-encoder" : r.GetValue(_channels) is not null ? "--channels" : null;
+    /// <summary>The first image setting given (flag or config key), if any: a run of another task must not get them.</summary>
+    public static string? StrayFlag(TrainSpec s) =>
+        s.Images is not null ? "--images" : s.Labels is not null ? "--labels" : s.ValidLabels is not null ? "--valid-labels"
+        : s.ImageEncoder is not null ? "--image-encoder" : s.Channels is not null ? "--channels" : null;
 
     /// <summary>The image task of a <see cref="TrainTask"/>, or null for the other tasks.</summary>
     public static VisionTrainTask? ImageTask(TrainTask task) => task switch
@@ -37,18 +29,25 @@ internal sealed class VisionTrainFlags
         TrainTask.Image2Seq => VisionTrainTask.Image2Seq, TrainTask.Segment => VisionTrainTask.Segment, TrainTask.Dual => VisionTrainTask.Dual, _ => null,
     };
 
-    public VisionTrainArgs Read(ParseResult r, VisionTrainTask task)
+    /// <summary>The image encoder and channels of the settings (checked; also what <c>--print-config</c> checks).</summary>
+    public static (ImageEncoderKind Encoder, int Channels) Shape(TrainSpec s)
     {
-        string images = r.GetValue(_images) ?? throw new UserInputException("--images: the image folder is required with --task");
-        string labels = r.GetValue(_labels) ?? throw new UserInputException("--labels: the training labels file is required with --task");
-        var encoder = (r.GetValue(_encoder) ?? "cnn").ToLowerInvariant() switch
+        var encoder = (s.ImageEncoder ?? "cnn").ToLowerInvariant() switch
         {
             "cnn" => ImageEncoderKind.Cnn,
             "vit" => ImageEncoderKind.Vit,
             var e => throw new UserInputException($"--image-encoder: unknown image encoder '{e}' (expected cnn or vit)"),
         };
-        int channels = r.GetValue(_channels) ?? 3;
+        int channels = s.Channels ?? 3;
         if (channels is not (1 or 3)) throw new UserInputException($"--channels must be 1 or 3, got {channels}");
-        return new VisionTrainArgs(task, images, labels, r.GetValue(_validLabels), encoder, channels);
+        return (encoder, channels);
+    }
+
+    public static VisionTrainArgs Read(TrainSpec s, VisionTrainTask task)
+    {
+        string images = s.Images ?? throw new UserInputException("--images: the image folder is required with --task (as a flag or in --config)");
+        string labels = s.Labels ?? throw new UserInputException("--labels: the training labels file is required with --task (as a flag or in --config)");
+        var (encoder, channels) = Shape(s);
+        return new VisionTrainArgs(task, images, labels, s.ValidLabels, encoder, channels);
     }
 }

@@ -55,7 +55,7 @@ public static class SpeechTrainer
     /// <summary>Warm-up to the peak, then cosine decay to 5% of it by the last step or the time limit, whichever is further along.</summary>
     public static double LearningRate(SpeechTrainOptions o, int step, double timeFraction = 0) => Schedule(o).LearningRate(step, timeFraction);
 
-    private static LoopSchedule Schedule(SpeechTrainOptions o) => new LoopSchedule(o.Steps, o.Lr, o.Warmup, o.ClipNorm, o.MaxMinutes);
+    private static LoopSchedule Schedule(SpeechTrainOptions o) => o.Schedule;
 
     /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)

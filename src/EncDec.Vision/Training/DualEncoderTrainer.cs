@@ -1,3 +1,4 @@
+using EncDec.Autograd;
 using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Optim;
@@ -14,6 +15,24 @@ namespace EncDec.Vision.Training;
 /// </summary>
 public static class DualEncoderTrainer
 {
+    /// <summary>
+    /// Trains with one hard-negative caption per pair from <paramref name="sampler"/> (images, texts, negatives): the
+    /// image→text softmax also runs over the negatives (see the hard-negative <see cref="F.SymmetricInfoNce(Tensor, Tensor, Tensor, Tensor, IReadOnlyList{int})"/>).
+    /// </summary>
+    public static ImageTrainReport Train(DualEncoder model, ITokenizer tokenizer, Func<int, (Tensor Images, string[] Texts, string[] Negatives)> sampler,
+                                         ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
+    {
+        var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
+        var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, ImageSequenceTrainer.Schedule(o), () =>
+        {
+            var (images, texts, negatives) = sampler(o.BatchSize);
+            var (ids, lengths) = Tokens(tokenizer, texts);
+            var (negIds, negLengths) = Tokens(tokenizer, negatives);
+            return model.Loss(images, ids, lengths, negIds, negLengths, Groups([.. texts, .. negatives]));
+        }, progress, cancel);
+        return new ImageTrainReport(steps, loss, seconds);
+    }
+
     public static ImageTrainReport Train(DualEncoder model, ITokenizer tokenizer, Func<int, (Tensor Images, string[] Texts)> sampler,
                                          ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
     {

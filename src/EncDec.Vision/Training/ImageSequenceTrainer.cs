@@ -36,7 +36,7 @@ public static class ImageSequenceTrainer
     public static double LearningRate(ImageTrainOptions o, int step, double timeFraction = 0) => Schedule(o).LearningRate(step, timeFraction);
 
     /// <summary>The loop schedule of these options.</summary>
-    public static LoopSchedule Schedule(ImageTrainOptions o) => new LoopSchedule(o.Steps, o.Lr, o.Warmup, o.ClipNorm, o.MaxMinutes);
+    public static LoopSchedule Schedule(ImageTrainOptions o) => o.Schedule;
 
     /// <summary>Decoder inputs [BOS] + ids (B, L) and targets ids + [EOS] (B·L), padded with PAD.</summary>
     public static (IndexTensor Input, IndexTensor Target) Targets(ITokenizer tokenizer, IReadOnlyList<string> texts)
@@ -46,6 +46,8 @@ public static class ImageSequenceTrainer
     public static string[] Decode(ImageToSequenceModel model, ITokenizer tokenizer, Tensor images, GenerationOptions? options = null, int batch = 128, int maxLength = 16)
     {
         model.Eval();
+        // an undertrained model may never end a row: stop within the learned positions (one for BOS, one for the forced end)
+        if (model.TgtEmbed.Positions is EncDec.Nn.LearnedPositionalEmbedding learned) maxLength = Math.Min(maxLength, learned.MaxLength - 2);
         var o = options ?? new GenerationOptions { MaxLength = maxLength };
         var result = new List<string>();
         int n = images.Shape[0];

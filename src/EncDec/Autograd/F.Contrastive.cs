@@ -54,4 +54,33 @@ public static partial class F
         var b = -(logits.Transpose(0, 1).Contiguous().LogSoftmax(-1) * t).Sum() / n;
         return (a + b) * 0.5f;
     }
+
+    /// <summary>
+    /// <see cref="SymmetricInfoNce"/> with extra hard-negative texts (M, P) that only the image→text direction sees:
+    /// each image's row is softmaxed over the N batch texts and the M negatives (N + M columns), the text→image direction
+    /// is the plain one over the N images. <paramref name="groups"/> has N + M ids (the batch texts', then the
+    /// negatives'): a column whose id equals an image's pair id is a positive of that image (a "negative" that happens
+    /// to be another pair's caption).
+    /// </summary>
+    public static Tensor SymmetricInfoNce(Tensor image, Tensor text, Tensor negatives, Tensor logitScale, IReadOnlyList<int> groups)
+    {
+        int n = image.Shape[0], m = negatives.Shape[0];
+        if (text.Shape[0] != n) throw new ArgumentException($"info_nce: {n} images but {text.Shape[0]} texts");
+        if (groups.Count != n + m) throw new ArgumentException($"info_nce: {groups.Count} group ids for {n} pairs and {m} negatives");
+        var scale = ClampedScale(logitScale);
+        var columns = Concat([text, negatives], 0);                                              // (N + M, P)
+        var logits = image.MatMul(columns, transB: true) * scale;                                // (N, P)·(N + M, P)ᵀ → (N, N + M)
+        var i2t = new float[n * (n + m)]; var t2i = new float[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            int positives = 0, pairs = 0;
+            for (int j = 0; j < n + m; j++) if (groups[i] == groups[j]) { positives++; if (j < n) pairs++; }
+            for (int j = 0; j < n + m; j++) if (groups[i] == groups[j]) i2t[i * (n + m) + j] = 1f / positives;
+            for (int j = 0; j < n; j++) if (groups[i] == groups[j]) t2i[i * n + j] = 1f / pairs;
+        }
+        var a = -(logits.LogSoftmax(-1) * Tensor.FromArray(i2t, n, n + m)).Sum() / n;
+        var pairLogits = logits.Narrow(1, 0, n).Transpose(0, 1).Contiguous();                   // (N, N) rows = texts
+        var b = -(pairLogits.LogSoftmax(-1) * Tensor.FromArray(t2i, n, n)).Sum() / n;
+        return (a + b) * 0.5f;
+    }
 }

@@ -64,4 +64,11 @@ public sealed class DualEncoder : Module
     /// <summary>The symmetric contrastive loss of a batch of pairs (see <see cref="F.SymmetricInfoNce"/>).</summary>
     public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IReadOnlyList<int>? groups = null)
         => F.SymmetricInfoNce(EncodeImages(images), EncodeTexts(ids, lengths), LogitScale, groups);
+
+    /// <summary>
+    /// The loss with hard-negative texts (<paramref name="negIds"/>, M rows) seen by the image→text direction only;
+    /// <paramref name="groups"/> holds the N pairs' ids, then the M negatives' (see the hard-negative <see cref="F.SymmetricInfoNce(Tensor, Tensor, Tensor, Tensor, IReadOnlyList{int})"/>).
+    /// </summary>
+    public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IndexTensor negIds, int[] negLengths, IReadOnlyList<int> groups)
+        => F.SymmetricInfoNce(EncodeImages(images), EncodeTexts(ids, lengths), EncodeTexts(negIds, negLengths), LogitScale, groups);
 }

@@ -37,6 +37,40 @@ public class DualEncoderTests
     }
 
     [Fact]
+    public void HardNegativeInfoNce_MatchesFiniteDifferences_AndItsClosedForm()
+    {
+        // pairs 0 and 2 share a caption; the second negative equals pair 1's caption (a positive of image 1)
+        GradCheck.Check(x => F.SymmetricInfoNce(F.Normalize(x[0]), F.Normalize(x[1]), F.Normalize(x[2]), x[3], [0, 1, 0, 2, 5, 1]),
+            [GradCheck.Rand(1, 4, 3), GradCheck.Rand(2, 4, 3), GradCheck.Rand(3, 2, 3), Tensor.Scalar(MathF.Log(3f))], tol: 2e-3);
+        // orthonormal matched pairs, negatives the opposite vectors −e_i
+        var eye = Tensor.FromArray([1f, 0, 0, 0, 1, 0, 0, 0, 1], 3, 3);
+        var neg = Tensor.FromArray([-1f, 0, 0, 0, -1, 0, 0, 0, -1], 3, 3);
+        float s = 2f;
+        // image→text row i: e^s over (e^s + 2·1 + e^−s + 2·1) columns; text→image: the plain log(1 + 2e^−s)
+        var loss = F.SymmetricInfoNce(eye, eye, neg, Tensor.Scalar(MathF.Log(s)), [0, 1, 2, 3, 4, 5]).Item();
+        double i2t = Math.Log(Math.Exp(s) + 4 + Math.Exp(-s)) - s, t2i = Math.Log(1 + 2 * Math.Exp(-s));
+        Assert.Equal((i2t + t2i) / 2, loss, 5);
+    }
+
+    [Fact]
+    public void HardNegativeCaptionsDifferFromTheSceneAndAreSeeded()
+    {
+        var o = new ShapeSceneOptions();
+        var b = ShapeScenes.Generate(ShapeSplit.Train, 0, 40, o);
+        var rng = new Rng(3);
+        var negs = b.Shapes.Select(sc => ShapeScenes.HardNegative(sc, rng, o)).ToArray();
+        var again = new Rng(3);
+        Assert.Equal(negs, b.Shapes.Select(sc => ShapeScenes.HardNegative(sc, again, o)).ToArray());
+        for (int i = 0; i < b.Count; i++)
+        {
+            Assert.NotEqual(b.Captions[i], negs[i]);
+            Assert.Equal(b.Captions[i].Split(' ').Length, negs[i].Split(' ').Length);       // same shapes count, one change
+            Assert.DoesNotContain("green circle", negs[i]);                                  // a held-out pair never appears
+        }
+        Assert.Contains(Enumerable.Range(0, b.Count), i => b.Shapes[i].Length >= 2 && negs[i].Split(' ').Order().SequenceEqual(b.Captions[i].Split(' ').Order()));   // some swaps
+    }
+
+    [Fact]
     public void InfoNceHasItsClosedFormAndTheScaleIsCappedAt100()
     {
         // orthonormal embeddings, perfectly matched: logits = s·I, loss = log(1 + (N−1)e^(−s)) − 0 in both directions

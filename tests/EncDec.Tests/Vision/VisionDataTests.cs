@@ -42,6 +42,30 @@ public class VisionDataTests
     }
 
     [Fact]
+    public void DigitAugmentationWarpsEachDigitButKeepsTheTextAndTheInk()
+    {
+        var rows = new DigitStringOptions { Augment = new DigitAugmentOptions() };
+        var plain = DigitStrings.Generate(30, DigitSplit.Train, new Rng(9));
+        var warped = DigitStrings.Generate(30, DigitSplit.Train, new Rng(9), rows);
+        Assert.Equal(warped.Pixels, DigitStrings.Generate(30, DigitSplit.Train, new Rng(9), rows).Pixels);   // seeded
+        Assert.Equal(plain.Texts[0], warped.Texts[0]);                   // the first row draws its digits before any warp
+        Assert.NotEqual(plain.Pixels[..1024], warped.Pixels[..1024]);
+        for (int n = 0; n < 30; n++)
+        {
+            var img = warped.Pixels.AsSpan(n * 1024, 1024).ToArray();
+            Assert.True(img.Count(v => v > 0.5f) > 5 * warped.Texts[n].Length, $"row {n}: too little ink");
+            Assert.True(img.Count(v => v < 0.2f) > 400);
+        }
+        // a zero warp (gamma 1) draws the same digit shapes as the plain path, up to the resampling grid
+        var none = new DigitStringOptions { Augment = new DigitAugmentOptions { MaxRotationDegrees = 0, MaxShear = 0, MaxStretch = 0, MaxGamma = 1 } };
+        var same = DigitStrings.Generate(1, DigitSplit.Train, new Rng(9), none);
+        var first = DigitStrings.Generate(1, DigitSplit.Train, new Rng(9));
+        Assert.Equal(first.Texts, same.Texts);
+        float ink(float[] p) => p.Where(v => v > 0.3f).Sum();
+        Assert.InRange(ink(same.Pixels) / ink(first.Pixels), 0.8f, 1.25f);
+    }
+
+    [Fact]
     public void PngRoundTripsAndBadFilesAreOneLineErrors()
     {
         using var dir = new TempDir();

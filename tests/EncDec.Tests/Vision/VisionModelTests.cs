@@ -26,6 +26,16 @@ public class VisionModelTests
     private static DigitStringBatch Fixed() => DigitStrings.Generate(8, DigitSplit.Train, new Rng(7),
         new DigitStringOptions { Height = 8, Width = 24, MinDigits = 2, MaxDigits = 2, MinScale = 1, MaxScale = 1, Noise = 0 });
 
+    [Fact]
+    public void AnUntrainedModelDecodesWithinItsLearnedPositions()
+    {
+        // 8 positions: a row that never ends stops after 6 tokens instead of running past the positional table
+        var model = (ImageToSequenceModel)ModelFactory.Build(Tiny(ImageEncoderKind.Cnn) with { MaxPositions = 8 });
+        var hyps = ImageSequenceTrainer.Decode(model, Digits, Fixed().ToTensor(), maxLength: 16);
+        Assert.Equal(8, hyps.Length);
+        Assert.All(hyps, h => Assert.InRange(h.Replace("<unk>", "?").Length, 0, 6));
+    }
+
     [Theory]
     [InlineData(ImageEncoderKind.Cnn)]
     [InlineData(ImageEncoderKind.Vit)]

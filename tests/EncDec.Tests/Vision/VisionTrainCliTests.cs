@@ -13,7 +13,7 @@ public class VisionTrainCliTests
     private static readonly string[] Small = ["--d-model", "16", "--layers", "1", "--heads", "2", "--feed-forward", "32", "--batch-size", "4", "--log-every", "1"];
 
     /// <summary>Eight training scenes as PNGs in DIR/images, their captions in captions.tsv and masks (grey = class) in masks.tsv.</summary>
-    private static (string Images, string Captions, string Masks) Folder(TempDir dir)
+    internal static (string Images, string Captions, string Masks) Folder(TempDir dir)
     {
         var images = Path.Combine(dir.Path, "images");
         Directory.CreateDirectory(images);
