@@ -63,7 +63,7 @@ public static class Attention
         return output.WithGrad("ScaledDotProductAttention", new[] { q, k, v }, g =>
         {
             // g = dO (B, H, Tq, Dh)
-            if (v.RequiresGrad) v.AccumulateGrad(MatMulKernel.Forward(used.TransposeRaw(-2, -1), g)); // Pᵀ·dO → (B, H, Tk, Dh)
+            if (v.RequiresGrad) v.AccumulateGrad(MatMulKernel.Forward(used.TransposeRaw(-2, -1), g), owned: true); // Pᵀ·dO → (B, H, Tk, Dh)
             if (!q.RequiresGrad && !k.RequiresGrad) return;
             var dp = MatMulKernel.Forward(g, v.TransposeRaw(-2, -1));        // dO·Vᵀ → (B, H, Tq, Tk)
             var ds = dp.Span; var pv = probs.Span;
@@ -77,8 +77,8 @@ public static class Attention
                 TensorPrimitives.Multiply(dr, pr, dr);
                 TensorPrimitives.Multiply(dr, sc, dr);
             }
-            if (q.RequiresGrad) q.AccumulateGrad(MatMulKernel.Forward(dp, k));                          // dS·K → (B, H, Tq, Dh)
-            if (k.RequiresGrad) k.AccumulateGrad(MatMulKernel.Forward(dp.TransposeRaw(-2, -1), q));     // dSᵀ·Q → (B, H, Tk, Dh)
+            if (q.RequiresGrad) q.AccumulateGrad(MatMulKernel.Forward(dp, k), owned: true);                          // dS·K → (B, H, Tq, Dh)
+            if (k.RequiresGrad) k.AccumulateGrad(MatMulKernel.Forward(dp.TransposeRaw(-2, -1), q), owned: true);     // dSᵀ·Q → (B, H, Tk, Dh)
         }, SavedValues.Inputs);
     }
 

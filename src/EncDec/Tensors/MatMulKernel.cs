@@ -108,7 +108,9 @@ internal static unsafe class MatMulKernel
         var e = t.Rank == target.Length && ShapeUtil.SameShape(t.Shape, target) ? t : t.ExpandRaw(target);
         if (TryMatrix(e, out bool trans, out int ld) && TryBatchStride(e, out long bs))
             return new MatLayout(e, trans, ld, bs, e.Offset);
+        long t0 = OpProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var c = e.ContiguousRaw();
+        if (OpProfile.Enabled) OpProfile.NoteCopy(System.Diagnostics.Stopwatch.GetTimestamp() - t0);
         return new MatLayout(c, false, Math.Max(cols, 1), (long)rows * cols, c.Offset);
     }
 
@@ -131,6 +133,7 @@ internal static unsafe class MatMulKernel
     private static void Gemm(MatLayout a, MatLayout b, Tensor c, int m, int n, int k, int batch, float beta)
     {
         if (m == 0 || n == 0) return;
+        long t0 = OpProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var p = GemmProviders.Current;
         fixed (float* pa = a.Src.Storage.Array)
         fixed (float* pb = b.Src.Storage.Array)
@@ -144,6 +147,7 @@ internal static unsafe class MatMulKernel
                 p.SgemmBatched(a.Trans, b.Trans, m, n, k, 1f, pa + a.Offset, a.Ld, a.BatchStride, pb + b.Offset, b.Ld, b.BatchStride,
                                beta, ca, n, (long)m * n, batch);
         }
+        if (OpProfile.Enabled) OpProfile.NoteGemm(System.Diagnostics.Stopwatch.GetTimestamp() - t0, 2.0 * m * n * k * batch);
     }
 
     /// <summary>C (contiguous (M, N)) += or = op(A)·op(B) for 2-D operands; used by fused backward kernels.</summary>
