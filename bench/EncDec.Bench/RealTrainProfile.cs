@@ -17,7 +17,9 @@ namespace EncDec.Bench;
 /// Trainer's (one TensorScope freeing activations; forward, label-smoothed cross-entropy, backward, gradient norm,
 /// Adam, zero-grad), timed phase by phase, with GC collections and pause time, allocated bytes, bytes the pool
 /// dropped and minor page faults per arm. Also prints the padding of the epoch's batch plan.
-/// <c>realtrain --profile [--arms real,fixed,pad8] [--block 30] [--rounds 2]</c>.
+/// <c>realtrain --profile [--arms real,fixed,pad8] [--block 30] [--rounds 2] [--ops]</c>; <c>--ops</c> adds the time of
+/// each op, forward and backward, grouped by kind, with GEMM time and GFLOP/s against this machine's GEMM peak
+/// (see <see cref="OpBreakdown"/>).
 /// </summary>
 public static class RealTrainProfile
 {
@@ -25,9 +27,10 @@ public static class RealTrainProfile
     {
         public string Name { get; } = name;
         public int Steps, Tokens, Positions;
-        public double Batch, Forward, Backward, Optim, Zero, Dispose, Total;
+        public double Batch, Forward, Backward, Norm, Optim, Zero, Dispose, Total;
         public int Gc0, Gc1, Gc2;
         public double PauseMs, AllocMib, DroppedMib, MinorFaults;
+        public readonly Dictionary<(bool Backward, string Op), OpProfile.Entry> Ops = new();
     }
 
     public static void Run(string[] args, List<Example> examples, Func<EncDec.Nn.Module> build, int vocab)
@@ -42,6 +45,8 @@ public static class RealTrainProfile
         PrintPlan("source-sorted plan", examples, oldPlan);
         if (args.Contains("--plans")) { ComparePlans(examples); return; }
         bool census = args.Contains("--census");
+        bool ops = args.Contains("--ops");
+        double gemmPeak = ops ? OpBreakdown.GemmPeakGflops() : 0;
 
         var module = build();
         var model = (ITeacherForcedModel)module;
@@ -85,6 +90,7 @@ public static class RealTrainProfile
                 var pause = GC.GetTotalPauseDuration();
                 long alloc = GC.GetTotalAllocatedBytes(false), dropped = TensorPool.DroppedBytes;
                 double faults = MinorFaults();
+                if (ops) { OpProfile.Reset(); OpProfile.Enabled = true; }
                 for (int i = 0; i < block; i++)
                 {
                     long b0 = Stopwatch.GetTimestamp();
@@ -98,8 +104,12 @@ public static class RealTrainProfile
                 a.AllocMib += (GC.GetTotalAllocatedBytes(false) - alloc) / 1048576.0;
                 a.DroppedMib += (TensorPool.DroppedBytes - dropped) / 1048576.0;
                 a.MinorFaults += MinorFaults() - faults;
+                if (ops) { OpProfile.Enabled = false; OpBreakdown.Merge(a.Ops, OpProfile.Entries); }
                 Console.Error.WriteLine($"round {r} {a.Name}: {a.Tokens / a.Total:F0} tgt tok/s so far");
             }
+        if (ops)
+            foreach (var a in arms)
+                OpBreakdown.Print(a.Name, a.Steps, a.Tokens, a.Ops, gemmPeak, a.Total, a.Batch, a.Forward, a.Backward, a.Norm, a.Optim - a.Norm, a.Zero, a.Dispose);
         foreach (var a in arms)
         {
             double ms(double s) => Math.Round(1000 * s / a.Steps, 1);
@@ -126,22 +136,25 @@ public static class RealTrainProfile
         void OneStep(Batch batch, Arm? a)
         {
             var sw = Stopwatch.StartNew();
-            double t0, t1, t2, t3, t4, t5;
+            double t0, t1, t2, t3, t4, t5, tn;
             using (var scope = TensorScope.Begin(freeActivations: true))
             {
                 t0 = sw.Elapsed.TotalSeconds;
                 var src = new IndexTensor(batch.Src, batch.B, batch.S);
                 long mark = Tensor.RegionMark();
+                if (OpProfile.Enabled) OpProfile.Mark();
                 var (logits, _) = model.Forward(src, batch.SrcLengths, new IndexTensor(batch.TgtIn, batch.B, batch.T)); // (B, T, V)
                 var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T),
                                           ignoreIndex: Vocabulary.PadId, labelSmoothing: 0.1f);
                 loss.Item();
                 if (!args.Contains("--no-release")) Tensor.ReleaseUnsaved(loss, mark);   // as the Trainer
+                if (OpProfile.Enabled) OpProfile.Charge(false, "(release unsaved)");
                 t1 = sw.Elapsed.TotalSeconds;
                 if (census && a is not null) LiveCensus.Print(loss, $"{a.Name} B {batch.B} S {batch.S} T {batch.T}");
                 loss.MulScalar(1f).Backward();
                 t2 = sw.Elapsed.TotalSeconds;
                 GradClip.TotalNorm(ps);
+                tn = sw.Elapsed.TotalSeconds;
                 optimizer.Lr = schedule.LrAt(++step);
                 optimizer.Step();
                 t3 = sw.Elapsed.TotalSeconds;
@@ -153,7 +166,7 @@ public static class RealTrainProfile
             a.Steps++;
             a.Tokens += batch.TgtOut.Count(t => t != Vocabulary.PadId);
             a.Positions += batch.B * batch.T;
-            a.Forward += t1 - t0; a.Backward += t2 - t1; a.Optim += t3 - t2; a.Zero += t4 - t3; a.Dispose += t5 - t4;
+            a.Forward += t1 - t0; a.Backward += t2 - t1; a.Norm += tn - t2; a.Optim += t3 - t2; a.Zero += t4 - t3; a.Dispose += t5 - t4;
             a.Total += t5;
         }
     }

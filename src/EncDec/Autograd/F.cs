@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EncDec.Tensors;
 
 namespace EncDec.Autograd;
@@ -175,8 +178,6 @@ public static partial class F
         var lc = logits.ContiguousRaw();
         int rows = lc.Numel / Math.Max(v, 1);
         if (targets.Numel != rows) throw new ArgumentException($"cross_entropy: {rows} rows of logits but {targets.Numel} targets");
-        var logp = Tensor.Empty(rows, v);
-        Par.For(rows, v, (s0, e0) => Kernels.LogSoftmaxRows(lc.Span[(s0 * v)..(e0 * v)], logp.Span[(s0 * v)..(e0 * v)], v));
         var tg = targets.Data;
         for (int r = 0; r < rows; r++)
         {
@@ -186,16 +187,34 @@ public static partial class F
         var perRow = new float[rows];
         int count = tg.Count(t => t != ignoreIndex);
         float eps = labelSmoothing;
+        bool grad = Tensor.NeedsGrad(logits);
+        // One sweep over the logits, a row at a time (the row stays in cache): log-sum-exp, the loss from it
+        // (−log p_t = lse − x_t; the smoothing term −mean(log p) = lse − mean(x)) and, for backward, the unscaled
+        // gradient softmax − smoothed one-hot written straight into one (rows, V) buffer (zero rows for ignored
+        // targets). Its backward allocates nothing: it scales that buffer by the incoming gradient and hands it to
+        // the logits. Hence one backward per graph.
+        var dlogits = grad ? Tensor.Empty(rows, v) : null;
         Par.For(rows, v, (s0, e0) =>
         {
-            var lpAll = logp.Span;
+            var xs = lc.Span;
+            var scratch = dlogits is null ? new float[v] : null;
             for (int r = s0; r < e0; r++)
             {
                 int t = tg[r];
-                if (t == ignoreIndex) continue;
-                var lr = lpAll.Slice(r * v, v);
-                float nll = -lr[t];
-                perRow[r] = eps > 0 ? (1 - eps) * nll + eps * (-TensorPrimitives.Sum(lr) / v) : nll;
+                var dr = dlogits is null ? scratch.AsSpan() : dlogits.Span.Slice(r * v, v);
+                if (t == ignoreIndex) { if (dlogits is not null) dr.Clear(); continue; }
+                var xr = xs.Slice(r * v, v);
+                float max = TensorPrimitives.Max(xr);
+                TensorPrimitives.Subtract(xr, max, dr);
+                TensorPrimitives.Exp(dr, dr);                              // exp(x − max)
+                float sum = TensorPrimitives.Sum(dr);
+                float lse = max + MathF.Log(sum);
+                float nll = lse - xr[t];
+                perRow[r] = eps > 0 ? (1 - eps) * nll + eps * (lse - TensorPrimitives.Sum(xr) / v) : nll;
+                if (dlogits is null) continue;
+                TensorPrimitives.Multiply(dr, 1f / sum, dr);                       // softmax
+                if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
+                dr[t] -= 1 - eps;
             }
         });
         Tensor result;
@@ -212,23 +231,8 @@ public static partial class F
                 scale = count == 0 ? 0 : 1f / count; break;
         }
         if (!ReferenceEquals(lc.Storage, logits.Storage)) lc.Storage.ReleaseIfTracked();   // a dense copy of strided logits
-        if (!Tensor.NeedsGrad(logits)) return result;
-        // The log-probabilities are turned in place into the unscaled gradient (softmax − smoothed one-hot; zero rows
-        // for ignored targets), so the loss keeps one (rows, V) buffer and its backward allocates none: it scales
-        // that buffer by the incoming gradient and hands it to the logits. Hence one backward per graph.
-        Par.For(rows, v, (s0, e0) =>
-        {
-            var ds = logp.Span;
-            for (int r = s0; r < e0; r++)
-            {
-                var dr = ds.Slice(r * v, v);
-                int t = tg[r];
-                if (t == ignoreIndex) { dr.Clear(); continue; }
-                TensorPrimitives.Exp(dr, dr);                              // softmax
-                if (eps > 0) TensorPrimitives.Subtract(dr, eps / v, dr);
-                dr[t] -= 1 - eps;
-            }
-        });
+        if (dlogits is null) return result;
+        var logp = dlogits;
         bool consumed = false;
         return result.WithGrad("CrossEntropy", new[] { logits }, g =>
         {
@@ -290,12 +294,60 @@ public static partial class F
     {
         uint threshold = (uint)Math.Min(p * 4294967296.0, uint.MaxValue);
         float keep = p >= 1f ? 0f : 1f / (1f - p);
-        for (int i = 0; i < src.Length; i++)
+        int i0 = Avx2.IsSupported ? ApplyDropoutMaskAvx2(src, dst, first, seed, threshold, keep) : 0;
+        for (int i = i0; i < src.Length; i++)
         {
             ulong z = seed + (ulong)(first + i) * 0x9E3779B97F4A7C15UL;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             dst[i] = src[i] * (p >= 1f || (uint)((z ^ (z >> 31)) >> 32) < threshold ? 0f : keep);   // as src · mask
+        }
+    }
+
+    /// <summary>
+    /// The vector part of <see cref="ApplyDropoutMask"/>: the same SplitMix64 hash, 8 elements at a time, with the 64-bit
+    /// products built from 32-bit ones (AVX2 has no 64-bit multiply), so the mask bits are exactly the scalar loop's.
+    /// Returns how many leading elements it did.
+    /// </summary>
+    private static int ApplyDropoutMaskAvx2(ReadOnlySpan<float> src, Span<float> dst, int first, ulong seed, uint threshold, float keep)
+    {
+        const ulong golden = 0x9E3779B97F4A7C15UL, c1 = 0xBF58476D1CE4E5B9UL, c2 = 0x94D049BB133111EBUL;
+        int n = src.Length & ~7;
+        if (n == 0) return 0;
+        var lanes = Vector256.Create(0UL, golden, unchecked(2 * golden), unchecked(3 * golden));
+        var step4 = Vector256.Create(unchecked(4 * golden));
+        var step8 = Vector256.Create(unchecked(8 * golden));
+        var c1v = Vector256.Create(c1); var c1h = Vector256.Create(c1 >> 32);
+        var c2v = Vector256.Create(c2); var c2h = Vector256.Create(c2 >> 32);
+        var thr = Vector256.Create((long)threshold);
+        var keepV = Vector256.Create(keep);
+        var z0 = Vector256.Create(unchecked(seed + (ulong)first * golden)) + lanes;     // element i's counter, lanes i..i+3
+        var z1 = z0 + step4;                                                  // lanes i+4..i+7
+        ref float sr = ref MemoryMarshal.GetReference(src);
+        ref float dr = ref MemoryMarshal.GetReference(dst);
+        for (int i = 0; i < n; i += 8)
+        {
+            var drop = Vector256.Narrow(DropBits(z0), DropBits(z1)).AsSingle();   // all ones where the element is dropped
+            var mult = Avx.AndNot(drop, keepV);                                     // 0 or keep, as the scalar loop's factor
+            (Vector256.LoadUnsafe(ref sr, (nuint)i) * mult).StoreUnsafe(ref dr, (nuint)i);
+            z0 += step8; z1 += step8;
+        }
+        return n;
+
+        Vector256<ulong> DropBits(Vector256<ulong> z)
+        {
+            z = Mul64(z ^ Avx2.ShiftRightLogical(z, 30), c1v, c1h);
+            z = Mul64(z ^ Avx2.ShiftRightLogical(z, 27), c2v, c2h);
+            var hi = Avx2.ShiftRightLogical(z ^ Avx2.ShiftRightLogical(z, 31), 32).AsInt64();
+            return Avx2.CompareGreaterThan(thr, hi).AsUInt64();                    // hash < threshold (both below 2^32)
+        }
+
+        static Vector256<ulong> Mul64(Vector256<ulong> a, Vector256<ulong> c, Vector256<ulong> cHi)
+        {
+            // (aH·2^32 + aL)·(cH·2^32 + cL) mod 2^64 = aL·cL + ((aH·cL + aL·cH) << 32)
+            var lo = Avx2.Multiply(a.AsUInt32(), c.AsUInt32());
+            var cross = Avx2.Multiply(Avx2.ShiftRightLogical(a, 32).AsUInt32(), c.AsUInt32()) + Avx2.Multiply(a.AsUInt32(), cHi.AsUInt32());
+            return lo + Avx2.ShiftLeftLogical(cross, 32);
         }
     }
 
@@ -307,19 +359,12 @@ public static partial class F
     public static Tensor DropoutMask(int[] shape, float p, Rng rng)
     {
         ulong seed = rng.NextUInt64();
-        uint threshold = (uint)Math.Min(p * 4294967296.0, uint.MaxValue);
-        float keep = p >= 1f ? 0f : 1f / (1f - p);
         var mask = Tensor.Empty(shape);
         Par.For(mask.Numel, 1, (s0, e0) =>
         {
-            var ms = mask.Span;
-            for (int i = s0; i < e0; i++)
-            {
-                ulong z = seed + (ulong)i * 0x9E3779B97F4A7C15UL;
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-                ms[i] = p >= 1f || (uint)((z ^ (z >> 31)) >> 32) < threshold ? 0f : keep;
-            }
+            var ms = mask.Span[s0..e0];
+            ms.Fill(1f);
+            ApplyDropoutMask(ms, ms, s0, seed, p);                      // 1 · m(i) = m(i), in place
         });
         return mask;
     }

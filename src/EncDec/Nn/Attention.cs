@@ -30,23 +30,27 @@ public static class Attention
         float sc = scale ?? 1f / MathF.Sqrt(dh);
 
         var scores = MatMulKernel.Forward(q, k.TransposeRaw(-2, -1));     // (B, H, Tq, Tk)
-        var ps = scores.Span;
         int rows = b * h * tq;
         var (mArr, mOff, mSb, mSh, mSq, mSk) = MaskLayout(mask, b, h, tq, tk);
         int shift = tk - tq;
-        for (int r = 0; r < rows; r++)
+        Par.For(rows, tk, (r0, r1) =>
         {
-            int i = r % tq, bh = r / tq, hh = bh % h, bb = bh / h;
-            var row = ps.Slice(r * tk, tk);
-            TensorPrimitives.Multiply(row, sc, row);
-            if (mArr is not null)
+            var ps = scores.Span;
+            for (int r = r0; r < r1; r++)
             {
-                int o = mOff + bb * mSb + hh * mSh + i * mSq;
-                for (int j = 0; j < tk; j++) row[j] += mArr[o + j * mSk];
+                int i = r % tq, bh = r / tq, hh = bh % h, bb = bh / h;
+                var row = ps.Slice(r * tk, tk);
+                TensorPrimitives.Multiply(row, sc, row);
+                if (mArr is not null)
+                {
+                    int o = mOff + bb * mSb + hh * mSh + i * mSq;
+                    if (mSk == 1) TensorPrimitives.Add(row, new ReadOnlySpan<float>(mArr, o, tk), row);
+                    else for (int j = 0; j < tk; j++) row[j] += mArr[o + j * mSk];
+                }
+                if (causal) for (int j = Math.Max(i + shift + 1, 0); j < tk; j++) row[j] = float.NegativeInfinity;
+                SafeSoftmaxInPlace(row);
             }
-            if (causal) for (int j = Math.Max(i + shift + 1, 0); j < tk; j++) row[j] = float.NegativeInfinity;
-            SafeSoftmaxInPlace(row);
-        }
+        });
         var probs = scores;                                                  // (B, H, Tq, Tk), pre-dropout
 
         Tensor? dropMask = null;
@@ -63,22 +67,26 @@ public static class Attention
         return output.WithGrad("ScaledDotProductAttention", new[] { q, k, v }, g =>
         {
             // g = dO (B, H, Tq, Dh)
-            if (v.RequiresGrad) v.AccumulateGrad(MatMulKernel.Forward(used.TransposeRaw(-2, -1), g)); // Pᵀ·dO → (B, H, Tk, Dh)
+            if (v.RequiresGrad) v.AccumulateGrad(MatMulKernel.Forward(used.TransposeRaw(-2, -1), g), owned: true); // Pᵀ·dO → (B, H, Tk, Dh)
             if (!q.RequiresGrad && !k.RequiresGrad) return;
             var dp = MatMulKernel.Forward(g, v.TransposeRaw(-2, -1));        // dO·Vᵀ → (B, H, Tq, Tk)
-            var ds = dp.Span; var pv = probs.Span;
-            if (dropMask is not null) TensorPrimitives.Multiply(ds, dropMask.Span, ds);
-            for (int r = 0; r < rows; r++)
+            Par.For(rows, tk, (r0, r1) =>
             {
-                // softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P), then the scale
-                var pr = pv.Slice(r * tk, tk); var dr = ds.Slice(r * tk, tk);
-                float dot = TensorPrimitives.Dot(pr, dr);
-                TensorPrimitives.Subtract(dr, dot, dr);
-                TensorPrimitives.Multiply(dr, pr, dr);
-                TensorPrimitives.Multiply(dr, sc, dr);
-            }
-            if (q.RequiresGrad) q.AccumulateGrad(MatMulKernel.Forward(dp, k));                          // dS·K → (B, H, Tq, Dh)
-            if (k.RequiresGrad) k.AccumulateGrad(MatMulKernel.Forward(dp.TransposeRaw(-2, -1), q));     // dSᵀ·Q → (B, H, Tk, Dh)
+                var ds = dp.Span; var pv = probs.Span;
+                var dm = dropMask is null ? default : dropMask.Span;
+                for (int r = r0; r < r1; r++)
+                {
+                    // softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P), then the scale
+                    var pr = pv.Slice(r * tk, tk); var dr = ds.Slice(r * tk, tk);
+                    if (dropMask is not null) TensorPrimitives.Multiply(dr, dm.Slice(r * tk, tk), dr);
+                    float dot = TensorPrimitives.Dot(pr, dr);
+                    TensorPrimitives.Subtract(dr, dot, dr);
+                    TensorPrimitives.Multiply(dr, pr, dr);
+                    TensorPrimitives.Multiply(dr, sc, dr);
+                }
+            });
+            if (q.RequiresGrad) q.AccumulateGrad(MatMulKernel.Forward(dp, k), owned: true);                          // dS·K → (B, H, Tq, Dh)
+            if (k.RequiresGrad) k.AccumulateGrad(MatMulKernel.Forward(dp.TransposeRaw(-2, -1), q), owned: true);     // dSᵀ·Q → (B, H, Tk, Dh)
         }, SavedValues.Inputs);
     }
 

@@ -40,6 +40,25 @@ internal static unsafe class MatMulKernel
         var res = Tensor.Empty(shapeOut);
         if (res.Numel == 0) return res;
         if (k == 0) { res.Span.Clear(); return res; }
+        if (batch.Length >= 2 && batch[0] > 1 && (NeedsCopy(a, batch, m, k) || NeedsCopy(b, batch, k, n)))
+        {
+            // Batch dimensions that do not collapse to one stride, e.g. heads split off a (B, T, H·Dh) projection as a
+            // (B, H, T, Dh) view: one batched GEMM per index of the first dimension reads each operand in place instead
+            // of copying it dense first (the same GEMMs, in the same order).
+            var ea = Expanded(a, batch, m, k); var eb = Expanded(b, batch, k, n);
+            var inner = (int[])batch.Clone(); inner[0] = 1;
+            int per = count / batch[0];
+            for (int i = 0; i < batch[0]; i++)
+            {
+                var ai = ea.NarrowRaw(0, i, 1); var bi = eb.NarrowRaw(0, i, 1);
+                var la = BatchedLayout(ai, inner, m, k);
+                var lb = BatchedLayout(bi, inner, k, n);
+                Gemm(la, lb, res.NarrowRaw(0, i, 1), m, n, k, per, 0f);             // (1, …, M, K)·(1, …, K, N) → (1, …, M, N)
+                ReleaseCopy(la.Src, ai);
+                ReleaseCopy(lb.Src, bi);
+            }
+            return res;
+        }
         var lA = BatchedLayout(a, batch, m, k);
         var lB = BatchedLayout(b, batch, k, n);
         Gemm(lA, lB, res, m, n, k, count, 0f);
@@ -102,13 +121,28 @@ internal static unsafe class MatMulKernel
         return false;
     }
 
-    private static MatLayout BatchedLayout(Tensor t, int[] batch, int rows, int cols)
+    /// <summary>The operand broadcast to (batch…, rows, cols) (itself when it has that shape already).</summary>
+    private static Tensor Expanded(Tensor t, int[] batch, int rows, int cols)
     {
         var target = batch.Concat(new[] { rows, cols }).ToArray();
-        var e = t.Rank == target.Length && ShapeUtil.SameShape(t.Shape, target) ? t : t.ExpandRaw(target);
+        return t.Rank == target.Length && ShapeUtil.SameShape(t.Shape, target) ? t : t.ExpandRaw(target);
+    }
+
+    /// <summary>Whether <see cref="BatchedLayout"/> would have to copy the operand.</summary>
+    private static bool NeedsCopy(Tensor t, int[] batch, int rows, int cols)
+    {
+        var e = Expanded(t, batch, rows, cols);
+        return !(TryMatrix(e, out _, out _) && TryBatchStride(e, out _));
+    }
+
+    private static MatLayout BatchedLayout(Tensor t, int[] batch, int rows, int cols)
+    {
+        var e = Expanded(t, batch, rows, cols);
         if (TryMatrix(e, out bool trans, out int ld) && TryBatchStride(e, out long bs))
             return new MatLayout(e, trans, ld, bs, e.Offset);
+        long t0 = OpProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var c = e.ContiguousRaw();
+        if (OpProfile.Enabled) OpProfile.NoteCopy(System.Diagnostics.Stopwatch.GetTimestamp() - t0);
         return new MatLayout(c, false, Math.Max(cols, 1), (long)rows * cols, c.Offset);
     }
 
@@ -131,6 +165,7 @@ internal static unsafe class MatMulKernel
     private static void Gemm(MatLayout a, MatLayout b, Tensor c, int m, int n, int k, int batch, float beta)
     {
         if (m == 0 || n == 0) return;
+        long t0 = OpProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var p = GemmProviders.Current;
         fixed (float* pa = a.Src.Storage.Array)
         fixed (float* pb = b.Src.Storage.Array)
@@ -144,6 +179,7 @@ internal static unsafe class MatMulKernel
                 p.SgemmBatched(a.Trans, b.Trans, m, n, k, 1f, pa + a.Offset, a.Ld, a.BatchStride, pb + b.Offset, b.Ld, b.BatchStride,
                                beta, ca, n, (long)m * n, batch);
         }
+        if (OpProfile.Enabled) OpProfile.NoteGemm(System.Diagnostics.Stopwatch.GetTimestamp() - t0, 2.0 * m * n * k * batch);
     }
 
     /// <summary>C (contiguous (M, N)) += or = op(A)·op(B) for 2-D operands; used by fused backward kernels.</summary>

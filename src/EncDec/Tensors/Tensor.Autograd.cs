@@ -62,6 +62,7 @@ public sealed partial class Tensor
     /// <summary>Marks this freshly made tensor as the output of <paramref name="name"/>.</summary>
     internal Tensor WithGrad(string name, Tensor[] inputs, Action<Tensor> backward, SavedValues saves = SavedValues.All)
     {
+        if (OpProfile.Enabled) OpProfile.Charge(false, name);
         GradFn = new Node(name, inputs, backward, saves);
         _requiresGrad = true;
         return this;
@@ -107,6 +108,29 @@ public sealed partial class Tensor
         if (owned && g.OwnsStorage) g.Storage.ReleaseIfTracked();
     }
 
+    /// <summary>The pending gradient a backward closure passed on unchanged to an input in the node now running (see <see cref="PassGrad"/>).</summary>
+    [ThreadStatic] private static Storage? s_passedOn;
+
+    /// <summary>
+    /// Adds the incoming gradient <paramref name="g"/> of the node now running (or a view of it with offset 0), unchanged,
+    /// to this input's gradient. When this input has no pending gradient yet and the shapes agree, it adopts g's buffer
+    /// instead of zero-filling one and adding (an identity-like backward: reshape, contiguous, a residual sum's first
+    /// operand), and backward does not free that buffer after the node. At most one input per node adopts it; a caller's
+    /// own root gradient (not an engine buffer) is never adopted. Only for the g a closure received.
+    /// </summary>
+    internal void PassGrad(Tensor g)
+    {
+        if (!_requiresGrad) return;
+        if (!IsLeaf && _pendingGrad is null && g.Storage.Pinned && !ReferenceEquals(s_passedOn, g.Storage)
+            && g.IsContiguous && g.Offset == 0 && ShapeUtil.SameShape(g.Shape, _shape))
+        {
+            _pendingGrad = g;
+            s_passedOn = g.Storage;
+            return;
+        }
+        AccumulateGrad(g);
+    }
+
     /// <summary>
     /// Back-propagates from this tensor: gradients accumulate into the <see cref="Grad"/> of every leaf that
     /// requires grad. A non-scalar output needs an explicit <paramref name="gradient"/>.
@@ -132,7 +156,10 @@ public sealed partial class Tensor
 
         if (IsLeaf) { AccumulateGrad(gradient); leafGradientReady?.Invoke(this); return; }
 
+        bool profile = OpProfile.Enabled;
+        if (profile) OpProfile.Mark();
         var order = TopologicalOrder(this);
+        if (profile) OpProfile.Charge(true, "(graph order)");
         var readyAfter = leafGradientReady is null ? null : LeavesDoneAfter(order);
         _pendingGrad = gradient.ContiguousRaw();
         var rootGrad = _pendingGrad;
@@ -146,15 +173,20 @@ public sealed partial class Tensor
                 t._pendingGrad = null;
                 if (g is null) { Report(i); continue; } // no path carried a gradient here
                 int mark = TensorScope.Mark();
+                s_passedOn = null;
                 t.GradFn!.Backward(g);
+                if (profile) OpProfile.Charge(true, t.GradFn.Name);
                 // Memory: inside a TensorScope, what this node's backward allocated and did not hand on as an input's
                 // pending gradient is dead now, and so is this node's incoming gradient. In a scope that frees
                 // activations its output goes too: every consumer (they all come later in the graph) has run its
                 // backward already. Only buffers a scope tracks are returned early; a tensor made outside any scope is
                 // left to the GC as before.
                 TensorScope.ReleaseSince(mark);
-                if (!ReferenceEquals(g, rootGrad)) { g.Storage.Pinned = false; g.Storage.ReleaseIfTracked(); }
+                // the incoming gradient is dead now, unless an input adopted it as its own (PassGrad)
+                if (!ReferenceEquals(g, rootGrad) && !ReferenceEquals(s_passedOn, g.Storage)) { g.Storage.Pinned = false; g.Storage.ReleaseIfTracked(); }
+                s_passedOn = null;
                 if (freeOutputs && !ReferenceEquals(t, this) && t.OwnsStorage) t.Storage.ReleaseIfTracked();
+                if (profile) OpProfile.Charge(true, "(release)");
                 Report(i);
             }
         }

@@ -12,7 +12,7 @@ public sealed partial class Tensor
         var r = Kernels.Binary<AddOp>(this, other);
         if (!NeedsGrad(this, other)) return r;
         var a = this; var b = other;
-        return r.WithGrad("Add", new[] { a, b }, g => { a.AccumulateGrad(g); b.AccumulateGrad(g); }, SavedValues.None);
+        return r.WithGrad("Add", new[] { a, b }, g => { a.PassGrad(g); b.AccumulateGrad(g); }, SavedValues.None);
     }
 
     public Tensor Sub(Tensor other)
@@ -22,8 +22,8 @@ public sealed partial class Tensor
         var a = this; var b = other;
         return r.WithGrad("Sub", new[] { a, b }, g =>
         {
-            a.AccumulateGrad(g);
             if (b.RequiresGrad) b.AccumulateGrad(g.NegRaw(), owned: true);
+            a.PassGrad(g);
         }, SavedValues.None);
     }
 
@@ -96,7 +96,7 @@ public sealed partial class Tensor
         var r = MapRaw((x, y) => TensorPrimitives.Add(x, s, y));
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("AddScalar", new[] { a }, g => a.AccumulateGrad(g), SavedValues.None);
+        return r.WithGrad("AddScalar", new[] { a }, g => a.PassGrad(g), SavedValues.None);
     }
 
     public Tensor MulScalar(float s)
@@ -230,7 +230,7 @@ public sealed partial class Tensor
         var r = c.ViewRaw(shape);
         if (!NeedsGrad(c)) return r;
         var inShape = c._shape;
-        return r.WithGrad("Reshape", new[] { c }, g => c.AccumulateGrad(g.ViewRaw(inShape)), SavedValues.None);
+        return r.WithGrad("Reshape", new[] { c }, g => c.PassGrad(g.ViewRaw(inShape)), SavedValues.None);
     }
 
     public Tensor View(params int[] shape) => Reshape(shape);
@@ -253,7 +253,7 @@ public sealed partial class Tensor
         var r = ContiguousRaw();
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Contiguous", new[] { a }, g => a.AccumulateGrad(g), SavedValues.None);
+        return r.WithGrad("Contiguous", new[] { a }, g => a.PassGrad(g), SavedValues.None);
     }
 
     public Tensor Transpose(int dim0, int dim1)
@@ -305,7 +305,7 @@ public sealed partial class Tensor
         var r = UnsqueezeRaw(dim);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Unsqueeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)), SavedValues.None);
+        return r.WithGrad("Unsqueeze", new[] { a }, g => a.PassGrad(g.ViewRaw(a._shape)), SavedValues.None);
     }
 
     public Tensor Squeeze(int dim)
@@ -317,7 +317,7 @@ public sealed partial class Tensor
         var r = new Tensor(Storage, sh.ToArray(), st.ToArray(), Offset);
         if (!NeedsGrad(this)) return r;
         var a = this;
-        return r.WithGrad("Squeeze", new[] { a }, g => a.AccumulateGrad(g.ViewRaw(a._shape)), SavedValues.None);
+        return r.WithGrad("Squeeze", new[] { a }, g => a.PassGrad(g.ViewRaw(a._shape)), SavedValues.None);
     }
 
     /// <summary>Broadcast view to <paramref name="shape"/> (no copy; -1 keeps a dimension's size); the gradient is summed back.</summary>
