@@ -29,7 +29,8 @@ public static class DecodeBench
     {
         int sents = IntOption(args, "--sents", 200), batch = IntOption(args, "--batch", 32), reps = Math.Max(1, IntOption(args, "--reps", 1));
         string which = StringOption(args, "--strategy", "both");
-        bool profile = args.Contains("--profile");
+        bool profile = args.Contains("--profile") || args.Contains("--gemm-profile");
+        TimedGemm? timedGemm = args.Contains("--gemm-profile") ? new TimedGemm(EncDec.Tensors.Gemm.GemmProviders.Current) : null;
         var config = new ModelConfig
         {
             Family = ModelFamily.Transformer, SrcVocabSize = Vocab, TgtVocabSize = Vocab, DModel = 256, Heads = 4,
@@ -108,9 +109,17 @@ public static class DecodeBench
                 var sw = Stopwatch.StartNew();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+                var plain = EncDec.Tensors.Gemm.GemmProviders.Current;
+                if (timedGemm is not null) { timedGemm.Report(); EncDec.Tensors.Gemm.GemmProviders.Current = timedGemm; }
                 Decode(timed, sources, batch, opts);
+                EncDec.Tensors.Gemm.GemmProviders.Current = plain;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"profile {name}: wall {sw.Elapsed.TotalSeconds:F3}s cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3}s encode {timed.Encode_.TotalSeconds:F3}s init {timed.Init.TotalSeconds:F3}s step {timed.Step.TotalSeconds:F3}s select {timed.Select.TotalSeconds:F3}s ({timed.Steps} steps) gc0 {GC.CollectionCount(0) - gc0} gc2 {GC.CollectionCount(2) - gc2}"));
+                if (timedGemm is not null)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gemm total {timedGemm.Seconds:F3}s"));
+                    foreach (var line in timedGemm.Report()) Console.Error.WriteLine(line);
+                }
             }
             if (outTokens != (long)sents * OutLen) throw new InvalidOperationException($"expected {sents * OutLen} output tokens, got {outTokens}");
             for (int vi = 0; vi < variants.Count; vi++)
