@@ -20,6 +20,8 @@ namespace EncDec.Bench;
 /// (<see cref="EncDec.Training.StructuredShrinker"/>); <c>--student-layers L</c>: the same model with L+L layers. Besides the
 /// wall time each line gives the process CPU time of the timed runs (<c>cpu_s</c>, median): on a contended machine, run with
 /// one thread (<c>ENCDEC_THREADS=1 OPENBLAS_NUM_THREADS=1</c>) it measures the work better than the wall clock.
+/// <c>--profile</c> splits one more run into encode / initial state / steps / reorders; <c>--gemm-profile</c> also times the
+/// provider's matrix products per shape (products on weights packed for decoding bypass the provider and are not listed).
 /// </summary>
 public static class DecodeBench
 {
