@@ -130,7 +130,7 @@ public static class DecodeBench
                 double wall = wallsOf[vi][reps / 2], cpu = cpusOf[vi][reps / 2];
                 string weights = variants.Count > 1 ? $"\"weights\":\"{variants[vi].Weights}\"," : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"cpu_s\":{cpu:F3},\"out_tokens_per_cpu_s\":{outTokens / cpu:F1},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
+                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"cpu_s\":{cpu:F3},\"out_tokens_per_cpu_s\":{outTokens / cpu:F1},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"decode_weights\":\"{(EncDec.Nn.PackedLinear.Supported ? "managed-packed" : "provider")}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
             }
         }
     }
