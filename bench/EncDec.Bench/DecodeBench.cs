@@ -19,6 +19,8 @@ namespace EncDec.Bench;
 /// (<see cref="EncDec.Training.StructuredShrinker"/>); <c>--student-layers L</c>: the same model with L+L layers. Besides the
 /// wall time each line gives the process CPU time of the timed runs (<c>cpu_s</c>, median): on a contended machine, run with
 /// one thread (<c>ENCDEC_THREADS=1 OPENBLAS_NUM_THREADS=1</c>) it measures the work better than the wall clock.
+/// <c>--profile</c> splits one more run into encode / initial state / steps / reorders; <c>--gemm-profile</c> also times the
+/// provider's matrix products per shape (products on weights packed for decoding bypass the provider and are not listed).
 /// </summary>
 public static class DecodeBench
 {
@@ -28,7 +30,8 @@ public static class DecodeBench
     {
         int sents = IntOption(args, "--sents", 200), batch = IntOption(args, "--batch", 32), reps = Math.Max(1, IntOption(args, "--reps", 1));
         string which = StringOption(args, "--strategy", "both");
-        bool profile = args.Contains("--profile");
+        bool profile = args.Contains("--profile") || args.Contains("--gemm-profile");
+        TimedGemm? timedGemm = args.Contains("--gemm-profile") ? new TimedGemm(EncDec.Tensors.Gemm.GemmProviders.Current) : null;
         var config = new ModelConfig
         {
             Family = ModelFamily.Transformer, SrcVocabSize = Vocab, TgtVocabSize = Vocab, DModel = 256, Heads = 4,
@@ -107,9 +110,17 @@ public static class DecodeBench
                 var sw = Stopwatch.StartNew();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+                var plain = EncDec.Tensors.Gemm.GemmProviders.Current;
+                if (timedGemm is not null) { timedGemm.Report(); EncDec.Tensors.Gemm.GemmProviders.Current = timedGemm; }
                 Decode(timed, sources, batch, opts);
+                EncDec.Tensors.Gemm.GemmProviders.Current = plain;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"profile {name}: wall {sw.Elapsed.TotalSeconds:F3}s cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3}s encode {timed.Encode_.TotalSeconds:F3}s init {timed.Init.TotalSeconds:F3}s step {timed.Step.TotalSeconds:F3}s select {timed.Select.TotalSeconds:F3}s ({timed.Steps} steps) gc0 {GC.CollectionCount(0) - gc0} gc2 {GC.CollectionCount(2) - gc2}"));
+                if (timedGemm is not null)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  gemm total {timedGemm.Seconds:F3}s"));
+                    foreach (var line in timedGemm.Report()) Console.Error.WriteLine(line);
+                }
             }
             if (outTokens != (long)sents * OutLen) throw new InvalidOperationException($"expected {sents * OutLen} output tokens, got {outTokens}");
             for (int vi = 0; vi < variants.Count; vi++)
@@ -118,7 +129,7 @@ public static class DecodeBench
                 double wall = wallsOf[vi][reps / 2], cpu = cpusOf[vi][reps / 2];
                 string weights = variants.Count > 1 ? $"\"weights\":\"{variants[vi].Weights}\"," : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"cpu_s\":{cpu:F3},\"out_tokens_per_cpu_s\":{outTokens / cpu:F1},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
+                    $"{{\"bench\":\"decode\",\"strategy\":\"{name}\",{weights}\"out_tokens_per_s\":{outTokens / wall:F1},\"wall_s\":{wall:F3},\"cpu_s\":{cpu:F3},\"out_tokens_per_cpu_s\":{outTokens / cpu:F1},\"out_tokens\":{outTokens},\"sents\":{sents},\"batch\":{batch},\"reps\":{reps},\"gemm\":\"{GemmName()}\",\"decode_weights\":\"{(EncDec.Nn.PackedLinear.Supported ? "managed-packed" : "provider")}\",\"peak_rss_mib\":{PeakRssMib():F1}}}"));
             }
         }
     }

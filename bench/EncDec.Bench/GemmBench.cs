@@ -7,7 +7,7 @@ namespace EncDec.Bench;
 /// <summary>
 /// GEMM throughput: the managed kernel vs the OpenBLAS provider vs a raw <c>cblas_sgemm</c> call, on the
 /// shapes the models use. Prints one JSON line per (shape, provider). Options: <c>--quick</c> (subset, fewer reps),
-/// <c>--provider managed|openblas</c> (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT[:BATCH]]</c> (one shape).
+/// <c>--provider managed|packed|openblas</c> (<c>managed-packed</c>: B packed once, outside the timing) (only that one), <c>--threads N</c> (managed thread cap), <c>--shape MxKxN[:TT[:BATCH]]</c> (one shape).
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -73,6 +73,12 @@ internal static unsafe class GemmBench
                     runs.Add(("managed", batch == 1
                         ? () => managed.Sgemm(tA, tB, m, n, k, 1f, A, lda, B, ldb, 0f, C, ldc)
                         : () => managed.SgemmBatched(tA, tB, m, n, k, 1f, A, lda, sa, B, ldb, sb, 0f, C, ldc, sc, batch)));
+                if (batch == 1 && only is null or "managed" or "packed")
+                {
+                    // B packed once (a decoding step's constant weight), then only the product per call
+                    var packed = ManagedGemm.Instance.PackB(tB, k, n, B, ldb);
+                    runs.Add(("managed-packed", () => ManagedGemm.Instance.SgemmPacked(tA, m, 1f, A, lda, packed, 0f, C, ldc)));
+                }
                 if (blas != null && only is null or "openblas")
                 {
                     IGemmProvider bp = blas;

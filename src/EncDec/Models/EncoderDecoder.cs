@@ -1,3 +1,4 @@
+using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
 
@@ -48,7 +49,14 @@ public sealed class EncoderDecoder : Seq2SeqModule, IOptionalAttention
         return (Generator.Forward(dec.Hidden), dec.Attention);       // (B, T, V)
     }
 
-    public override IDecoderState InitialState(EncoderOutput encoder) => Decoder.InitialState(encoder);
+    /// <summary>The decoder's initial state; without autograd the output layer is packed for the run too (<see cref="PackedLinear"/>).</summary>
+    public override IDecoderState InitialState(EncoderOutput encoder)
+    {
+        var state = Decoder.InitialState(encoder);
+        if (GradMode.IsEnabled) return state;
+        var packed = PackedLinear.Pack(Generator);      // lives as long as the decoding: the caller's scope returns it to the pool
+        return packed is null ? state : new PackedOutputState(state, packed);
+    }
 
     public override StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state)
         => DecodeStep(tokens, position, encoder, state, NeedAttention);
@@ -56,9 +64,10 @@ public sealed class EncoderDecoder : Seq2SeqModule, IOptionalAttention
     public override StepResult DecodeStep(int[] tokens, int position, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var ids = new IndexTensor(tokens, tokens.Length, 1);                  // (B, 1)
-        var (output, next) = Decoder.Step(TgtEmbed.Forward(ids, position), encoder, state, withAttention);
-        var logits = Generator.Forward(output.Hidden).Reshape(tokens.Length, -1);  // (B, V)
+        var packed = state as PackedOutputState;
+        var (output, next) = Decoder.Step(TgtEmbed.Forward(ids, position), encoder, packed?.Inner ?? state, withAttention);
+        var logits = PackedLinear.Apply(Generator, packed?.Generator, output.Hidden).Reshape(tokens.Length, -1);  // (B, 1, H) → (B, V)
         var attn = output.Attention?.Reshape(tokens.Length, -1);             // (B, S)
-        return new StepResult(logits, attn, next);
+        return new StepResult(logits, attn, packed is null ? next : new PackedOutputState(next, packed.Generator));
     }
 }

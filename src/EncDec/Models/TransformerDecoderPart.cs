@@ -34,7 +34,7 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
     {
         // the memory keys/values and packed projections live as long as the decoding: the caller's scope returns them to the
         // pool when it ends (a server decoding batch after batch then leaves no large arrays to the GC); without a scope the GC reclaims them
-        return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory), GradMode.IsEnabled ? null : Stack.PackSelfAttention());
+        return new TransformerDecoderState(null, Stack.PrecomputeMemory(encoder.Memory), GradMode.IsEnabled ? null : Stack.PackForDecoding());
     }
 
     public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state)
@@ -43,7 +43,7 @@ public sealed class TransformerDecoderPart : DecoderModule, IOptionalAttention
     public override (DecoderOutput Output, IDecoderState Next) Step(Tensor embeddedStep, EncoderOutput encoder, IDecoderState state, bool withAttention)
     {
         var st = (TransformerDecoderState)state;
-        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention, st.PackedSelf); // (B, 1, d), (B, 1, S)
+        var (y, self, w) = Stack.ForwardIncremental(embeddedStep, st.MemoryCaches, st.SelfCaches, encoder.PaddingMask, withAttention, st.Packed); // (B, 1, d), (B, 1, S)
         return (new DecoderOutput(y, w), st.WithSelf(self));
     }
 }

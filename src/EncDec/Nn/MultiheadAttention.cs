@@ -100,6 +100,14 @@ public sealed class MultiheadAttention : Module
     /// layer's <see cref="PackQkv"/>) and no autograd, projects queries, keys and values with one matrix product.
     /// </summary>
     public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor queryStep, AttentionCache? cache, Tensor? keyPaddingMask, PackedQkvProjection? packed)
+        => ForwardIncremental(queryStep, cache, keyPaddingMask, packed, null);
+
+    /// <summary>
+    /// The step with the output projection too packed for decoding (<paramref name="packedOut"/> from
+    /// <c>PackedLinear.Pack(OutProj)</c>, null: the layer's own); used only without autograd.
+    /// </summary>
+    public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor queryStep, AttentionCache? cache, Tensor? keyPaddingMask, PackedQkvProjection? packed,
+                                                                    PackedLinear? packedOut)
     {
         CheckInput(queryStep, nameof(queryStep));
         if (keyPaddingMask is not null && Core.Kind != AttentionCoreKind.Full)
@@ -120,10 +128,10 @@ public sealed class MultiheadAttention : Module
         if (Core.Kind != AttentionCoreKind.Full)
         {
             var (oc, state) = Core.Step(q, k, v, cache);                    // (B, H, S, Dh)
-            return (OutProj.Forward(MergeHeads(oc)), state);
+            return (PackedLinear.Apply(OutProj, packedOut, MergeHeads(oc)), state);
         }
         var next = cache is null ? AttentionCache.FromStep(k, v) : cache.Append(k, v); // (B, H, T+S, Dh)
-        if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, keyPaddingMask, null), next);
+        if (UseSingleQuery(q, next)) return (SingleQueryOutput(q, next, keyPaddingMask, null, packedOut), next);
         var mask = CombineMasks(keyPaddingMask, null, queryStep.Shape[0], queryStep.Shape[1], next.Length);
         var (o, _) = Attend(q, next.Key, next.Value, mask, causal: queryStep.Shape[1] > 1, needWeights: false);
         return (o, next);
@@ -143,14 +151,23 @@ public sealed class MultiheadAttention : Module
     /// <paramref name="keyPaddingMask"/> (B, Tk) masks padded memory positions.
     /// </summary>
     public (Tensor Output, Tensor? Weights) ForwardWithCache(Tensor query, AttentionCache cache, Tensor? keyPaddingMask = null, bool needWeights = false)
+        => ForwardWithCache(query, cache, keyPaddingMask, needWeights, null, null);
+
+    /// <summary>
+    /// <see cref="ForwardWithCache(Tensor, AttentionCache, Tensor?, bool)"/> with the query and output projections packed
+    /// for decoding (<see cref="PackedLinear.Pack(Linear)"/> of <see cref="QProj"/> and <see cref="OutProj"/>; null: the
+    /// layer's own); the packed ones are used only without autograd.
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) ForwardWithCache(Tensor query, AttentionCache cache, Tensor? keyPaddingMask, bool needWeights,
+                                                             PackedLinear? packedQuery, PackedLinear? packedOut)
     {
         CheckInput(query, nameof(query));
-        var q = SplitHeads(QProj.Forward(query));                           // (B, H, Tq, Dh)
+        var q = SplitHeads(PackedLinear.Apply(QProj, packedQuery, query));  // (B, H, Tq, Dh)
         var mask = CombineMasks(keyPaddingMask, null, query.Shape[0], query.Shape[1], cache.Length);
         if (UseSingleQuery(q, cache))
         {
             var w = needWeights ? Tensor.Zeros(query.Shape[0], cache.Length) : null;   // (B, Tk)
-            var o = SingleQueryOutput(q, cache, keyPaddingMask, w);
+            var o = SingleQueryOutput(q, cache, keyPaddingMask, w, packedOut);
             return (o, w?.ViewRaw(new[] { query.Shape[0], 1, cache.Length }));        // (B, 1, Tk)
         }
         return Attend(q, cache.Key, cache.Value, mask, false, needWeights);
@@ -161,11 +178,11 @@ public sealed class MultiheadAttention : Module
         => q.Shape[2] == 1 && !(Training && DropoutP > 0f) && !Tensor.NeedsGrad(q) && !cache.NeedsGrad;
 
     /// <summary>q (B, H, 1, Dh) against the cache → output projection of the merged heads (B, 1, E).</summary>
-    private Tensor SingleQueryOutput(Tensor q, AttentionCache cache, Tensor? keyPaddingMask, Tensor? headMeanWeights)
+    private Tensor SingleQueryOutput(Tensor q, AttentionCache cache, Tensor? keyPaddingMask, Tensor? headMeanWeights, PackedLinear? packedOut)
     {
         var (k, v, rows) = cache.Gather;                                                                  // (P, H, C, Dh) buffers + row table
         var o = Attention.SingleQueryAttention(q, k, v, cache.Length, rows, keyPaddingMask, headMeanWeights); // (B, H, 1, Dh) contiguous
-        return OutProj.Forward(o.ViewRaw(new[] { q.Shape[0], 1, InnerDim }));                           // (B, 1, H·Dh) → (B, 1, E)
+        return PackedLinear.Apply(OutProj, packedOut, o.ViewRaw(new[] { q.Shape[0], 1, InnerDim }));     // (B, 1, H·Dh) → (B, 1, E)
     }
 
     private (Tensor Output, Tensor? Weights) Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, bool needWeights)

@@ -34,8 +34,11 @@ public sealed class PackedQkvProjection
             lins[i].Weight.CopyTo(Weight.Span.Slice(i * e * q.InFeatures, e * q.InFeatures));
             if (Bias is not null) lins[i].Bias!.CopyTo(Bias.Span.Slice(i * e, e));
         }
+        _packed = PackedLinear.Pack(Weight, Bias);
     }
 
+    private readonly PackedLinear? _packed;   // the same weight packed for the managed GEMM (null without a SIMD kernel)
+
     /// <summary>x (B, S, E) → the packed projections (B, S, 3W).</summary>
-    internal Tensor Forward(Tensor x) => F.Linear(x, Weight, Bias);   // (B, S, E)·(E, 3W) → (B, S, 3W)
+    internal Tensor Forward(Tensor x) => _packed?.Forward(x) ?? F.Linear(x, Weight, Bias);   // (B, S, E)·(E, 3W) → (B, S, 3W)
 }

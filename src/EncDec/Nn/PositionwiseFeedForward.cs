@@ -23,10 +23,13 @@ public sealed class PositionwiseFeedForward : Module
     }
 
     /// <summary>(…, d) → (…, d).</summary>
-    public Tensor Forward(Tensor x)
+    public Tensor Forward(Tensor x) => Forward(x, null, null);
+
+    /// <summary><see cref="Forward(Tensor)"/> with the two layers packed for decoding (null: the layer's own); the packed ones are used only without autograd.</summary>
+    public Tensor Forward(Tensor x, PackedLinear? linear1, PackedLinear? linear2)
     {
-        var h = Linear1.Forward(x);                                          // (…, F)
+        var h = PackedLinear.Apply(Linear1, linear1, x);                     // (…, F)
         h = Activation == Activation.Gelu ? h.Gelu() : h.Relu();
-        return Linear2.Forward(Dropout.Forward(h));                          // (…, d)
+        return PackedLinear.Apply(Linear2, linear2, Dropout.Forward(h));     // (…, d)
     }
 }

@@ -41,6 +41,9 @@ public sealed class TransformerDecoder : Module
     /// <summary>Each layer's self-attention projections packed for decoding (a copy of the current weights; see <see cref="PackedQkvProjection"/>).</summary>
     public IReadOnlyList<PackedQkvProjection?> PackSelfAttention() => Layers.Select(l => l.SelfAttn.PackQkv()).ToArray();
 
+    /// <summary>Each layer's weights packed for a decoding run (<see cref="TransformerDecoderLayer.PackForDecoding"/>; a copy of the current weights).</summary>
+    public IReadOnlyList<PackedDecoderLayer> PackForDecoding() => Layers.Select(l => l.PackForDecoding()).ToArray();
+
     /// <summary>Per-layer cross-attention caches for <paramref name="memory"/> (B, Ts, d).</summary>
     public IReadOnlyList<AttentionCache> PrecomputeMemory(Tensor memory) => Layers.Select(l => l.PrecomputeMemory(memory)).ToArray();
 
@@ -61,19 +64,25 @@ public sealed class TransformerDecoder : Module
     /// </summary>
     public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
         IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
-        => ForwardIncremental(xStep, memoryCaches, selfCaches, memoryKeyPaddingMask, needCrossAttention, null);
+        => ForwardIncremental(xStep, memoryCaches, selfCaches, memoryKeyPaddingMask, needCrossAttention, (IReadOnlyList<PackedDecoderLayer?>?)null);
 
     /// <summary>The step with each layer's self-attention projections packed (<see cref="PackSelfAttention"/>; null: unpacked); same result.</summary>
     public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
         IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention,
         IReadOnlyList<PackedQkvProjection?>? packedSelf)
+        => ForwardIncremental(xStep, memoryCaches, selfCaches, memoryKeyPaddingMask, needCrossAttention, packedSelf?.Select(PackedDecoderLayer.OfSelf).ToArray());
+
+    /// <summary>The step with each layer's weights packed (<see cref="PackForDecoding"/>; null: unpacked); the same result up to rounding.</summary>
+    public (Tensor Output, IReadOnlyList<AttentionCache> SelfCaches, Tensor? CrossAttention) ForwardIncremental(Tensor xStep,
+        IReadOnlyList<AttentionCache> memoryCaches, IReadOnlyList<AttentionCache>? selfCaches, Tensor? memoryKeyPaddingMask, bool needCrossAttention,
+        IReadOnlyList<PackedDecoderLayer?>? packed)
     {
         var x = xStep;
         var next = new AttentionCache[Layers.Count];
         Tensor? w = null;
         for (int i = 0; i < Layers.Count; i++)
             (x, next[i], w) = Layers[i].ForwardIncremental(x, memoryCaches[i], selfCaches?[i], memoryKeyPaddingMask, needCrossAttention && i == Layers.Count - 1,
-                                                           packedSelf?[i]);
+                                                           packed?[i]);
         return (Norm is null ? x : Norm.Forward(x), next, w);
     }
 }

@@ -121,7 +121,7 @@ public sealed class TransformerDecoderLayer : Module
     /// </summary>
     public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
         AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention)
-        => ForwardIncremental(xStep, memoryCache, selfCache, memoryKeyPaddingMask, needCrossAttention, null);
+        => ForwardIncremental(xStep, memoryCache, selfCache, memoryKeyPaddingMask, needCrossAttention, (PackedDecoderLayer?)null);
 
     /// <summary>
     /// The step with the self-attention's projections packed (<paramref name="packedSelf"/> from
@@ -129,29 +129,39 @@ public sealed class TransformerDecoderLayer : Module
     /// </summary>
     public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
         AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention, PackedQkvProjection? packedSelf)
+        => ForwardIncremental(xStep, memoryCache, selfCache, memoryKeyPaddingMask, needCrossAttention, PackedDecoderLayer.OfSelf(packedSelf));
+
+    /// <summary>This layer's weights packed for a decoding run (<see cref="PackedDecoderLayer"/>; a copy of the current weights).</summary>
+    public PackedDecoderLayer PackForDecoding()
+        => new(SelfAttn.PackQkv(), PackedLinear.Pack(SelfAttn.OutProj), PackedLinear.Pack(MultiheadAttn.QProj), PackedLinear.Pack(MultiheadAttn.OutProj),
+               PackedLinear.Pack(Linear1), PackedLinear.Pack(Linear2));
+
+    /// <summary>The step with this layer's weights packed (<see cref="PackForDecoding"/>, null: unpacked); the same result up to rounding.</summary>
+    public (Tensor Output, AttentionCache SelfCache, Tensor? CrossAttention) ForwardIncremental(Tensor xStep, AttentionCache memoryCache,
+        AttentionCache? selfCache, Tensor? memoryKeyPaddingMask, bool needCrossAttention, PackedDecoderLayer? packed)
     {
         var x = xStep;
         AttentionCache next;
         Tensor? w;
         if (Options.Norm == NormPosition.Pre)
         {
-            var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache, null, packedSelf);
+            var (sa, c) = SelfAttn.ForwardIncremental(Norm1.Forward(x), selfCache, null, packed?.SelfQkv, packed?.SelfOut);
             next = c;
             x = x + Dropout1.Forward(sa);
-            var (ca, cw) = MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask, needCrossAttention);
+            var (ca, cw) = MultiheadAttn.ForwardWithCache(Norm2.Forward(x), memoryCache, memoryKeyPaddingMask, needCrossAttention, packed?.CrossQuery, packed?.CrossOut);
             w = cw;
             x = x + Dropout2.Forward(ca);
-            x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x)));
+            x = x + Dropout3.Forward(FeedForward.Forward(Norm3.Forward(x), packed?.Linear1, packed?.Linear2));
         }
         else
         {
-            var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache, null, packedSelf);
+            var (sa, c) = SelfAttn.ForwardIncremental(x, selfCache, null, packed?.SelfQkv, packed?.SelfOut);
             next = c;
             x = Norm1.Forward(x + Dropout1.Forward(sa));
-            var (ca, cw) = MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask, needCrossAttention);
+            var (ca, cw) = MultiheadAttn.ForwardWithCache(x, memoryCache, memoryKeyPaddingMask, needCrossAttention, packed?.CrossQuery, packed?.CrossOut);
             w = cw;
             x = Norm2.Forward(x + Dropout2.Forward(ca));
-            x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x)));
+            x = Norm3.Forward(x + Dropout3.Forward(FeedForward.Forward(x, packed?.Linear1, packed?.Linear2)));
         }
         return (x, next, w);
     }

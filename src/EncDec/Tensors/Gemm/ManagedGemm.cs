@@ -47,7 +47,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         };
         _mc = _mr * (kernel == ManagedKernel.Avx512 ? 16 : 32); // 192 rows for AVX-512
         _nc = 4096;
-        MaxThreads = Environment.ProcessorCount;
+        MaxThreads = int.TryParse(Environment.GetEnvironmentVariable("ENCDEC_THREADS"), out int t) && t > 0 ? t : Environment.ProcessorCount;
     }
 
     internal static ManagedKernel BestKernel() =>
@@ -57,7 +57,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     internal ManagedKernel KernelKind => _kernel;
 
-    /// <summary>Upper bound on worker threads used for one product (defaults to the processor count).</summary>
+    /// <summary>Upper bound on worker threads used for one product (defaults to <c>ENCDEC_THREADS</c>, else the processor count).</summary>
     public int MaxThreads { get; set; }
 
     public GemmProviderKind Kind => GemmProviderKind.Managed;
@@ -135,6 +135,89 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 Blocked(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, ci, ldc);
             }
         });
+    }
+
+    // ---------------------------------------------------------------- pre-packed B
+
+    /// <summary>
+    /// Packs op(B) (k, n) once (stored B is (n, k) with row stride <paramref name="ldb"/> when <paramref name="transB"/>,
+    /// else (k, n)) for <see cref="SgemmPacked"/>: every K block of <c>KC</c> rows holds all N columns in panels of the
+    /// kernel's width, the layout the blocked driver packs per call. The buffer comes from <see cref="Tensor.Empty"/>.
+    /// </summary>
+    public PackedGemmB PackB(bool transB, int k, int n, float* b, int ldb)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        int nr = _nr;
+        long ncR = RoundUp(n, nr);
+        var buffer = Tensor.Empty(checked((int)(ncR * k + 16)));             // (16 + K·roundup(N, nr)) floats
+        fixed (float* p0 = buffer.Storage.Array)
+        {
+            float* start = p0 + buffer.Offset;
+            int offset = buffer.Offset + (int)((64 - ((nint)start & 63)) & 63) / sizeof(float);
+            float* pb = p0 + offset;
+            for (int pc = 0; pc < k; pc += KC)
+                PackB(transB, b, ldb, pc, 0, Math.Min(KC, k - pc), n, nr, pb + pc * ncR);
+            return new PackedGemmB(buffer, offset, k, n, nr, this);
+        }
+    }
+
+    /// <summary>
+    /// <c>C = alpha * op(A) * B + beta * C</c> with B packed by <see cref="PackB"/> (op(A) is (m, B.K), C (m, B.N)):
+    /// the same tiles, K blocks and kernel as <see cref="Sgemm"/>, without packing B. Wide products split B's panels
+    /// over the cores (each worker packs its own copy of the small A), tall ones split the rows.
+    /// </summary>
+    public void SgemmPacked(bool transA, int m, float alpha, float* a, int lda, PackedGemmB b, float beta, float* c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!ReferenceEquals(b.Owner, this)) throw new ArgumentException("the matrix was packed for another kernel", nameof(b));
+        int n = b.N, k = b.K;
+        if (m <= 0) return;
+        if (alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        int nr = _nr, mr = _mr;
+        long ncR = RoundUp(n, nr);
+        double flops = 2.0 * m * n * k;
+        int threads = flops >= ParallelFlops ? Math.Max(1, MaxThreads) : 1;
+        fixed (float* p0 = b.Buffer.Storage.Array)
+        {
+            float* pb = p0 + b.Offset;
+            if (threads == 1)
+            {
+                for (int pc = 0; pc < k; pc += KC)
+                    MacroRows(transA, a, lda, 0, m, pc, Math.Min(KC, k - pc), 0, n, pb + pc * ncR, alpha, pc == 0 ? beta : 1f, c, ldc);
+                return;
+            }
+            var opts = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            if (m >= n && m >= 2 * mr)
+            {
+                // tall: tile-aligned row chunks, handed out dynamically
+                int rowUnits = (m + mr - 1) / mr;
+                int rowChunks = Math.Clamp(rowUnits / 4, Math.Min(threads, rowUnits), threads * 4);
+                float* pbt = pb;
+                Parallel.For(0, rowChunks, opts, t =>
+                {
+                    int r0 = (int)((long)rowUnits * t / rowChunks) * mr, r1 = Math.Min(m, (int)((long)rowUnits * (t + 1) / rowChunks) * mr);
+                    for (int pc = 0; pc < k; pc += KC)
+                        MacroRows(transA, a, lda, r0, r1, pc, Math.Min(KC, k - pc), 0, n, pbt + pc * ncR, alpha, pc == 0 ? beta : 1f, c, ldc);
+                });
+                return;
+            }
+            // wide: chunks of whole panels (two per thread when they stay wide, so a core slowed by other load takes fewer)
+            int units = (n + nr - 1) / nr;
+            int chunks = Math.Min(units, n >= threads * 2 * 512 ? threads * 2 : threads);
+            float* pbw = pb;
+            Parallel.For(0, chunks, opts, t =>
+            {
+                int s = (int)((long)units * t / chunks) * nr;
+                int e = Math.Min(n, (int)((long)units * (t + 1) / chunks) * nr);
+                if (e <= s) return;
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    MacroRows(transA, a, lda, 0, m, pc, kc, s, e - s, pbw + pc * ncR + (long)s * kc, alpha, pc == 0 ? beta : 1f, c, ldc);
+                }
+            });
+        }
     }
 
     private static void ScaleC(int m, int n, float beta, float* c, int ldc)
