@@ -1,3 +1,5 @@
+using EncDec.Training;
+
 namespace EncDec.Speech.Training;
 
 /// <summary>Settings of a speech-to-text training run: the shared <see cref="SupervisedTrainOptions"/> (2,000 steps by default) and the CTC weight.</summary>

@@ -25,7 +25,7 @@ public static class SpeechTrainer
 
     /// <summary>
     /// Trains with <paramref name="opt"/> (its state restored by a resumed run) from <paramref name="startStep"/> to
-    /// <see cref="SpeechTrainOptions.Steps"/>; <paramref name="progress"/> sees (steps done, smoothed loss) after each update.
+    /// <c>SpeechTrainOptions.Steps</c>; <paramref name="progress"/> sees (steps done, smoothed loss) after each update.
     /// </summary>
     public static SpeechTrainReport Train(SpeechToSequenceModel model, Optimizer opt, ITokenizer tokenizer, Func<int, IReadOnlyList<SpeechExample>> sampler,
                                           SpeechTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default, int startStep = 0)

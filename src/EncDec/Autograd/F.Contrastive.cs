@@ -56,7 +56,7 @@ public static partial class F
     }
 
     /// <summary>
-    /// <see cref="SymmetricInfoNce"/> with extra hard-negative texts (M, P) that only the image→text direction sees:
+    /// <c>SymmetricInfoNce</c> with extra hard-negative texts (M, P) that only the image→text direction sees:
     /// each image's row is softmaxed over the N batch texts and the M negatives (N + M columns), the text→image direction
     /// is the plain one over the N images. <paramref name="groups"/> has N + M ids (the batch texts', then the
     /// negatives'): a column whose id equals an image's pair id is a positive of that image (a "negative" that happens

@@ -10,7 +10,7 @@ namespace EncDec.Models;
 /// the Transformer encoder, mean-pooled over the real tokens), each followed by a linear projection without bias to
 /// <see cref="ModelConfig.ProjectionDim"/> and L2 normalisation; the learned temperature is <c>logit_scale</c> (a
 /// log-scale scalar, initialised to ln(1/0.07) and capped at ln 100 as in CLIP). Train with
-/// <see cref="Loss"/> (<see cref="F.SymmetricInfoNce"/>).
+/// <c>Loss</c> (<c>F.SymmetricInfoNce</c>).
 /// </summary>
 public sealed class DualEncoder : Module
 {
@@ -61,7 +61,7 @@ public sealed class DualEncoder : Module
     /// <summary>The temperature's inverse in use: exp(logit_scale) capped at 100.</summary>
     public float Scale => F.ClampedScale(LogitScale).Item();
 
-    /// <summary>The symmetric contrastive loss of a batch of pairs (see <see cref="F.SymmetricInfoNce"/>).</summary>
+    /// <summary>The symmetric contrastive loss of a batch of pairs (see <c>F.SymmetricInfoNce</c>).</summary>
     public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IReadOnlyList<int>? groups = null)
         => F.SymmetricInfoNce(EncodeImages(images), EncodeTexts(ids, lengths), LogitScale, groups);
 

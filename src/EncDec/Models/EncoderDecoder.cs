@@ -1,4 +1,3 @@
-using EncDec.Autograd;
 using EncDec.Nn;
 using EncDec.Tensors;
 

@@ -5,7 +5,7 @@ using EncDec.Tensors.Gemm;
 namespace EncDec.Nn;
 
 /// <summary>
-/// A snapshot of a linear layer's weight packed once for the managed GEMM (<see cref="ManagedGemm.PackB"/>), for
+/// A snapshot of a linear layer's weight packed once for the managed GEMM (<c>ManagedGemm.PackB</c>), for
 /// decoding: a step multiplies a few rows by every weight of the decoder and the output layer, and with the weight
 /// pre-packed it skips repacking the whole matrix at every product (most of a small-row product's memory traffic).
 /// Valid while the weights it was made from do not change: a decoder makes one per decoding run and keeps it in its

@@ -163,7 +163,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>
-    /// <c>C = alpha * op(A) * B + beta * C</c> with B packed by <see cref="PackB"/> (op(A) is (m, B.K), C (m, B.N)):
+    /// <c>C = alpha * op(A) * B + beta * C</c> with B packed by <c>PackB</c> (op(A) is (m, B.K), C (m, B.N)):
     /// the same tiles, K blocks and kernel as <see cref="Sgemm"/>, without packing B. Wide products split B's panels
     /// over the cores (each worker packs its own copy of the small A), tall ones split the rows.
     /// </summary>

@@ -2,7 +2,7 @@ namespace EncDec.Tensors.Gemm;
 
 /// <summary>
 /// A right-hand GEMM operand op(B) (K, N) packed once into the managed kernel's column panels
-/// (<see cref="ManagedGemm.PackB"/>), for products that reuse one constant matrix many times with few rows on the
+/// (<c>ManagedGemm.PackB</c>), for products that reuse one constant matrix many times with few rows on the
 /// left, such as a decoding step's weights: <see cref="ManagedGemm.SgemmPacked"/> then skips the per-call packing of B
 /// and gives bit for bit the result of <see cref="ManagedGemm.Sgemm"/> on the same operands (outside AVX-512's
 /// small-product path). A snapshot: it does not follow later changes of the matrix it was packed from.
