@@ -30,7 +30,8 @@ public static class JointCtcRescorer
             var (mel, frames) = SpeechFeatures.Batch(part, model.MelBins);
             var src = model.ForAudio(mel, frames);
             var nbest = SequenceGenerator.Generate(src, src.Sources, o).ToArray();
-            var (ctcLogits, lengths) = model.CtcLogits(mel, frames);                 // (B, S, V)
+            var enc = model.EncodeAudio(mel, frames);                                // (B, S, d): once for CTC and rescoring
+            var (ctcLogits, lengths) = model.CtcLogits(enc);                         // (B, S, V)
             var ctcBest = CtcGreedyDecoder.Decode(ctcLogits, lengths, SpeechTrainer.CtcBlankId);
             var rows = new List<int>();
             var candidates = new List<int[]>();
@@ -40,7 +41,7 @@ public static class JointCtcRescorer
                 foreach (var ids in nbest[i].Hypotheses.Select(h => h.Tokens).Append(ctcBest[i]))
                     if (seen.Add(string.Join(",", ids))) { rows.Add(i); candidates.Add(ids); }
             }
-            var scores = Score(model, part, rows, candidates, ctcWeight);
+            var scores = Score(model, enc, rows, candidates, ctcWeight);
             for (int i = 0; i < part.Count; i++)
             {
                 int best = -1;
@@ -56,6 +57,17 @@ public static class JointCtcRescorer
     public static double[] Score(SpeechToSequenceModel model, IReadOnlyList<SpeechExample> part, IReadOnlyList<int> rows,
                                  IReadOnlyList<int[]> candidates, double ctcWeight)
     {
+        var (mel, frames) = SpeechFeatures.Batch(part, model.MelBins);
+        return Score(model, model.EncodeAudio(mel, frames), rows, candidates, ctcWeight);
+    }
+
+    /// <summary>
+    /// The same scores from the encoder output of <c>part</c> (B rows), computed once: each candidate reads its row
+    /// (<see cref="EncoderOutput.Select"/>) instead of encoding its clip again.
+    /// </summary>
+    public static double[] Score(SpeechToSequenceModel model, EncoderOutput partEncoded, IReadOnlyList<int> rows,
+                                 IReadOnlyList<int[]> candidates, double ctcWeight)
+    {
         int n = candidates.Count, t = candidates.Max(c => c.Length) + 1;
         var inp = new int[n * t];
         var tgt = new int[n * t];
@@ -67,8 +79,9 @@ public static class JointCtcRescorer
             for (int j = 0; j < candidates[c].Length; j++) { inp[c * t + j + 1] = candidates[c][j]; tgt[c * t + j] = candidates[c][j]; }
             tgt[c * t + candidates[c].Length] = Vocabulary.EosId;
         }
-        var (mel, frames) = SpeechFeatures.Batch(rows.Select(r => part[r]).ToList(), model.MelBins);
-        var (logits, ctcLogits, lengths) = model.ForwardWithCtc(mel, frames, new IndexTensor(inp, n, t));   // (N, T, V), (N, S, V)
+        var enc = partEncoded.Select(rows.ToArray());                                                       // (N, S, d)
+        var logits = model.Forward(enc, new IndexTensor(inp, n, t));                                        // (N, T, V)
+        var (ctcLogits, lengths) = model.CtcLogits(enc);                                                    // (N, S, V)
         var logp = logits.LogSoftmax(-1).ToArray();                                                          // (N, T, V) flat
         int v = logits.Shape[^1];
         var ctc = F.CtcLoss(ctcLogits, lengths, candidates, SpeechTrainer.CtcBlankId, Reduction.None).ToArray();   // (N): −log p_ctc

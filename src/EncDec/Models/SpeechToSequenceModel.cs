@@ -30,9 +30,11 @@ public sealed class SpeechToSequenceModel : Module, IOptionalAttention
     public EncoderOutput EncodeAudio(Tensor mel, int[] frames) => Encoder.Forward(mel, frames);
 
     /// <summary>Teacher-forced: mel (N, mels, T), frames, target inputs (N, L) → logits (N, L, V).</summary>
-    public Tensor Forward(Tensor mel, int[] frames, IndexTensor targetInputs)
+    public Tensor Forward(Tensor mel, int[] frames, IndexTensor targetInputs) => Forward(EncodeAudio(mel, frames), targetInputs);
+
+    /// <summary>Teacher-forced over an encoder output already computed: target inputs (N, L) → logits (N, L, V).</summary>
+    public Tensor Forward(EncoderOutput enc, IndexTensor targetInputs)
     {
-        var enc = EncodeAudio(mel, frames);
         var dec = Decoder.Forward(TgtEmbed.Forward(targetInputs), enc);     // (N, L, d)
         return Generator.Forward(dec.Hidden);                               // (N, L, V)
     }
@@ -43,17 +45,18 @@ public sealed class SpeechToSequenceModel : Module, IOptionalAttention
     /// </summary>
     public (Tensor Logits, Tensor CtcLogits, int[] Lengths) ForwardWithCtc(Tensor mel, int[] frames, IndexTensor targetInputs)
     {
-        var head = CtcHead ?? throw new InvalidOperationException("this speech model has no CTC head (speech.ctc: true)");
         var enc = EncodeAudio(mel, frames);
-        var dec = Decoder.Forward(TgtEmbed.Forward(targetInputs), enc);     // (N, L, d)
-        return (Generator.Forward(dec.Hidden), head.Forward(enc.Memory), enc.Lengths);   // (N, L, V), (N, S, V)
+        var (ctcLogits, lengths) = CtcLogits(enc);
+        return (Forward(enc, targetInputs), ctcLogits, lengths);            // (N, L, V), (N, S, V)
     }
 
     /// <summary>CTC logits (N, S, V) of a log-mel batch and each row's encoder length.</summary>
-    public (Tensor CtcLogits, int[] Lengths) CtcLogits(Tensor mel, int[] frames)
+    public (Tensor CtcLogits, int[] Lengths) CtcLogits(Tensor mel, int[] frames) => CtcLogits(EncodeAudio(mel, frames));
+
+    /// <summary>CTC logits (N, S, V) of an encoder output already computed, and each row's encoder length.</summary>
+    public (Tensor CtcLogits, int[] Lengths) CtcLogits(EncoderOutput enc)
     {
         var head = CtcHead ?? throw new InvalidOperationException("this speech model has no CTC head (speech.ctc: true)");
-        var enc = EncodeAudio(mel, frames);
         return (head.Forward(enc.Memory), enc.Lengths);                    // (N, S, d) → (N, S, V)
     }
 
