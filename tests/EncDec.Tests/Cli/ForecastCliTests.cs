@@ -69,6 +69,20 @@ public sealed class ForecastCliTests
     }
 
     [Fact]
+    public void The_sunspots_preset_uses_square_roots_and_the_others_do_not()
+    {
+        var sun = EncDec.Cli.Commands.ForecastDemo.Job(EncDec.Cli.Commands.ShippedSeries.Sunspots, "o", 1, 2.5, quick: false);
+        Assert.Equal(EncDec.TimeSeries.SeriesTransform.Sqrt, sun.Spec.Transform);
+        Assert.Equal(1, sun.Training.Ensemble);
+        foreach (var other in new[] { EncDec.Cli.Commands.ShippedSeries.Co2, EncDec.Cli.Commands.ShippedSeries.Elnino })
+        {
+            var job = EncDec.Cli.Commands.ForecastDemo.Job(other, "o", 1, 2.5, quick: false);
+            Assert.Equal(EncDec.TimeSeries.SeriesTransform.None, job.Spec.Transform);
+            Assert.Equal(1, job.Training.Ensemble);
+        }
+    }
+
+    [Fact]
     public void Demo_quick_on_a_shipped_series()
     {
         using var dir = new TempDir();
