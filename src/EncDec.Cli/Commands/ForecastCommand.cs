@@ -47,9 +47,13 @@ internal static class ForecastCommand
         var minutes = new Option<double>("--max-minutes") { Description = "Stop training after this many minutes", DefaultValueFactory = _ => 2.8 };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and batch order", DefaultValueFactory = _ => 1 };
         var forcing = new Option<double>("--teacher-forcing") { Description = "Share of batches trained teacher-forced; the rest feed back the model's own forecasts", DefaultValueFactory = _ => 0.5 };
+        var transform = new Option<string>("--transform") { Description = "Variance-stabilising map of the targets before scaling: none|sqrt|log (sign(x)·√|x|, sign(x)·ln(1+|x|))", DefaultValueFactory = _ => "none" };
+        var ensemble = new Option<int>("--ensemble") { Description = "Train this many models (seeds --seed, --seed+1, …; --max-minutes shared) and forecast with the median of their outputs", DefaultValueFactory = _ => 1 };
+        var skipLevel = new Option<bool>("--skip-level") { Description = "The linear skip also reads each window's level, so it can revert to the series mean (an AR with intercept)" };
+        var skipFit = new Option<string>("--skip-fit") { Description = "Linear skip part: trained (from zero, with the network) | least-squares (ridge fit on the training windows, then fixed; the network learns its residual)", DefaultValueFactory = _ => "trained" };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "forecast") };
         var cmd = new Command("train", "Train a forecaster on a CSV series and score it on the held-out end of the series beside naive, seasonal-naive and linear-AR baselines.")
-        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, forcing, outDir };
+        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, forcing, transform, ensemble, skipFit, skipLevel, outDir };
         cmd.SetAction((r, ct) =>
         {
             var spec = new ForecastSpec
@@ -60,6 +64,7 @@ internal static class ForecastCommand
                 Calendar = CliEnum.Parse<CalendarFeatures>(r.GetValue(calendar)!, "--calendar", "calendar"),
                 Windows = new WindowOptions(r.GetValue(context), r.GetValue(horizon), r.GetValue(stride)),
                 ValidFraction = r.GetValue(validF), TestFraction = r.GetValue(testF), Season = r.GetValue(season),
+                Transform = CliEnum.Parse<SeriesTransform>(r.GetValue(transform)!, "--transform", "transform"),
             };
             if (spec.Season < 0) throw new UserInputException("--season: must be 0 (automatic) or positive");
             var cfg = new ForecastConfig
@@ -69,14 +74,18 @@ internal static class ForecastCommand
                 PointLoss = CliEnum.Parse<PointLoss>(r.GetValue(loss)!, "--loss", "loss"),
                 Quantiles = ParseQuantiles(r.GetValue(quantiles)!),
                 HiddenSize = r.GetValue(hidden), Layers = r.GetValue(layers), Heads = r.GetValue(heads), FeedForward = r.GetValue(ffn),
-                Dropout = r.GetValue(dropout), LinearSkip = !r.GetValue(noSkip),
+                Dropout = r.GetValue(dropout), LinearSkip = !r.GetValue(noSkip), SkipLevel = r.GetValue(skipLevel),
             };
             var training = new ForecastTrainOptions
             {
                 Steps = Positive(r.GetValue(steps), "--steps"), BatchSize = Positive(r.GetValue(batch), "--batch-size"), Lr = r.GetValue(lr),
                 ValidEvery = Positive(r.GetValue(validEvery), "--valid-every"), Patience = r.GetValue(patience),
                 MaxSeconds = r.GetValue(minutes) * 60, Seed = (ulong)r.GetValue(seed), TeacherForcing = r.GetValue(forcing),
+                Ensemble = Positive(r.GetValue(ensemble), "--ensemble"),
+                SkipFit = CliEnum.Parse<LinearSkipFit>(r.GetValue(skipFit)!, "--skip-fit", "fit"),
             };
+            if ((training.SkipFit == LinearSkipFit.LeastSquares || cfg.SkipLevel) && !cfg.LinearSkip)
+                throw new UserInputException("--skip-fit least-squares and --skip-level need the linear skip (drop --no-linear-skip)");
             if (training.TeacherForcing is < 0 or > 1) throw new UserInputException($"--teacher-forcing: {training.TeacherForcing} is not in [0, 1]");
             var job = new ForecastJob(r.GetValue(csv)!, spec, CliEnum.Parse<MissingValuePolicy>(r.GetValue(missing)!, "--fill-missing", "policy"), cfg, training, r.GetValue(outDir)!);
             ForecastRunner.Run(job, stdout, ct);
@@ -102,13 +111,13 @@ internal static class ForecastCommand
             CliPaths.CheckOutputFile(plotPath, "--plot");
             string path = r.GetValue(model)!;
             if (Directory.Exists(path)) path = Path.Combine(path, "model.safetensors");
-            var (m, meta) = ForecastStore.Load(path);
+            var (m, meta) = ForecastStore.LoadAll(path);
             var read = TimeSeriesCsv.Read(r.GetValue(csv)!, meta.Spec.TimeColumn, meta.Spec.Targets.Concat(meta.Spec.CovariateColumns).ToArray(),
                                           CliEnum.Parse<MissingValuePolicy>(r.GetValue(missing)!, "--fill-missing", "policy"));
             if (read.FilledValues > 0) stdout.WriteLine(read.Describe());
             int C = meta.Config.Context, H = meta.Config.Horizon;
             if (read.Frame.Length < C) throw new UserInputException(r.GetValue(csv)!, null, $"{read.Frame.Length} rows, but the model reads a context of {C}");
-            var scaler = new SeriesScaler(meta.Mean, meta.Std);
+            var scaler = meta.TargetScaler();
             var cov = meta.CovariateMean is null ? null : new SeriesScaler(meta.CovariateMean, meta.CovariateStd!);
             // the split only matters for training; prepare with the saved scalers and H future rows of calendar features
             var s = PreparedSeries.Prepare(read.Frame, meta.Spec with { ValidFraction = 0, TestFraction = 0 }, scaler, cov, futureRows: H);

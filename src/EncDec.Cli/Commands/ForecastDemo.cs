@@ -40,11 +40,16 @@ internal static class ForecastDemo
             ShippedSeries.Sunspots => ("sunactivity", 44, 5, 11, 600),
             _ => ("sst", 48, 12, 12, 600),
         };
-        var spec = new ForecastSpec { TimeColumn = "time", Targets = [target], Windows = new WindowOptions(context, horizon), Season = season };
+        // sunspots (issue 15), chosen on the validation rows: square roots of the counts (their spread grows with the
+        // level) gave validation MASE 0.607 against 0.639 untransformed; log, a 66-year context, hidden 16, lr 1e-3, a fitted
+        // linear skip (with or without the level) and a 5-seed ensemble all validated worse (0.64–0.77)
+        var (transform, members) = s == ShippedSeries.Sunspots ? (SeriesTransform.Sqrt, 1) : (SeriesTransform.None, 1);
+        var spec = new ForecastSpec { TimeColumn = "time", Targets = [target], Windows = new WindowOptions(context, horizon), Season = season, Transform = transform };
         var model = new ForecastConfig { Architecture = ForecastArchitecture.Gru, HiddenSize = quick ? 16 : 32, Dropout = 0.2f };
         var training = new ForecastTrainOptions
         {
             Steps = quick ? 40 : steps, ValidEvery = quick ? 20 : 100, MaxSeconds = maxMinutes * 60, Seed = (ulong)seed, BatchSize = quick ? 32 : 64,
+            Ensemble = quick ? 1 : members,
         };
         return new ForecastJob($"{CliEnum.Name(s)}.csv (shipped)", spec, MissingValuePolicy.Interpolate, model, training, outDir, $"{CliEnum.Name(s)}.csv");
     }

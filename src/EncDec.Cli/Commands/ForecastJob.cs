@@ -13,7 +13,12 @@ internal sealed record ForecastJob(string Csv, ForecastSpec Spec, MissingValuePo
 /// baselines, writes the run folder (model.safetensors, report.txt, metrics.json, test-forecast.csv, forecast.svg).</summary>
 internal static class ForecastRunner
 {
-    public sealed record Outcome(ForecastModel Model, PreparedSeries Series, ForecastReport Report, ForecastTrainResult Result);
+    /// <summary>The trained members (one unless <see cref="ForecastTrainOptions.Ensemble"/> &gt; 1), the series, the test and validation reports and the first member's training.</summary>
+    public sealed record Outcome(IReadOnlyList<ForecastModel> Models, PreparedSeries Series, ForecastReport Report, ForecastReport? ValidReport, ForecastTrainResult Result)
+    {
+        /// <summary>The first member.</summary>
+        public ForecastModel Model => Models[0];
+    }
 
     public static Outcome Run(ForecastJob job, TextWriter stdout, CancellationToken cancel)
     {
@@ -32,41 +37,68 @@ internal static class ForecastRunner
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: {s.Frame.Length} rows ({s.Frame.Times[0]} … {s.Frame.Times[^1]}), train {s.Split.TrainEnd} / valid {s.Split.ValidEnd - s.Split.TrainEnd} / test {s.Split.Length - s.Split.ValidEnd} rows in time order; " +
             $"{s.TrainStarts.Length} training windows (context {cfg.Context}, horizon {cfg.Horizon}), season {s.Season}, calendar {CliEnum.Name(s.Spec.Calendar)}"));
+        int members = job.Training.Ensemble;
+        if (members < 1) throw new UserInputException($"--ensemble: must be at least 1 (got {members})");
         var model = new ForecastModel(cfg, new Rng(job.Training.Seed));
         stdout.WriteLine($"model {CliEnum.Name(cfg.Architecture)} hidden {cfg.HiddenSize} layers {cfg.Layers}, output {CliEnum.Name(cfg.Output)}" +
                          (cfg.Output == ForecastOutput.Quantile ? " " + string.Join(",", cfg.Quantiles.Select(q => q.ToString(CultureInfo.InvariantCulture))) : "") +
-                         $", {model.ParameterCount:N0} parameters");
-        var trainer = new ForecastTrainer(model, s.Data, s.TrainStarts, s.ValidStarts, job.Training)
+                         $", {model.ParameterCount:N0} parameters" + (members > 1 ? $" × {members} ensemble members (median of their outputs)" : "") +
+                         (s.Spec.Transform != SeriesTransform.None ? $", targets transformed {CliEnum.Name(s.Spec.Transform)}" : ""));
+        var models = new List<ForecastModel>();
+        ForecastTrainResult? first = null;
+        for (int i = 0; i < members; i++)
         {
-            Validated = v => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {v.Step,5}: valid loss {v.Loss:0.0000}{(v.Best ? " *" : "")}")),
-        };
-        var result = trainer.Train(cancel);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained {result.Steps} steps in {result.Seconds:0.0} s ({result.StopReason}); best valid loss {result.BestValidLoss:0.0000}"));
-        var report = ForecastEvaluation.Evaluate(model, s);
+            if (i > 0) model = new ForecastModel(cfg, new Rng(job.Training.Seed + (ulong)i));
+            var opts = job.Training with { Seed = job.Training.Seed + (ulong)i, MaxSeconds = job.Training.MaxSeconds / members };
+            var trainer = new ForecastTrainer(model, s.Data, s.TrainStarts, s.ValidStarts, opts)
+            {
+                Validated = members > 1 ? null : v => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {v.Step,5}: valid loss {v.Loss:0.0000}{(v.Best ? " *" : "")}")),
+            };
+            var r = trainer.Train(cancel);
+            if (i == 0 && double.IsFinite(trainer.SkipRidge))
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"linear skip: ridge least squares on the training windows (λ = {trainer.SkipRidge:g2}, chosen on the validation windows), held fixed"));
+            first ??= r;
+            models.Add(model);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{(members > 1 ? $"member {i + 1}/{members} (seed {opts.Seed}): " : "")}trained {r.Steps} steps in {r.Seconds:0.0} s ({r.StopReason}); best valid loss {r.BestValidLoss:0.0000}"));
+            if (r.StopReason == "cancelled") break;
+        }
+        var result = first!;
+        ForecastReport? valid = null;
+        if (s.ValidStarts.Length > 0)
+        {
+            valid = ForecastEvaluation.Evaluate(models, s, SplitPart.Valid);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"valid: MASE {valid.Get(ForecastEvaluation.ModelMethod).Mase:0.000} (linear AR {valid.Get(ForecastEvaluation.ArMethod).Mase:0.000}, seasonal naive {valid.Get(ForecastEvaluation.SeasonalMethod).Mase:0.000}) on {valid.Windows} validation windows — the rows settings are chosen on"));
+        }
+        var report = ForecastEvaluation.Evaluate(models, s);
         stdout.WriteLine($"test: the last {s.Split.Length - s.Split.ValidEnd} rows (never seen in training)");
         stdout.WriteLine(report.Format());
-        Write(job, model, s, report, result);
+        Write(job, models, s, report, valid, result);
         stdout.WriteLine($"run folder: {job.Out} (model.safetensors, report.txt, metrics.json, test-forecast.csv, test-forecast.svg)");
-        return new Outcome(model, s, report, result);
+        return new Outcome(models, s, report, valid, result);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
-    private static void Write(ForecastJob job, ForecastModel model, PreparedSeries s, ForecastReport report, ForecastTrainResult result)
+    private static void Write(ForecastJob job, IReadOnlyList<ForecastModel> models, PreparedSeries s, ForecastReport report, ForecastReport? valid, ForecastTrainResult result)
     {
-        ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), model, s);
+        var model = models[0];
+        ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), models, s);
         AtomicFile.WriteAllText(Path.Combine(job.Out, "report.txt"), report.Format() + "\n");
         var metrics = new
         {
             csv = job.Csv, steps = result.Steps, seconds = result.Seconds, stop = result.StopReason,
             best_valid_loss = double.IsFinite(result.BestValidLoss) ? result.BestValidLoss : (double?)null,
-            season = report.Season, windows = report.Windows, interval_level = report.IntervalLevel,
+            season = report.Season, windows = report.Windows, interval_level = report.IntervalLevel, members = models.Count,
+            transform = CliEnum.Name(s.Spec.Transform),
+            valid_mase = valid is null ? null : Finite(valid.Get(ForecastEvaluation.ModelMethod).Mase),
             rows = report.Rows.Select(r => new { method = r.Method, target = r.Target, mae = Finite(r.Scores.Mae), rmse = Finite(r.Scores.Rmse), smape = Finite(r.Scores.Smape), mase = Finite(r.Scores.Mase), coverage = r.Scores.Coverage }),
         };
         AtomicFile.WriteAllText(Path.Combine(job.Out, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         // the forecast from the start of the test part (one window, horizon steps), written and plotted
         int start = s.TestStarts.Length > 0 ? s.TestStarts[0] : s.ValidStarts.LastOrDefault();
-        var pred = ForecastPrediction.Run(model, s.Data, s.Scaler, new[] { start });
+        var pred = ForecastPrediction.Run(models, s.Data, s.Scaler, new[] { start });
         var times = s.Frame.Times.Skip(start + model.Config.Context).Take(model.Config.Horizon).ToArray();
         ForecastOutputFiles.WriteCsv(Path.Combine(job.Out, "test-forecast.csv"), s.Spec.Targets, times, pred, 0);
         ForecastOutputFiles.WriteSvg(Path.Combine(job.Out, "test-forecast.svg"), s, start + model.Config.Context, times, pred, 0, actualFuture: true);

@@ -32,6 +32,12 @@ public sealed record ForecastConfig
     public bool WindowScaling { get; init; } = true;
     /// <summary>Adds a linear map from the context straight to every horizon step (a linear-autoregressive part beside the network, as LSTNet's highway).</summary>
     public bool LinearSkip { get; init; } = true;
+    /// <summary>
+    /// The linear skip also reads each window's level (its last context value in standardised series units, over the
+    /// window scale), so with its weights it can revert towards the series mean as an autoregression with coefficients
+    /// not summing to one does; without it the skip sees only values relative to the level.
+    /// </summary>
+    public bool SkipLevel { get; init; }
 
     /// <summary>Numbers per target and step: 1 (point), the quantile count, or 2 (mean, log σ).</summary>
     [JsonIgnore]

@@ -1,4 +1,11 @@
 namespace EncDec.TimeSeries;
 
-/// <summary>Everything besides the weights that a saved forecaster needs to read new data the way it was trained.</summary>
-public sealed record ForecastMeta(ForecastConfig Config, ForecastSpec Spec, float[] Mean, float[] Std, float[]? CovariateMean, float[]? CovariateStd, int Season);
+/// <summary>
+/// Everything besides the weights that a saved forecaster needs to read new data the way it was trained;
+/// <paramref name="Members"/> models of the same config form an ensemble (their weights stored as member0., member1., …).
+/// </summary>
+public sealed record ForecastMeta(ForecastConfig Config, ForecastSpec Spec, float[] Mean, float[] Std, float[]? CovariateMean, float[]? CovariateStd, int Season, int Members = 1)
+{
+    /// <summary>The target scaler the model was trained with (its transform included).</summary>
+    public SeriesScaler TargetScaler() => new(Mean, Std, Spec.Transform);
+}

@@ -61,10 +61,105 @@ public sealed class ForecastModel : Module
         Head = new Linear(headIn, n * config.OutputsPerTarget, rng: rng);
         if (config.LinearSkip)
         {
-            Skip = new Linear(config.Context, config.Horizon, rng: rng);
+            Skip = new Linear(config.Context + (config.SkipLevel ? 1 : 0), config.Horizon, rng: rng);
             Skip.Weight.Span.Clear();                                         // starts as "no change from the level"
             Skip.Bias!.Span.Clear();
         }
+    }
+
+    /// <summary>
+    /// Ridge least-squares fit of the linear skip on windows <paramref name="train"/> in the model's window-relative
+    /// units (level subtracted, window scale divided): for every horizon step h, rel_h ≈ b_h + Σ_c W[h, c]·rel_c, the
+    /// targets of all series pooled. The ridge strength λ·(mean diagonal of XᵀX) with λ from <paramref name="ridges"/> is
+    /// the one with the lowest squared error on <paramref name="valid"/> (the first one without validation windows).
+    /// Returns the chosen λ.
+    /// </summary>
+    public double FitLinearSkip(ForecastBatch train, ForecastBatch? valid, IReadOnlyList<double> ridges)
+    {
+        if (Skip is null) throw new InvalidOperationException("the model has no linear skip");
+        var (xt, yt) = SkipRows(train);
+        var cands = new List<(double Lambda, double[][] Coef)>();
+        int C = Skip.Weight.Shape[1], H = Config.Horizon, k = C + 1;       // C: skip inputs (context, and the level)
+        var xtx = new double[k, k];
+        var xty = new double[H, k];
+        for (int r = 0; r < xt.Length; r++)
+            for (int a = 0; a < k; a++)
+            {
+                double xa = a == 0 ? 1 : xt[r][a - 1];
+                for (int b = 0; b < k; b++) xtx[a, b] += xa * (b == 0 ? 1 : xt[r][b - 1]);
+                for (int h = 0; h < H; h++) xty[h, a] += xa * yt[r][h];
+            }
+        double diag = 0;
+        for (int a = 1; a < k; a++) diag += xtx[a, a];
+        diag /= C;
+        foreach (double lambda in ridges)
+        {
+            var m = (double[,])xtx.Clone();
+            for (int a = 1; a < k; a++) m[a, a] += lambda * diag + 1e-9 * diag;
+            var coef = new double[H][];
+            for (int h = 0; h < H; h++)
+            {
+                var rhs = new double[k];
+                for (int a = 0; a < k; a++) rhs[a] = xty[h, a];
+                coef[h] = LinearAutoregression.Solve(m, rhs);
+            }
+            cands.Add((lambda, coef));
+        }
+        var best = cands[0];
+        if (valid is not null && cands.Count > 1)
+        {
+            var (xv, yv) = SkipRows(valid);
+            double bestErr = double.PositiveInfinity;
+            foreach (var c in cands)
+            {
+                double err = 0;
+                for (int r = 0; r < xv.Length; r++)
+                    for (int h = 0; h < H; h++)
+                    {
+                        double p = c.Coef[h][0];
+                        for (int t = 0; t < C; t++) p += c.Coef[h][t + 1] * xv[r][t];
+                        err += (p - yv[r][h]) * (p - yv[r][h]);
+                    }
+                if (err < bestErr) { bestErr = err; best = c; }
+            }
+        }
+        var w = Skip.Weight.Span; var bias = Skip.Bias!.Span;                // W (H, C), b (H)
+        for (int h = 0; h < H; h++)
+        {
+            bias[h] = (float)best.Coef[h][0];
+            for (int t = 0; t < C; t++) w[h * C + t] = (float)best.Coef[h][t + 1];
+        }
+        return best.Lambda;
+    }
+
+    /// <summary>The skip's input (B, n, C), or (B, n, C+1) with <see cref="ForecastConfig.SkipLevel"/>: the relative context, then level / scale.</summary>
+    private Tensor SkipInput(Tensor rel, Tensor level, Tensor scale)
+    {
+        var x = rel.Transpose(1, 2);                                          // (B, C, n) → (B, n, C)
+        return Config.SkipLevel ? F.Concat(new[] { x, (level / scale).Transpose(1, 2) }, 2) : x;   // (B, n, C+1)
+    }
+
+    /// <summary>One row per window and series: its skip input (C or C+1 values) and relative horizon (H values).</summary>
+    private (double[][] X, double[][] Y) SkipRows(ForecastBatch b)
+    {
+        if (b.FutureValues is null) throw new ArgumentException("fitting the skip needs the future values");
+        using var noGrad = GradMode.NoGrad();
+        int C = Config.Context, H = Config.Horizon, n = Config.Targets, bsz = b.BatchSize;
+        var level = b.ContextValues.Narrow(1, C - 1, 1);                     // (B, 1, n)
+        var scale = WindowScale(b.ContextValues);                             // (B, 1, n)
+        var inp = SkipInput((b.ContextValues - level) / scale, level, scale).Contiguous().ToArray();   // (B, n, I) flat
+        var fut = ((b.FutureValues - level) / scale).ToArray();              // (B, H, n) flat
+        int I = Skip!.Weight.Shape[1];
+        var xs = new double[bsz * n][]; var ys = new double[bsz * n][];
+        for (int i = 0; i < bsz; i++)
+            for (int j = 0; j < n; j++)
+            {
+                var x = new double[I]; var y = new double[H];
+                for (int t = 0; t < I; t++) x[t] = inp[(i * n + j) * I + t];
+                for (int h = 0; h < H; h++) y[h] = fut[(i * H + h) * n + j];
+                xs[i * n + j] = x; ys[i * n + j] = y;
+            }
+        return (xs, ys);
     }
 
     /// <summary>Encoder outputs and the state a recurrent decoder starts from (null for a Transformer).</summary>
@@ -80,7 +175,7 @@ public sealed class ForecastModel : Module
         var scale = WindowScale(values);                                      // (B, 1, n)
         var rel = (values - level) / scale;                                   // (B, C, n)
         var e = InputDropout.Forward(EncoderInput.Forward(WithCovariates(rel, b.ContextCovariates)));   // (B, C, d)
-        Tensor? skip = Skip is null ? null : Skip.Forward(rel.Transpose(1, 2)).Transpose(1, 2);        // (B, n, C)→(B, n, H)→(B, H, n)
+        Tensor? skip = Skip is null ? null : Skip.Forward(SkipInput(rel, level, scale)).Transpose(1, 2);   // (B, n, C[+1])→(B, n, H)→(B, H, n)
         switch (Config.Architecture)
         {
             case ForecastArchitecture.Lstm:

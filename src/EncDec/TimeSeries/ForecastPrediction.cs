@@ -12,18 +12,27 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
     /// (in chunks) and converts to the series' units with <paramref name="scaler"/>.
     /// </summary>
     public static ForecastPrediction Run(ForecastModel model, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true)
+        => Run([model], data, scaler, starts, withFuture);
+
+    /// <summary>
+    /// As <see cref="Run(ForecastModel, ForecastData, SeriesScaler, int[], bool)"/> for an ensemble of models of one
+    /// config: every output (each quantile, the point, a Gaussian's mean and log σ) is the median over the members.
+    /// </summary>
+    public static ForecastPrediction Run(IReadOnlyList<ForecastModel> models, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true)
     {
-        var cfg = model.Config;
+        if (models.Count == 0) throw new ArgumentException("no model to forecast with");
+        var cfg = models[0].Config;
         int H = cfg.Horizon, n = cfg.Targets, K = cfg.OutputsPerTarget, slot = cfg.PointSlot;
         bool intervals = cfg.Output != ForecastOutput.Point;
         var point = new float[starts.Length][][]; var lo = intervals ? new float[starts.Length][][] : null; var hi = intervals ? new float[starts.Length][][] : null;
         const float z80 = 1.2815516f;                                       // Φ⁻¹(0.9)
-        model.Eval();
+        foreach (var m in models) m.Eval();
         for (int i0 = 0; i0 < starts.Length; i0 += 256)
         {
             using var scope = Tensors.TensorScope.Begin();
             var chunk = starts.Skip(i0).Take(256).ToArray();
-            var y = model.Forecast(data.Batch(chunk, cfg, withFuture)).ToArray();   // (B, H, n, K) flat
+            var batch = data.Batch(chunk, cfg, withFuture);
+            var y = Median(models.Select(m => m.Forecast(batch).ToArray()).ToList());   // (B, H, n, K) flat
             for (int b = 0; b < chunk.Length; b++)
             {
                 int w = i0 + b;
@@ -44,9 +53,9 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
                         }
                         else if (cfg.Output == ForecastOutput.Gaussian)
                         {
-                            float sd = scaler.InverseScale(j, MathF.Exp(y[at + 1]));
-                            lo![w][h][j] = point[w][h][j] - z80 * sd;
-                            hi![w][h][j] = point[w][h][j] + z80 * sd;
+                            float sd = MathF.Exp(y[at + 1]);                       // in scaled (transformed) units
+                            lo![w][h][j] = scaler.Inverse(j, y[at] - z80 * sd);
+                            hi![w][h][j] = scaler.Inverse(j, y[at] + z80 * sd);
                         }
                     }
                 }
@@ -59,5 +68,21 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
             _ => 0,
         };
         return new ForecastPrediction(starts, point, lo, hi, level);
+    }
+
+    /// <summary>Element-wise median of the members' flat outputs (medians of sorted quantiles stay sorted: the median is increasing in every argument).</summary>
+    internal static float[] Median(IReadOnlyList<float[]> members)
+    {
+        if (members.Count == 1) return members[0];
+        var r = new float[members[0].Length];
+        var v = new float[members.Count];
+        for (int i = 0; i < r.Length; i++)
+        {
+            for (int m = 0; m < v.Length; m++) v[m] = members[m][i];
+            Array.Sort(v);
+            int mid = v.Length / 2;
+            r[i] = v.Length % 2 == 1 ? v[mid] : 0.5f * (v[mid - 1] + v[mid]);
+        }
+        return r;
     }
 }

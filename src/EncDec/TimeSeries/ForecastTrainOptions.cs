@@ -19,4 +19,11 @@ public sealed record ForecastTrainOptions
     /// (it reads its own previous forecasts, as at inference), so the quantiles learn multi-step uncertainty.
     /// </summary>
     public double TeacherForcing { get; init; } = 0.5;
+    /// <summary>
+    /// Members of an ensemble: that many models trained alike with seeds <see cref="Seed"/>, Seed+1, …, each within
+    /// <see cref="MaxSeconds"/> / Ensemble; forecasts take the median of the members' outputs (quantile by quantile).
+    /// </summary>
+    public int Ensemble { get; init; } = 1;
+    /// <summary>How the linear skip part is fit (ignored without <see cref="ForecastConfig.LinearSkip"/>).</summary>
+    public LinearSkipFit SkipFit { get; init; } = LinearSkipFit.Trained;
 }

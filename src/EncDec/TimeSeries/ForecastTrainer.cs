@@ -13,6 +13,10 @@ public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[
 {
     /// <summary>Called after every step with (step, loss).</summary>
     public Action<int, double>? StepCompleted { get; init; }
+    /// <summary>Ridge strengths (relative to the mean diagonal of XᵀX) tried for a <see cref="LinearSkipFit.LeastSquares"/> skip.</summary>
+    public static IReadOnlyList<double> SkipRidges { get; } = [1e-3, 1e-2, 0.1, 1, 10];
+    /// <summary>The ridge strength chosen for a least-squares skip (after <see cref="Train"/>; NaN otherwise).</summary>
+    public double SkipRidge { get; private set; } = double.NaN;
     /// <summary>Called after every validation.</summary>
     public Action<ForecastValidation>? Validated { get; init; }
 
@@ -21,7 +25,16 @@ public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[
         if (trainStarts.Length == 0) throw new UserInputException("no training windows: the training part is shorter than --context + --horizon");
         var cfg = model.Config;
         var rng = new Rng(options.Seed);
-        var opt = Optimizer.Create(new OptimizerOptions(OptimizerKind.AdamW, options.Lr, WeightDecay: options.WeightDecay), model.NamedParameters());
+        if (options.SkipFit == LinearSkipFit.LeastSquares && model.Skip is not null)
+        {
+            using (TensorScope.Begin())
+                SkipRidge = model.FitLinearSkip(data.Batch(trainStarts, cfg, withFuture: true),
+                                                validStarts.Length > 0 ? data.Batch(validStarts, cfg, withFuture: true) : null, SkipRidges);
+            model.Skip.Weight.RequiresGrad = false;                          // held fixed: the network learns the residual
+            model.Skip.Bias!.RequiresGrad = false;
+        }
+        var trainable = model.NamedParameters().Where(p => p.Param.RequiresGrad).ToList();
+        var opt = Optimizer.Create(new OptimizerOptions(OptimizerKind.AdamW, options.Lr, WeightDecay: options.WeightDecay), trainable);
         var losses = new List<double>();
         var vals = new List<ForecastValidation>();
         double best = double.PositiveInfinity;
@@ -53,7 +66,7 @@ public sealed class ForecastTrainer(ForecastModel model, ForecastData data, int[
                 loss.Backward();
                 if (double.IsFinite(lv))
                 {
-                    if (options.ClipNorm > 0) GradClip.ClipGradNorm(model.Parameters(), options.ClipNorm);
+                    if (options.ClipNorm > 0) GradClip.ClipGradNorm(trainable.Select(p => p.Param), options.ClipNorm);
                     opt.Step();
                 }
                 opt.ZeroGrad();

@@ -80,7 +80,8 @@ public sealed class LinearAutoregression
         return best ?? Fit(arr, trainEnd, grid[0]);
     }
 
-    private static double[] Solve(double[,] a, double[] b)
+    /// <summary>Solves a·x = b by Gaussian elimination with partial pivoting (a singular pivot gives 0).</summary>
+    internal static double[] Solve(double[,] a, double[] b)
     {
         int n = b.Length;
         var m = (double[,])a.Clone(); var x = (double[])b.Clone();

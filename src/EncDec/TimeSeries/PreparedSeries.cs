@@ -28,7 +28,7 @@ public sealed record PreparedSeries(
         var covRaw = spec.CovariateColumns.Select(c => frame.Column(c, "--covariates")).ToArray();
         if (futureRows > 0 && covRaw.Length > 0)
             throw new UserInputException("--covariates: a model with covariate columns cannot forecast past the end of the data (their future values are unknown)");
-        scaler ??= SeriesScaler.Fit(raw, split.TrainEnd);
+        scaler ??= SeriesScaler.Fit(raw, split.TrainEnd, spec.Transform);
         covariateScaler ??= covRaw.Length > 0 ? SeriesScaler.Fit(covRaw, split.TrainEnd) : null;
         var calendar = spec.Calendar == CalendarFeatures.Annual && !axis.HasAnnualCycle ? CalendarFeatures.None : spec.Calendar;
         var cal = axis.Features(calendar, futureRows);

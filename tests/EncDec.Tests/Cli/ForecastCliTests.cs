@@ -33,6 +33,27 @@ public sealed class ForecastCliTests
     }
 
     [Fact]
+    public void Train_an_ensemble_on_sqrt_transformed_targets_then_predict()
+    {
+        using var dir = new TempDir();
+        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
+        string run = dir.File("run");
+        var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
+                             "--hidden-size", "4", "--steps", "10", "--valid-every", "5", "--batch-size", "16", "--out", run,
+                             "--transform", "sqrt", "--ensemble", "2");
+        Assert.Contains("× 2 ensemble members (median of their outputs), targets transformed sqrt", r.Stdout);
+        Assert.Contains("member 2/2 (seed 2): trained 10 steps", r.Stdout);
+        Assert.Contains("valid: MASE ", r.Stdout);
+        Assert.Contains("\"members\": 2", File.ReadAllText(Path.Combine(run, "metrics.json")));
+        string outCsv = dir.File("fc.csv");
+        CliRunner.Ok("forecast", "predict", "--model", run, "--csv", csv, "--output", outCsv);
+        var cells = File.ReadAllLines(outCsv)[1].Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.InRange(cells[0], 5, 40);                                       // the series runs from about 7 to 23
+        Assert.StartsWith("error: --transform: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--transform", "cube"));
+        Assert.StartsWith("error: --ensemble: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--ensemble", "0"));
+    }
+
+    [Fact]
     public void User_mistakes_are_one_line()
     {
         using var dir = new TempDir();
@@ -45,6 +66,20 @@ public sealed class ForecastCliTests
                                                                 "--out", dir.File("r"), "--valid-fraction", "0", "--test-fraction", "0"));
         string junk = dir.Write("m.safetensors", "junk");
         Assert.StartsWith($"error: {junk}: ", CliRunner.Fails("forecast", "predict", "--model", junk, "--csv", csv));
+    }
+
+    [Fact]
+    public void The_sunspots_preset_uses_square_roots_and_the_others_do_not()
+    {
+        var sun = EncDec.Cli.Commands.ForecastDemo.Job(EncDec.Cli.Commands.ShippedSeries.Sunspots, "o", 1, 2.5, quick: false);
+        Assert.Equal(EncDec.TimeSeries.SeriesTransform.Sqrt, sun.Spec.Transform);
+        Assert.Equal(1, sun.Training.Ensemble);
+        foreach (var other in new[] { EncDec.Cli.Commands.ShippedSeries.Co2, EncDec.Cli.Commands.ShippedSeries.Elnino })
+        {
+            var job = EncDec.Cli.Commands.ForecastDemo.Job(other, "o", 1, 2.5, quick: false);
+            Assert.Equal(EncDec.TimeSeries.SeriesTransform.None, job.Spec.Transform);
+            Assert.Equal(1, job.Training.Ensemble);
+        }
     }
 
     [Fact]
