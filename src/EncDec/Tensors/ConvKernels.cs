@@ -50,6 +50,20 @@ internal static unsafe class ConvKernels
         });
     }
 
+    /// <summary><see cref="Im2Col"/> on the calling thread only, rows of stride L (for callers that are themselves parallel).</summary>
+    public static void Im2ColSerial(float* x, in ConvGeometry g, float* col)
+    {
+        int l = g.L;
+        for (int r = 0; r < g.K; r++) Im2ColRow(x, g, r, col + (long)r * l);
+    }
+
+    /// <summary><see cref="Col2ImAdd"/> on the calling thread only, rows of stride L.</summary>
+    public static void Col2ImAddSerial(float* col, in ConvGeometry g, float* x)
+    {
+        int l = g.L;
+        for (int r = 0; r < g.K; r++) Col2ImRow(col + (long)r * l, g, r, x);
+    }
+
     private static void Im2ColRow(float* x, in ConvGeometry g, int r, float* dst)
     {
         int c = r / (g.Kh * g.Kw), ij = r % (g.Kh * g.Kw), i = ij / g.Kw, j = ij % g.Kw;
