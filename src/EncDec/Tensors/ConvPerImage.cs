@@ -26,8 +26,18 @@ internal static unsafe class ConvPerImage
     /// <summary>Tests set this (on their own thread) to send every Conv2d of that thread down this path.</summary>
     [ThreadStatic] internal static bool Forced;
 
+    /// <summary>Tests set this (on their own thread) to lower in bands of this many output rows (0: by size).</summary>
+    [ThreadStatic] internal static int ForcedBand;
+
     /// <summary>Image groups: about two per worker (so a core slowed by other load takes fewer), fixed by n alone.</summary>
     private static int Groups(int n) => Math.Min(n, 2 * Workers);
+
+    /// <summary>Column-matrix floats above which an image is lowered a band of output rows at a time (so it stays in L2).</summary>
+    internal const int TileFloats = 1 << 18;
+
+    /// <summary>Output rows per band: all of them when the whole column matrix is small, else as many as fit <see cref="TileFloats"/>.</summary>
+    internal static int BandRows(in ConvGeometry g) =>
+        ForcedBand > 0 ? Math.Min(ForcedBand, g.Ho) : (long)g.K * g.L <= 2L * TileFloats ? g.Ho : Math.Clamp(TileFloats / Math.Max(1, g.K * g.Wo), 1, g.Ho);
 
     private static (int Start, int End) Range(int n, int groups, int gi) => ((int)((long)n * gi / groups), (int)((long)n * (gi + 1) / groups));
 
@@ -36,12 +46,12 @@ internal static unsafe class ConvPerImage
     {
         var g0 = geo;
         long xs = (long)x, ws = (long)w, ys = (long)y;
-        int gcount = Groups(n);
+        int gcount = Groups(n), band = BandRows(g0);
         Parallel.For(0, gcount, new ParallelOptions { MaxDegreeOfParallelism = Workers }, gi =>
         {
             var (b0, b1) = Range(n, gcount, gi);
-            int cg = g0.C, og = o / groups, k = g0.K, l = g0.L, hw = g0.H * g0.W;
-            float[]? col = g0.IsPointwise ? null : TensorPool.Rent(k * l);
+            int cg = g0.C, og = o / groups, k = g0.K, l = g0.L, hw = g0.H * g0.W, wo = g0.Wo;
+            float[]? col = g0.IsPointwise ? null : TensorPool.Rent(k * band * wo);
             try
             {
                 fixed (float* pcol = col)
@@ -49,10 +59,15 @@ internal static unsafe class ConvPerImage
                         for (int g = 0; g < groups; g++)
                         {
                             float* xg = (float*)xs + ((long)b * c + g * cg) * hw;
-                            float* cm = xg;                                                         // (K, L)
-                            if (!g0.IsPointwise) { ConvKernels.Im2ColSerial(xg, g0, pcol); cm = pcol; }
-                            Serial.Sgemm(false, false, og, l, k, 1f, (float*)ws + (long)g * og * k, k, cm, l, 0f,
-                                         (float*)ys + ((long)b * o + g * og) * l, l);               // (Og, K)·(K, L)
+                            float* yg = (float*)ys + ((long)b * o + g * og) * l;
+                            float* wg = (float*)ws + (long)g * og * k;
+                            if (g0.IsPointwise) { Serial.Sgemm(false, false, og, l, k, 1f, wg, k, xg, l, 0f, yg, l); continue; }   // (Og, C)·(C, L)
+                            for (int oh0 = 0; oh0 < g0.Ho; oh0 += band)
+                            {
+                                int oh1 = Math.Min(g0.Ho, oh0 + band), lt = (oh1 - oh0) * wo;
+                                ConvKernels.Im2ColRowsSerial(xg, g0, oh0, oh1, pcol);                               // (K, Lt)
+                                Serial.Sgemm(false, false, og, lt, k, 1f, wg, k, pcol, lt, 0f, yg + oh0 * wo, l);    // (Og, K)·(K, Lt)
+                            }
                         }
             }
             finally { if (col is not null) TensorPool.Return(col); }
@@ -70,7 +85,7 @@ internal static unsafe class ConvPerImage
         var g0 = geo; var bk = back;
         long xs = (long)x, ws = (long)w, gs = (long)gy, dxs = (long)dx, dws = (long)dw, fs = (long)wFlip;
         int cg = g0.C, og = o / groups, k = g0.K, l = g0.L, hw = g0.H * g0.W;
-        int gcount = Groups(n);
+        int gcount = Groups(n), band = BandRows(g0), bband = BandRows(bk);
         long wsize = (long)o * k;
         // per image group its own weight-gradient sum; the groups' sums are added in order at the end
         float[]? partial = dw is null ? null : TensorPool.Rent((int)(gcount * wsize));
@@ -85,8 +100,9 @@ internal static unsafe class ConvPerImage
                     float* dwg0 = (float*)ps + gi * wsize;
                     if (dws != 0) new Span<float>(dwg0, (int)wsize).Clear();
                     bool flipped = fs != 0;
-                    float[]? col = dws != 0 && !g0.IsPointwise ? TensorPool.Rent(k * l) : null;
-                    float[]? dcol = dxs == 0 ? null : flipped ? TensorPool.Rent(bk.K * hw) : g0.IsPointwise ? null : TensorPool.Rent(k * l);
+                    int wo = g0.Wo;
+                    float[]? col = dws != 0 && !g0.IsPointwise ? TensorPool.Rent(k * band * wo) : null;
+                    float[]? dcol = dxs == 0 ? null : flipped ? TensorPool.Rent(bk.K * bband * bk.Wo) : g0.IsPointwise ? null : TensorPool.Rent(k * l);
                     try
                     {
                         fixed (float* pcol = col, pdcol = dcol)
@@ -97,16 +113,27 @@ internal static unsafe class ConvPerImage
                                     float* gg = (float*)gs + ((long)b * o + g * og) * l;                       // (Og, L)
                                     if (dws != 0)
                                     {
-                                        float* cm = xg;
-                                        if (!g0.IsPointwise) { ConvKernels.Im2ColSerial(xg, g0, pcol); cm = pcol; }
-                                        Serial.Sgemm(false, true, og, k, l, 1f, gg, l, cm, l, 1f, dwg0 + (long)g * og * k, k); // dW_g += gy (Og, L)·colᵀ
+                                        float* dwg = dwg0 + (long)g * og * k;
+                                        if (g0.IsPointwise) Serial.Sgemm(false, true, og, k, l, 1f, gg, l, xg, l, 1f, dwg, k);  // dW_g += gy (Og, L)·xᵀ
+                                        else
+                                            for (int oh0 = 0; oh0 < g0.Ho; oh0 += band)
+                                            {
+                                                int oh1 = Math.Min(g0.Ho, oh0 + band), lt = (oh1 - oh0) * wo;
+                                                ConvKernels.Im2ColRowsSerial(xg, g0, oh0, oh1, pcol);                            // (K, Lt)
+                                                Serial.Sgemm(false, true, og, k, lt, 1f, gg + oh0 * wo, l, pcol, lt, 1f, dwg, k); // dW_g += gy (Og, Lt)·colᵀ
+                                            }
                                     }
                                     if (dxs == 0) continue;
                                     float* dxg = (float*)dxs + ((long)b * c + g * cg) * hw;
                                     if (flipped)
                                     {
-                                        ConvKernels.Im2ColSerial(gg, bk, pdcol);                                       // (O/g·kh·kw, H·W)
-                                        Serial.Sgemm(false, false, cg, hw, bk.K, 1f, (float*)fs + (long)g * cg * bk.K, bk.K, pdcol, hw, 1f, dxg, hw); // W'_g (Cg, K')·gcol
+                                        float* fg = (float*)fs + (long)g * cg * bk.K;
+                                        for (int r0 = 0; r0 < bk.Ho; r0 += bband)
+                                        {
+                                            int r1 = Math.Min(bk.Ho, r0 + bband), lt = (r1 - r0) * bk.Wo;
+                                            ConvKernels.Im2ColRowsSerial(gg, bk, r0, r1, pdcol);                                      // (O/g·kh·kw, Lt)
+                                            Serial.Sgemm(false, false, cg, lt, bk.K, 1f, fg, bk.K, pdcol, lt, 1f, dxg + r0 * bk.Wo, hw); // W'_g (Cg, K')·gcol
+                                        }
                                     }
                                     else if (g0.IsPointwise)
                                         Serial.Sgemm(true, false, cg, hw, og, 1f, (float*)ws + (long)g * og * k, k, gg, l, 1f, dxg, hw);   // W_gᵀ (Cg, Og)·gy
