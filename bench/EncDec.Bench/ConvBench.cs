@@ -25,6 +25,7 @@ internal static class ConvBench
     {
         int batch = IntArg(args, "--batch", 16), rounds = IntArg(args, "--rounds", 5);
         if (args.Contains("--probe")) { Probe(batch); return; }
+        if (args.Contains("--stages")) { foreach (var sh in Shapes) Stages(batch, sh); return; }
         string python = StrArg(args, "--python", "/usr/bin/python3");
         Process? peer = null;
         if (!args.Contains("--no-peer"))
@@ -113,6 +114,29 @@ internal static class ConvBench
             for (int i = 0; i < gi; i++) G();
             double g = sw.Elapsed.TotalSeconds / gi;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   forward {flops / fwd / 1e9:F1} GFLOP/s, its GEMMs alone {flops / g / 1e9:F1}"));
+        }
+    }
+
+    /// <summary>Milliseconds of each stage of one fwd+bwd, one image at a time (im2col, the three GEMMs, col2im).</summary>
+    private static unsafe void Stages(int n, Shape s)
+    {
+        var geo = new ConvGeometry(s.C, s.H, s.H, s.K, s.K, s.Stride, s.Stride, s.Pad, s.Pad, 1, 1);
+        int k = geo.K, l = geo.L, hw = s.H * s.H;
+        var x = new float[n * s.C * hw]; var col = new float[k * l]; var w = new float[s.O * k]; var y = new float[n * s.O * l];
+        var dw = new float[s.O * k]; var dx = new float[n * s.C * hw];
+        var gemm = GemmProviders.Current;
+        fixed (float* px = x, pc = col, pw = w, py = y, pdw = dw, pdx = dx)
+        {
+            float* X = px, Cm = pc, W = pw, Y = py, DW = pdw, DX = pdx;
+            double T(Action a) { a(); var sw = Stopwatch.StartNew(); a(); a(); return sw.Elapsed.TotalMilliseconds / 2; }
+            double im = T(() => { for (int b = 0; b < n; b++) ConvKernels.Im2Col(X + (long)b * s.C * hw, geo, Cm); });
+            double fw = T(() => { for (int b = 0; b < n; b++) gemm.Sgemm(false, false, s.O, l, k, 1f, W, k, Cm, l, 0f, Y + (long)b * s.O * l, l); });
+            double wg = T(() => { for (int b = 0; b < n; b++) gemm.Sgemm(false, true, s.O, k, l, 1f, Y + (long)b * s.O * l, l, Cm, l, 1f, DW, k); });
+            double xg = T(() => { for (int b = 0; b < n; b++) gemm.Sgemm(true, false, k, l, s.O, 1f, W, k, Y + (long)b * s.O * l, l, 0f, Cm, l); });
+            double c2 = T(() => { for (int b = 0; b < n; b++) ConvKernels.Col2ImAdd(Cm, geo, DX + (long)b * s.C * hw); });
+            double gf = 2.0 * n * s.O * k * l / 1e6;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# {s.C}x{s.H} k{s.K} s{s.Stride}: im2col {im:F1} ms, fwd gemm {fw:F1} ms ({gf / fw:F1} GF/s), dW gemm {wg:F1} ms ({gf / wg:F1}), dcol gemm {xg:F1} ms ({gf / xg:F1}), col2im {c2:F1} ms"));
         }
     }
 

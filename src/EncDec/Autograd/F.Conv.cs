@@ -45,6 +45,8 @@ public static partial class F
         // Images are lowered side by side into one column matrix (up to a size limit): one GEMM per chunk and group.
         int chunk = ConvKernels.ChunkImages(n, Math.Max(Math.Max(k, back.K), Math.Max(og, cg)), Math.Max(l, hw));
         var y = Tensor.Empty(n, o, geo.Ho, geo.Wo);
+        if (ConvPerImage.Applies(n, 2.0 * o * k * l))
+            return Conv2dPerImage(xc, wc, bias, y, groups, geo, back, flippable);
         var gemm = GemmProviders.Current;
         bool direct = chunk == 1 && geo.IsPointwise;
         float[]? col = direct ? null : TensorPool.Rent(k * chunk * l);
@@ -138,6 +140,31 @@ public static partial class F
             {
                 foreach (var buf in new[] { colB, gyc, dcol, dxc }) if (buf is not null) TensorPool.Return(buf);
             }
+        });
+    }
+
+    /// <summary>The image-parallel lowering of <c>Conv2d</c> (<c>ConvPerImage</c>): x (N, C, H, W) contiguous, y (N, O, Ho, Wo) allocated.</summary>
+    private static unsafe Tensor Conv2dPerImage(Tensor xc, Tensor wc, Tensor? bias, Tensor y, int groups, ConvGeometry geo, ConvGeometry back, bool flippable)
+    {
+        int n = xc.Shape[0], c = xc.Shape[1], o = wc.Shape[0];
+        fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, py0 = y.Storage.Array)
+            ConvPerImage.Forward(px0 + xc.Offset, pw0 + wc.Offset, py0 + y.Offset, n, c, o, groups, geo);
+        if (bias is not null) AddChannelBias(y, bias);
+        var inputs = bias is null ? new[] { xc, wc } : new[] { xc, wc, bias };
+        if (!Tensor.NeedsGrad(inputs)) return y;
+        return y.WithGrad("Conv2d", inputs, gy =>
+        {
+            if (bias is not null && bias.RequiresGrad) SumChannelsInto(gy, bias.GradSink());
+            bool needX = xc.RequiresGrad, needW = wc.RequiresGrad;
+            if (!needX && !needW) return;
+            var gc = gy.Contiguous();
+            var dx = needX ? xc.GradSink() : null;
+            var dw = needW ? wc.GradSink() : null;
+            float[]? wFlip = needX && flippable ? FlipWeight(wc, groups) : null;
+            fixed (float* px0 = xc.Storage.Array, pw0 = wc.Storage.Array, pg0 = gc.Storage.Array, pf = wFlip)
+            fixed (float* pdx0 = dx?.Storage.Array, pdw0 = dw?.Storage.Array)
+                ConvPerImage.Backward(px0 + xc.Offset, pw0 + wc.Offset, pg0 + gc.Offset, dx is null ? null : pdx0 + dx.Offset,
+                                      dw is null ? null : pdw0 + dw.Offset, pf, n, c, o, groups, geo, back);
         });
     }
 

@@ -50,7 +50,23 @@ internal static unsafe class ConvKernels
         });
     }
 
-    private static void Im2ColRow(float* x, in ConvGeometry g, int r, float* dst)
+    /// <summary><see cref="Col2ImAdd"/> on the calling thread only, rows of stride L.</summary>
+    public static void Col2ImAddSerial(float* col, in ConvGeometry g, float* x)
+    {
+        int l = g.L;
+        for (int r = 0; r < g.K; r++) Col2ImRow(col + (long)r * l, g, r, x);
+    }
+
+    /// <summary>The output rows [oh0, oh1) of the column matrix: col (K, (oh1 − oh0)·Wo), on the calling thread.</summary>
+    public static void Im2ColRowsSerial(float* x, in ConvGeometry g, int oh0, int oh1, float* col)
+    {
+        long ld = (long)(oh1 - oh0) * g.Wo;
+        for (int r = 0; r < g.K; r++) Im2ColRow(x, g, r, col + r * ld, oh0, oh1);
+    }
+
+    private static void Im2ColRow(float* x, in ConvGeometry g, int r, float* dst) => Im2ColRow(x, g, r, dst, 0, g.Ho);
+
+    private static void Im2ColRow(float* x, in ConvGeometry g, int r, float* dst, int oh0, int oh1)
     {
         int c = r / (g.Kh * g.Kw), ij = r % (g.Kh * g.Kw), i = ij / g.Kw, j = ij % g.Kw;
         int ho = g.Ho, wo = g.Wo;
@@ -60,9 +76,9 @@ internal static unsafe class ConvKernels
         int lo = offW >= 0 ? 0 : (-offW + g.Sw - 1) / g.Sw;
         int hi = g.W - offW <= 0 ? 0 : Math.Min(wo, (g.W - offW - 1) / g.Sw + 1);
         if (hi < lo) hi = lo;
-        for (int oh = 0; oh < ho; oh++)
+        for (int oh = oh0; oh < oh1; oh++)
         {
-            float* d = dst + oh * wo;
+            float* d = dst + (oh - oh0) * wo;
             int ih = oh * g.Sh - g.Ph + i * g.Dh;
             if ((uint)ih >= (uint)g.H) { new Span<float>(d, wo).Clear(); continue; }
             float* src = plane + (long)ih * g.W + offW;
