@@ -89,6 +89,7 @@ public static class Int8Gemm
             // 16-channel blocks are spread over the cores; each block's 16·kp weights stay in L1 while all rows stream past
             Par.For(b.Blocks, m * kp * Int8PackedMatrix.BlockChannels, (s, end) =>
             {
+                int* acc = stackalloc int[4 * Int8PackedMatrix.BlockChannels];     // one tile's int32 results, (4, 16)
                 for (int blk = s; blk < end; blk++)
                 {
                     sbyte* wb = w + (long)blk * kp * Int8PackedMatrix.BlockChannels;
@@ -96,8 +97,11 @@ public static class Int8Gemm
                     for (int i = 0; i < m; i += 4)
                     {
                         int rows = Math.Min(4, m - i);
-                        if (path == Int8GemmPath.AvxVnni) Tile4x16Vnni(a + (long)i * kp, kp, rows, wb, groups, corr + j0, i, j0, nc, e);
-                        else TilePortable(a + (long)i * kp, kp, rows, wb, groups, corr + j0, i, j0, nc, e);
+                        // the tile only writes acc: a call after its loop would make the JIT spill the accumulators every step
+                        if (path == Int8GemmPath.AvxVnni) Tile4x16Vnni(a + (long)i * kp, kp, rows, wb, groups, corr + j0, acc);
+                        else TilePortable(a + (long)i * kp, kp, rows, wb, groups, corr + j0, acc);
+                        for (int r = 0; r < rows; r++)
+                            StoreRow(Vector256.Load(acc + r * 16), Vector256.Load(acc + r * 16 + 8), i + r, j0, nc, e);
                     }
                 }
             });
@@ -106,7 +110,7 @@ public static class Int8Gemm
 
     /// <summary>Up to 4 rows × 16 channels: per group of 4 k, two weight loads and one 4-byte broadcast per row feed
     /// 8 <c>vpdpbusd</c>; the accumulators start at the unsigned-activation correction.</summary>
-    private static unsafe void Tile4x16Vnni(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int i0, int j0, int nc, Epilogue e)
+    private static unsafe void Tile4x16Vnni(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int* acc)
     {
         var c0 = Avx.LoadVector256(corr); var c1 = Avx.LoadVector256(corr + 8);
         Vector256<int> r00 = c0, r01 = c1, r10 = c0, r11 = c1, r20 = c0, r21 = c1, r30 = c0, r31 = c1;
@@ -123,16 +127,13 @@ public static class Int8Gemm
             var x3 = Vector256.Create(*(int*)(a3 + 4 * g)).AsByte();
             r30 = AvxVnni.MultiplyWideningAndAdd(r30, x3, w0); r31 = AvxVnni.MultiplyWideningAndAdd(r31, x3, w1);
         }
-        StoreRow(r00, r01, i0, j0, nc, e);
-        if (rows > 1) StoreRow(r10, r11, i0 + 1, j0, nc, e);
-        if (rows > 2) StoreRow(r20, r21, i0 + 2, j0, nc, e);
-        if (rows > 3) StoreRow(r30, r31, i0 + 3, j0, nc, e);
+        r00.Store(acc); r01.Store(acc + 8); r10.Store(acc + 16); r11.Store(acc + 24);
+        r20.Store(acc + 32); r21.Store(acc + 40); r30.Store(acc + 48); r31.Store(acc + 56);
     }
 
     /// <summary>The scalar reading of the packed layout (the reference for the vector tile, and the fallback).</summary>
-    private static unsafe void TilePortable(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int i0, int j0, int nc, Epilogue e)
+    private static unsafe void TilePortable(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int* acc)
     {
-        int* acc = stackalloc int[Int8PackedMatrix.BlockChannels * 2];
         for (int r = 0; r < rows; r++)
         {
             byte* ar = a + (long)r * lda;
@@ -141,9 +142,8 @@ public static class Int8Gemm
                 int s = corr[jj];
                 for (int g = 0; g < groups; g++)
                     for (int t = 0; t < 4; t++) s += ar[4 * g + t] * w[(g * Int8PackedMatrix.BlockChannels + jj) * 4 + t];
-                acc[jj] = s;
+                acc[r * Int8PackedMatrix.BlockChannels + jj] = s;
             }
-            StoreRow(Vector256.Load(acc), Vector256.Load(acc + 8), i0 + r, j0, nc, e);
         }
     }
 
