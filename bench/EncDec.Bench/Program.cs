@@ -54,6 +54,9 @@ public static class Program
             case "decode" when args.Contains("--runtime"):
                 OnnxDecodeBench.Run(args[1..]);
                 return 0;
+            case "int8-linear":
+                Int8LinearBench.Run(args[1..]);
+                return 0;
             case "conv":
                 ConvBench.Run(args[1..]);
                 return 0;

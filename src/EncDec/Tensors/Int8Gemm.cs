@@ -26,6 +26,155 @@ public static class Int8Gemm
 
     public static void Multiply(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b, Span<int> c, int m, int n, int k) => Multiply(a, b, c, m, n, k, Best);
 
+    /// <summary>The fastest path for products on an <see cref="Int8PackedMatrix"/>, or null where none beats the unpacked
+    /// kernels (the AVX2 <c>vpmaddubsw</c> would saturate on u8 · s8 pairs).</summary>
+    public static Int8GemmPath? BestPacked { get; } = AvxVnni.IsSupported ? Int8GemmPath.AvxVnni : null;
+
+    /// <summary>Whether products on an <see cref="Int8PackedMatrix"/> run on <paramref name="path"/> here (Portable always,
+    /// AvxVnni where the CPU has it, Avx2 never).</summary>
+    public static bool IsPackedSupported(Int8GemmPath path) => path switch
+    {
+        Int8GemmPath.Portable => true,
+        Int8GemmPath.AvxVnni => AvxVnni.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>C (m, n) = A (m, k) · Bᵀ in int32 with B packed; A row-major int8 in [−127, 127] (converted to the
+    /// unsigned form on the way in).</summary>
+    public static unsafe void MultiplyPacked(ReadOnlySpan<sbyte> a, Int8PackedMatrix b, Span<int> c, int m, Int8GemmPath path)
+    {
+        int k = b.K, kp = b.PaddedK;
+        if (a.Length < (long)m * k || c.Length < (long)m * b.N) throw new ArgumentException($"int8 GEMM operands too small for ({m}, {k}) · ({b.N}, {k})ᵀ");
+        var au = new byte[m * kp];                                               // (m, kp) unsigned a + 128, zero padding
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) au[i * kp + p] = (byte)(a[i * k + p] + 128);
+        fixed (byte* pa = au)
+        fixed (int* pc = c)
+            PackedCore(pa, b, m, new Epilogue { Ints = pc, Ld = b.N }, path);
+    }
+
+    /// <summary>
+    /// y (m, n) = (A · Bᵀ) · rowScale[i] · colScale[j] + bias[j], the int32 accumulators dequantised in registers.
+    /// <paramref name="aUnsigned"/> is (m, PaddedK) row-major, each value the int8 activation + 128 (see
+    /// <c>Int8Weight.QuantizeRowUnsigned</c>); <paramref name="bias"/> may be empty.
+    /// </summary>
+    public static unsafe void MultiplyPackedScaled(ReadOnlySpan<byte> aUnsigned, Int8PackedMatrix b, int m, ReadOnlySpan<float> rowScale,
+                                                   ReadOnlySpan<float> colScale, ReadOnlySpan<float> bias, Span<float> y, Int8GemmPath path)
+    {
+        if (aUnsigned.Length < (long)m * b.PaddedK || y.Length < (long)m * b.N || rowScale.Length < m || colScale.Length < b.N
+            || (!bias.IsEmpty && bias.Length < b.N))
+            throw new ArgumentException($"int8 GEMM operands too small for ({m}, {b.K}) · ({b.N}, {b.K})ᵀ");
+        fixed (byte* pa = aUnsigned)
+        fixed (float* py = y, prs = rowScale, pcs = colScale, pbias = bias)
+            PackedCore(pa, b, m, new Epilogue { Floats = py, Ld = b.N, RowScale = prs, ColScale = pcs, Bias = bias.IsEmpty ? null : pbias }, path);
+    }
+
+    /// <summary>Where a tile's accumulators go: int32 as they are, or floats scaled per row and column plus a bias.</summary>
+    private unsafe struct Epilogue
+    {
+        public int* Ints;
+        public float* Floats, RowScale, ColScale, Bias;
+        public int Ld;
+    }
+
+    private static unsafe void PackedCore(byte* a, Int8PackedMatrix b, int m, Epilogue e, Int8GemmPath path)
+    {
+        if (!IsPackedSupported(path)) throw new PlatformNotSupportedException($"packed int8 products do not run on {path} here");
+        if (m == 0 || b.N == 0) return;
+        int kp = b.PaddedK, groups = kp / 4, n = b.N;
+        fixed (sbyte* pw = b.Data)
+        fixed (int* pcorr = b.Correction)
+        {
+            sbyte* w = pw; int* corr = pcorr;
+            // 16-channel blocks are spread over the cores; each block's 16·kp weights stay in L1 while all rows stream past
+            Par.For(b.Blocks, m * kp * Int8PackedMatrix.BlockChannels, (s, end) =>
+            {
+                int* acc = stackalloc int[4 * Int8PackedMatrix.BlockChannels];     // one tile's int32 results, (4, 16)
+                for (int blk = s; blk < end; blk++)
+                {
+                    sbyte* wb = w + (long)blk * kp * Int8PackedMatrix.BlockChannels;
+                    int j0 = blk * Int8PackedMatrix.BlockChannels, nc = Math.Min(Int8PackedMatrix.BlockChannels, n - j0);
+                    for (int i = 0; i < m; i += 4)
+                    {
+                        int rows = Math.Min(4, m - i);
+                        // the tile only writes acc: a call after its loop would make the JIT spill the accumulators every step
+                        if (path == Int8GemmPath.AvxVnni) Tile4x16Vnni(a + (long)i * kp, kp, rows, wb, groups, corr + j0, acc);
+                        else TilePortable(a + (long)i * kp, kp, rows, wb, groups, corr + j0, acc);
+                        for (int r = 0; r < rows; r++)
+                            StoreRow(Vector256.Load(acc + r * 16), Vector256.Load(acc + r * 16 + 8), i + r, j0, nc, e);
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>Up to 4 rows × 16 channels: per group of 4 k, two weight loads and one 4-byte broadcast per row feed
+    /// 8 <c>vpdpbusd</c>; the accumulators start at the unsigned-activation correction.</summary>
+    private static unsafe void Tile4x16Vnni(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int* acc)
+    {
+        var c0 = Avx.LoadVector256(corr); var c1 = Avx.LoadVector256(corr + 8);
+        Vector256<int> r00 = c0, r01 = c1, r10 = c0, r11 = c1, r20 = c0, r21 = c1, r30 = c0, r31 = c1;
+        byte* a0 = a, a1 = rows > 1 ? a + lda : a, a2 = rows > 2 ? a + 2 * lda : a, a3 = rows > 3 ? a + 3 * lda : a;
+        for (int g = 0; g < groups; g++, w += 64)
+        {
+            var w0 = Avx.LoadVector256(w); var w1 = Avx.LoadVector256(w + 32);
+            var x0 = Vector256.Create(*(int*)(a0 + 4 * g)).AsByte();
+            r00 = AvxVnni.MultiplyWideningAndAdd(r00, x0, w0); r01 = AvxVnni.MultiplyWideningAndAdd(r01, x0, w1);
+            var x1 = Vector256.Create(*(int*)(a1 + 4 * g)).AsByte();
+            r10 = AvxVnni.MultiplyWideningAndAdd(r10, x1, w0); r11 = AvxVnni.MultiplyWideningAndAdd(r11, x1, w1);
+            var x2 = Vector256.Create(*(int*)(a2 + 4 * g)).AsByte();
+            r20 = AvxVnni.MultiplyWideningAndAdd(r20, x2, w0); r21 = AvxVnni.MultiplyWideningAndAdd(r21, x2, w1);
+            var x3 = Vector256.Create(*(int*)(a3 + 4 * g)).AsByte();
+            r30 = AvxVnni.MultiplyWideningAndAdd(r30, x3, w0); r31 = AvxVnni.MultiplyWideningAndAdd(r31, x3, w1);
+        }
+        r00.Store(acc); r01.Store(acc + 8); r10.Store(acc + 16); r11.Store(acc + 24);
+        r20.Store(acc + 32); r21.Store(acc + 40); r30.Store(acc + 48); r31.Store(acc + 56);
+    }
+
+    /// <summary>The scalar reading of the packed layout (the reference for the vector tile, and the fallback).</summary>
+    private static unsafe void TilePortable(byte* a, int lda, int rows, sbyte* w, int groups, int* corr, int* acc)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            byte* ar = a + (long)r * lda;
+            for (int jj = 0; jj < Int8PackedMatrix.BlockChannels; jj++)
+            {
+                int s = corr[jj];
+                for (int g = 0; g < groups; g++)
+                    for (int t = 0; t < 4; t++) s += ar[4 * g + t] * w[(g * Int8PackedMatrix.BlockChannels + jj) * 4 + t];
+                acc[r * Int8PackedMatrix.BlockChannels + jj] = s;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(Vector256<int> lo, Vector256<int> hi, int i, int j0, int nc, Epilogue e)
+    {
+        if (e.Ints is not null)
+        {
+            int* dst = e.Ints + (long)i * e.Ld + j0;
+            if (nc == Int8PackedMatrix.BlockChannels) { lo.Store(dst); hi.Store(dst + 8); return; }
+            int* tmp = stackalloc int[Int8PackedMatrix.BlockChannels];
+            lo.Store(tmp); hi.Store(tmp + 8);
+            for (int jj = 0; jj < nc; jj++) dst[jj] = tmp[jj];
+            return;
+        }
+        float* y = e.Floats + (long)i * e.Ld + j0;
+        float rs = e.RowScale[i];
+        if (nc == Int8PackedMatrix.BlockChannels)
+        {
+            var s = Vector256.Create(rs);
+            var y0 = Vector256.ConvertToSingle(lo) * (Vector256.Load(e.ColScale + j0) * s);
+            var y1 = Vector256.ConvertToSingle(hi) * (Vector256.Load(e.ColScale + j0 + 8) * s);
+            if (e.Bias is not null) { y0 += Vector256.Load(e.Bias + j0); y1 += Vector256.Load(e.Bias + j0 + 8); }
+            y0.Store(y); y1.Store(y + 8);
+            return;
+        }
+        int* t = stackalloc int[Int8PackedMatrix.BlockChannels];
+        lo.Store(t); hi.Store(t + 8);
+        for (int jj = 0; jj < nc; jj++) y[jj] = t[jj] * (e.ColScale[j0 + jj] * rs) + (e.Bias is null ? 0f : e.Bias[j0 + jj]);
+    }
+
     public static unsafe void Multiply(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b, Span<int> c, int m, int n, int k, Int8GemmPath path)
     {
         if (a.Length < (long)m * k || b.Length < (long)n * k || c.Length < (long)m * n)

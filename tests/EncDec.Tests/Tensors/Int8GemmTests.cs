@@ -12,27 +12,87 @@ public class Int8GemmTests
         return Enumerable.Range(0, n).Select(_ => (sbyte)r.Next(-127, 128)).ToArray();
     }
 
-    [Theory]
-    [InlineData(Int8GemmPath.Portable)]
-    [InlineData(Int8GemmPath.Avx2)]
-    [InlineData(Int8GemmPath.AvxVnni)]
-    public void EveryPathEqualsTheIntegerReference(Int8GemmPath path)
+    private static readonly (int M, int N, int K)[] Sizes =
+        { (3, 5, 7), (4, 9, 64), (7, 3, 97), (1, 1, 256), (2, 8, 97), (5, 12, 40), (1, 64, 256), (1, 17, 33), (6, 31, 130), (9, 16, 4), (4, 48, 1) };
+
+    private static int[] Reference(sbyte[] a, sbyte[] b, int m, int n, int k)
     {
-        if (!Int8Gemm.IsSupported(path)) return;   // AVX-VNNI is absent on some CPUs; the portable path always runs
-        foreach (var (m, n, k) in new[] { (3, 5, 7), (4, 9, 64), (7, 3, 97), (1, 1, 256), (2, 8, 97), (5, 12, 40), (1, 64, 256) })
+        var c = new int[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                int s = 0;
+                for (int p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
+                c[i * n + j] = s;
+            }
+        return c;
+    }
+
+    private static (sbyte[] A, sbyte[] B) Operands(int m, int n, int k)
+    {
+        var a = RandomInt8(m * k, 1 + m + k); var b = RandomInt8(n * k, 2 + n + k);
+        a[0] = 127; b[0] = -127;                                      // extremes: |2·127·127| must not saturate
+        if (k > 1) { a[1] = -127; b[1] = -127; }
+        return (a, b);
+    }
+
+    private static void UnpackedEqualsReference(Int8GemmPath path)
+    {
+        foreach (var (m, n, k) in Sizes)
         {
-            var a = RandomInt8(m * k, 1); var b = RandomInt8(n * k, 2);
-            a[0] = 127; b[0] = -127; a[1] = -127; b[1] = -127;   // extremes: |2·127·127| must not saturate
+            var (a, b) = Operands(m, n, k);
             var c = new int[m * n];
             Int8Gemm.Multiply(a, b, c, m, n, k, path);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    int s = 0;
-                    for (int p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
-                    Assert.Equal(s, c[i * n + j]);
-                }
+            Assert.Equal(Reference(a, b, m, n, k), c);
         }
+    }
+
+    private static void PackedEqualsReference(Int8GemmPath path)
+    {
+        foreach (var (m, n, k) in Sizes)
+        {
+            var (a, b) = Operands(m, n, k);
+            var packed = Int8PackedMatrix.Pack(b, n, k);
+            var c = new int[m * n];
+            Int8Gemm.MultiplyPacked(a, packed, c, m, path);
+            Assert.Equal(Reference(a, b, m, n, k), c);
+        }
+    }
+
+    [Int8PathFact(Int8GemmPath.Portable)] public void PortableEqualsTheIntegerReference() => UnpackedEqualsReference(Int8GemmPath.Portable);
+    [Int8PathFact(Int8GemmPath.Avx2)] public void Avx2EqualsTheIntegerReference() => UnpackedEqualsReference(Int8GemmPath.Avx2);
+    [Int8PathFact(Int8GemmPath.AvxVnni)] public void AvxVnniEqualsTheIntegerReference() => UnpackedEqualsReference(Int8GemmPath.AvxVnni);
+    [Int8PathFact(Int8GemmPath.Portable, packed: true)] public void PackedPortableEqualsTheIntegerReference() => PackedEqualsReference(Int8GemmPath.Portable);
+    [Int8PathFact(Int8GemmPath.AvxVnni, packed: true)] public void PackedAvxVnniEqualsTheIntegerReference() => PackedEqualsReference(Int8GemmPath.AvxVnni);
+
+    [Fact]
+    public void PackedAvx2IsRefused()
+    {
+        Assert.False(Int8Gemm.IsPackedSupported(Int8GemmPath.Avx2));
+        var p = Int8PackedMatrix.Pack(new sbyte[8], 2, 4);
+        Assert.Throws<PlatformNotSupportedException>(() => Int8Gemm.MultiplyPacked(new sbyte[4], p, new int[2], 1, Int8GemmPath.Avx2));
+    }
+
+    [Int8PathFact(Int8GemmPath.Portable, packed: true)] public void PackedPortableFusesTheDequantisation() => FusedDequantisationEqualsScaledIntegers(Int8GemmPath.Portable);
+    [Int8PathFact(Int8GemmPath.AvxVnni, packed: true)] public void PackedAvxVnniFusesTheDequantisation() => FusedDequantisationEqualsScaledIntegers(Int8GemmPath.AvxVnni);
+
+    private static void FusedDequantisationEqualsScaledIntegers(Int8GemmPath path)
+    {
+        // y = acc · s_row · s_col + bias, the accumulators exact (|acc| ≤ 127·127·130 < 2²⁴)
+        int m = 5, n = 21, k = 130, kp = (k + 3) & ~3;
+        var (a, b) = Operands(m, n, k);
+        var packed = Int8PackedMatrix.Pack(b, n, k);
+        var au = new byte[m * kp];
+        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) au[i * kp + p] = (byte)(a[i * k + p] + 128);
+        var rs = Enumerable.Range(0, m).Select(i => 0.01f * (i + 1)).ToArray();
+        var cs = Enumerable.Range(0, n).Select(j => 0.001f * (j + 3)).ToArray();
+        var bias = Enumerable.Range(0, n).Select(j => j - 10f).ToArray();
+        var reference = Reference(a, b, m, n, k);
+        var y = new float[m * n];
+        Int8Gemm.MultiplyPackedScaled(au, packed, m, rs, cs, bias, y, path);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                Assert.Equal(reference[i * n + j] * (cs[j] * rs[i]) + bias[j], y[i * n + j], 1e-3f);
     }
 
     [Fact]
@@ -66,6 +126,11 @@ public class Int8GemmTests
         Assert.Equal(4.5f / 127f, scale);
         for (int j = 0; j < x.Length; j++) Assert.Equal((sbyte)Math.Clamp((int)MathF.Round(x[j] * (127f / 4.5f)), -127, 127), q[j]);
         Assert.Equal(-127, q[5]);
+        var u = new byte[80];
+        u.AsSpan().Fill(7);
+        Assert.Equal(scale, Int8Weight.QuantizeRowUnsigned(x, u));
+        for (int j = 0; j < x.Length; j++) Assert.Equal(q[j] + 128, u[j]);
+        Assert.Equal(new byte[3], u[77..]);                             // padding to a multiple of 4 zeroed
     }
 
     [Fact]
