@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c> (digits), <c>--hard-negatives 0|1</c> (retrieval), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c> (retrieval), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -28,7 +28,7 @@ public static class VisionAccuracyBench
         var encoder = (TrainBench.StringOption(args, "--model") ?? "cnn") == "vit" ? ImageEncoderKind.Vit : ImageEncoderKind.Cnn;
         ModelConfig Tune(ModelConfig c) => c with
         {
-            DModel = I("--d", c.DModel), FeedForward = I("--ff", c.FeedForward), Heads = I("--heads", c.Heads),
+            Dropout = (float)D("--dropout", c.Dropout), DModel = I("--d", c.DModel), FeedForward = I("--ff", c.FeedForward), Heads = I("--heads", c.Heads),
             EncoderLayers = I("--enc-layers", c.EncoderLayers), DecoderLayers = I("--dec-layers", c.DecoderLayers),
             Vision = c.Vision! with { CnnWidth = I("--cnn-width", c.Vision.CnnWidth), CnnContextLayers = I("--context-layers", c.Vision.CnnContextLayers),
                                      CnnPoolRows = I("--pool-rows", c.Vision.CnnPoolRows ? 1 : 0) != 0 },
@@ -37,6 +37,7 @@ public static class VisionAccuracyBench
         {
             Steps = I("--steps", o.Steps), MaxMinutes = D("--minutes", 5), BatchSize = I("--batch", o.BatchSize), Lr = D("--lr", o.Lr),
             Warmup = I("--warmup", o.Warmup), LabelSmoothing = (float)D("--label-smoothing", o.LabelSmoothing),
+            WeightDecay = D("--wd", o.WeightDecay), EmaDecay = D("--ema", o.EmaDecay),
         };
         var line = new Dictionary<string, object> { ["bench"] = "accuracy", ["task"] = task, ["model"] = encoder.ToString().ToLowerInvariant() };
         void Progress(int step, float loss) { if (step % 50 == 0) Console.Error.WriteLine($"step {step} loss {loss:F4}"); }
@@ -58,15 +59,30 @@ public static class VisionAccuracyBench
                 var rng = new Rng((ulong)seed);
                 var rows = VisionPresets.DigitsTrainingRows();
                 if (I("--augment", 1) == 0) rows = rows with { Augment = null };
+                else if (rows.Augment is { } a)
+                    rows = rows with
+                    {
+                        Augment = a with
+                        {
+                            MaxRotationDegrees = (float)D("--rotation", a.MaxRotationDegrees), MaxShear = (float)D("--shear", a.MaxShear),
+                            MaxStretch = (float)D("--stretch", a.MaxStretch), MaxGamma = (float)D("--gamma", a.MaxGamma),
+                            ElasticPixels = (float)D("--elastic", a.ElasticPixels),
+                        },
+                        MinScale = (float)D("--min-scale", rows.MinScale), MaxScale = (float)D("--max-scale", rows.MaxScale),
+                    };
                 line["augment"] = rows.Augment is not null;
-                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, DigitSplit.Train, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
-                var test = DigitStrings.Generate(testSize, DigitSplit.HeldOut, new Rng((ulong)seed + 1000));
+                // --split val: train on the Fit images and score on the Validation images (both training images), for choosing settings
+                bool validation = TrainBench.StringOption(args, "--split") == "val";
+                var (trainSplit, testSplit) = validation ? (DigitSplit.Fit, DigitSplit.Validation) : (DigitSplit.Train, DigitSplit.HeldOut);
+                line["split"] = validation ? "fit/validation" : "train/held-out";
+                report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, trainSplit, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
+                var test = DigitStrings.Generate(testSize, testSplit, new Rng((ulong)seed + 1000));
                 var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
                 line["exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(hyps, test.Texts), 4);
                 int chars = test.Texts.Sum(t => t.Length);
                 int right = hyps.Zip(test.Texts).Sum(p => p.First.Length == p.Second.Length ? p.First.Zip(p.Second).Count(c => c.First == c.Second) : 0);
                 line["digit_accuracy"] = Math.Round(right / (double)chars, 4);   // rows of the right length, digit by digit
-                var train = DigitStrings.Generate(testSize, DigitSplit.Train, new Rng((ulong)seed + 2000));
+                var train = DigitStrings.Generate(testSize, trainSplit, new Rng((ulong)seed + 2000));
                 line["train_exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.Decode(model, tok, train.ToTensor()), train.Texts), 4);
                 line["samples"] = string.Join(" ", hyps.Take(6).Zip(test.Texts).Select(p => $"{p.First}/{p.Second}"));
                 parameters = model.ParameterCount;

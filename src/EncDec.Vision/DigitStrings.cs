@@ -47,14 +47,17 @@ public static class DigitStrings
 
     /// <summary>
     /// Draws digit image <paramref name="img"/> into the size×size cell at (x, y) through a random small affine about the
-    /// cell centre (rotation, shear, width stretch; inverse-mapped, bilinear, zero outside the 8×8 original) with a
-    /// random stroke gamma, keeping the brighter value.
+    /// cell centre (rotation, shear, width stretch; inverse-mapped, bilinear, zero outside the 8×8 original), then an
+    /// optional elastic displacement of the source point (3×3 grid of random offsets, bilinear), with a random stroke
+    /// gamma, keeping the brighter value.
     /// </summary>
     private static void BlitWarped(int img, int size, Span<float> canvas, int width, int x0, int y0, DigitAugmentOptions a, Rng rng)
     {
         float U() => 2f * rng.NextFloat() - 1f;
         float angle = a.MaxRotationDegrees * MathF.PI / 180f * U(), shear = a.MaxShear * U(), stretch = 1f + a.MaxStretch * U();
         float gamma = MathF.Pow(a.MaxGamma, U());
+        Span<float> field = stackalloc float[18];   // (3, 3, 2): x and y offsets at source points 0, 3.5, 7
+        if (a.ElasticPixels > 0) for (int k = 0; k < field.Length; k++) field[k] = a.ElasticPixels * (float)rng.NextNormal();
         var src = UciDigits.Pixels.AsSpan(img * 64, 64);
         float scale = 8f / size, cos = MathF.Cos(angle), sin = MathF.Sin(angle), c = size / 2f;
         int height = canvas.Length / width;
@@ -66,6 +69,7 @@ public static class DigitStrings
                 dx -= shear * dy;
                 float rx = cos * dx + sin * dy, ry = -sin * dx + cos * dy;
                 float sx = rx * scale + 3.5f, sy = ry * scale + 3.5f;
+                if (a.ElasticPixels > 0) (sx, sy) = Displace(field, sx, sy);
                 float v = Sample(src, sx, sy);
                 if (v <= 0f) continue;
                 int py = y0 + i, px = x0 + j;
@@ -73,6 +77,22 @@ public static class DigitStrings
                 int p = py * width + px;
                 canvas[p] = Math.Max(canvas[p], MathF.Pow(v / 16f, gamma));
             }
+    }
+
+    /// <summary>Moves source point (x, y) by the 3×3 offset grid <paramref name="field"/> (grid points 3.5 pixels apart), bilinearly interpolated.</summary>
+    private static (float X, float Y) Displace(ReadOnlySpan<float> field, float x, float y)
+    {
+        float gx = Math.Clamp(x / 3.5f, 0f, 2f), gy = Math.Clamp(y / 3.5f, 0f, 2f);
+        int i0 = Math.Min((int)gy, 1), j0 = Math.Min((int)gx, 1);
+        float ly = gy - i0, lx = gx - j0, ox = 0f, oy = 0f;
+        for (int di = 0; di < 2; di++)
+            for (int dj = 0; dj < 2; dj++)
+            {
+                float w = (di == 0 ? 1 - ly : ly) * (dj == 0 ? 1 - lx : lx);
+                int k = ((i0 + di) * 3 + j0 + dj) * 2;
+                ox += w * field[k]; oy += w * field[k + 1];
+            }
+        return (x + ox, y + oy);
     }
 
     /// <summary>Bilinear sample of an 8×8 image at (x, y) in pixel-centre coordinates, zero outside.</summary>

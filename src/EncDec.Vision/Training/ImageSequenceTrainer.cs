@@ -18,7 +18,26 @@ public static class ImageSequenceTrainer
     public static ImageTrainReport Train(ImageToSequenceModel model, ITokenizer tokenizer, Func<int, (Tensor Images, string[] Texts)> sampler,
                                          ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
     {
-        var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
+        var opt = o.WeightDecay > 0
+            ? new AdamW(model.NamedParameters(), new OptimizerOptions(OptimizerKind.AdamW, o.Lr, WeightDecay: o.WeightDecay, Beta2: 0.98))
+            : new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
+        var parameters = model.Parameters().ToArray();
+        var average = o.EmaDecay > 0 ? parameters.Select(p => p.Span.ToArray()).ToArray() : null;
+        if (average is not null)
+        {
+            var user = progress;
+            progress = (step, smooth) =>
+            {
+                float keep = (float)Math.Min(o.EmaDecay, (1.0 + step) / (10.0 + step));   // early steps forget the initial weights fast
+                for (int i = 0; i < parameters.Length; i++)
+                {
+                    // avg = keep·avg + (1 − keep)·w
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(average[i], keep, average[i]);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(parameters[i].Span, 1f - keep, average[i], average[i]);
+                }
+                user?.Invoke(step, smooth);
+            };
+        }
         var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, Schedule(o), () =>
         {
             var (images, texts) = sampler(o.BatchSize);
@@ -26,6 +45,8 @@ public static class ImageSequenceTrainer
             var logits = model.Forward(images, input);                                    // (B, T, V)
             return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), target, ignoreIndex: Vocabulary.PadId, labelSmoothing: o.LabelSmoothing);
         }, progress, cancel);
+        if (average is not null)
+            for (int i = 0; i < parameters.Length; i++) average[i].CopyTo(parameters[i].Span);
         return new ImageTrainReport(steps, loss, seconds);
     }
 

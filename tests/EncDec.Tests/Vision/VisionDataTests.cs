@@ -20,6 +20,32 @@ public class VisionDataTests
         var held = UciDigits.ByDigit(DigitSplit.HeldOut).SelectMany(x => x).ToHashSet();
         Assert.Equal(UciDigits.TrainCount, train.Count);
         Assert.Empty(train.Intersect(held));
+        // the validation images are the last 216 training images, every digit among them; fit + validation = train
+        var fit = UciDigits.ByDigit(DigitSplit.Fit).SelectMany(x => x).ToHashSet();
+        var val = UciDigits.ByDigit(DigitSplit.Validation);
+        Assert.All(val, d => Assert.NotEmpty(d));
+        Assert.Equal(216, val.Sum(d => d.Length));
+        Assert.Empty(fit.Intersect(val.SelectMany(x => x)));
+        Assert.True(train.SetEquals(fit.Concat(val.SelectMany(x => x))));
+        Assert.All(DigitStrings.Generate(5, DigitSplit.Validation, new Rng(3)).Texts, t => Assert.InRange(t.Length, 3, 6));
+    }
+
+    [Fact]
+    public void ElasticWarpBendsTheDigitsAndIsSeeded()
+    {
+        var affine = new DigitStringOptions { Augment = new DigitAugmentOptions(), Noise = 0 };
+        var elastic = affine with { Augment = affine.Augment with { ElasticPixels = 0.8f } };
+        var a = DigitStrings.Generate(10, DigitSplit.Train, new Rng(4), affine);
+        var e = DigitStrings.Generate(10, DigitSplit.Train, new Rng(4), elastic);
+        Assert.Equal(e.Pixels, DigitStrings.Generate(10, DigitSplit.Train, new Rng(4), elastic).Pixels);
+        Assert.Equal(a.Texts[0], e.Texts[0]);
+        float diff = a.Pixels.Zip(e.Pixels).Take(1024).Sum(p => MathF.Abs(p.First - p.Second));
+        Assert.True(diff > 5f, $"row 0 changed by {diff}");
+        for (int n = 0; n < 10; n++)
+        {
+            var img = e.Pixels.AsSpan(n * 1024, 1024).ToArray();
+            Assert.True(img.Count(v => v > 0.5f) > 5 * e.Texts[n].Length, $"row {n}: too little ink");
+        }
     }
 
     [Fact]

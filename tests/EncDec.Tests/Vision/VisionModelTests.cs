@@ -75,6 +75,35 @@ public class VisionModelTests
     }
 
     [Fact]
+    public void EmaReplacesTheWeightsWithTheirAverageAndWeightDecayShrinksThem()
+    {
+        var data = Fixed();
+        var images = data.ToTensor();
+        float[] Weights(ImageTrainOptions o)
+        {
+            var m = (ImageToSequenceModel)ModelFactory.Build(Tiny(ImageEncoderKind.Cnn));
+            if (o.Steps > 0) ImageSequenceTrainer.Train(m, Digits, _ => (images, data.Texts), o);
+            return m.Parameters().SelectMany(p => p.Span.ToArray()).ToArray();
+        }
+        var plain = new ImageTrainOptions { Steps = 2, BatchSize = 8, Lr = 5e-3, Warmup = 1 };
+        var w0 = Weights(plain with { Steps = 0 });
+        var w1 = Weights(plain with { Steps = 1 });
+        var w2 = Weights(plain);
+        var ema = Weights(plain with { EmaDecay = 0.99 });
+        // k = min(0.99, (1 + step) / (10 + step)): after step 1 avg = k1·w0 + (1 − k1)·w1, after step 2 avg = k2·avg + (1 − k2)·w2
+        float k1 = 2f / 11f, k2 = 3f / 12f;
+        for (int i = 0; i < w0.Length; i += 97)
+        {
+            float expected = k2 * (k1 * w0[i] + (1 - k1) * w1[i]) + (1 - k2) * w2[i];
+            Assert.Equal(expected, ema[i], 4);
+        }
+        Assert.NotEqual(w2, ema);
+        // AdamW: the same steps with decay end with a smaller weight norm
+        float Norm(float[] w) => MathF.Sqrt(w.Sum(v => v * v));
+        Assert.True(Norm(Weights(plain with { WeightDecay = 5.0 })) < Norm(w2) - 1e-3f);
+    }
+
+    [Fact]
     public void ImageToSequenceCheckpointRoundTripsWithBatchNormStatistics()
     {
         using var dir = new TempDir();
