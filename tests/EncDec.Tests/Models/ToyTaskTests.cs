@@ -17,7 +17,7 @@ public sealed class ToyTaskTests(ITestOutputHelper output)
     private void Log(string what, double exact, TimeSpan t) => output.WriteLine($"{what}: exact match {exact:P1} in {t.TotalSeconds:F1} s");
 
     [Theory]
-    [InlineData(SyntheticTask.Copy, 64, 1000)]
+    [InlineData(SyntheticTask.Copy, 64, 1400)]   // 1,000 steps left copy at 95.5% with OpenBLAS's SkylakeX kernels (rounding-dependent)
     [InlineData(SyntheticTask.Reverse, 64, 1400)]
     public void Transformer_SolvesSymbolTask(SyntheticTask task, int d, int steps)
     {
