@@ -99,6 +99,10 @@ public class LongAttentionTests
     [InlineData(false, 6, 2, 5)]
     [InlineData(true, 6, 3, 5)]
     [InlineData(false, 64, 1, 16)]   // window wider than the sequence: full attention
+    [InlineData(false, 8, 2, 16)]    // query blocks of w/2 = 8 rows under 16-key tiles, the global rows a block of their own
+    [InlineData(true, 10, 3, 16)]
+    [InlineData(false, 20, 0, 32)]
+    [InlineData(true, 16, 9, 16)]    // more global rows than a query block
     public void Sliding_EqualsMaskedFullReference(bool causal, int window, int globals, int block)
     {
         int t = 41;
@@ -110,12 +114,14 @@ public class LongAttentionTests
     }
 
     [Theory]
-    [InlineData(AttentionCoreKind.Chunked)]
-    [InlineData(AttentionCoreKind.Sliding)]
-    [InlineData(AttentionCoreKind.Linear)]
-    public void Step_ByStepEqualsParallelCausalForm(AttentionCoreKind kind)
+    [InlineData(AttentionCoreKind.Chunked, 4, 5)]
+    [InlineData(AttentionCoreKind.Sliding, 4, 5)]
+    [InlineData(AttentionCoreKind.Sliding, 8, 4)]    // query blocks of w/2 rows, two global tokens: the steps see them
+    [InlineData(AttentionCoreKind.Linear, 4, 5)]
+    public void Step_ByStepEqualsParallelCausalForm(AttentionCoreKind kind, int chunk, int window)
     {
-        var core = AttentionCores.Create(new AttentionCoreOptions(kind, Chunk: 4, Window: 5, GlobalTokens: kind == AttentionCoreKind.Sliding ? 1 : 0));
+        var core = AttentionCores.Create(new AttentionCoreOptions(kind, Chunk: chunk, Window: window,
+                                                                  GlobalTokens: kind == AttentionCoreKind.Sliding ? chunk / 4 : 0));
         int b = 2, h = 2, t = 15, dh = 4;
         var q = Rand(1, b, h, t, dh); var k = Rand(2, b, h, t, dh); var v = Rand(3, b, h, t, dh);
         using var _ = GradMode.NoGrad();
