@@ -50,13 +50,14 @@ public static class LongTaskBench
         // optional first phase on short documents (--warm-steps, --warm-length, --warm-batch): the retrieval is learnt
         // where steps are cheap, then the documents of the scored length
         int warmSteps = Int(args, "--warm-steps", 0), warmLength = Int(args, "--warm-length", 200), warmBatch = Int(args, "--warm-batch", 16);
+        int warmRecords = Int(args, "--warm-records", task.Records);
         bool profile = Array.IndexOf(args, "--profile") >= 0;
         var sw = Stopwatch.StartNew();
         var losses = new List<double>();
         long totalSteps = 0, warmDone = 0;
         if (warmSteps > 0)
         {
-            var shortDocs = LongRetrievalTask.Generate(Math.Max(trainN, warmSteps * warmBatch / 4), seed + 3000, task with { MinLength = warmLength, MaxLength = warmLength });
+            var shortDocs = LongRetrievalTask.Generate(Math.Max(trainN, warmSteps * warmBatch / 4), seed + 3000, task with { MinLength = warmLength, MaxLength = warmLength, Records = warmRecords });
             warmDone = Phase(shortDocs, warmSteps, warmBatch, 0, warmup, false).Steps;
         }
         var result = Phase(train, steps, batch, tokens, warmSteps > 0 ? Math.Min(warmup, 50) : warmup, profile);
