@@ -113,6 +113,26 @@ public class LongAttentionTests
                               (q, k, v) => Attention.ScaledDotProductAttention(q, k, v, mask, false), 2, 2, t, t, 4);
     }
 
+    [Fact]
+    public void Sliding_KeyPaddingMaskBeyondTensorSizeLimit()
+    {
+        // B·H·Tq·Tk = 2 × 1 × 33,000² > int.MaxValue: the padding mask must broadcast by strides, not as a tensor view.
+        // Bidirectional window 16, no global tokens: the first 64 rows see only keys 0…71, so the 80-long prefix with the
+        // same mask prefix is their reference; the second sequence pads all but its first 70 keys.
+        const int t = 33_000, p = 80;
+        var kpm = Tensor.Zeros(2, t);
+        for (int j = 70; j < t; j++) kpm[1, j] = 1f;
+        var pad = Attention.KeyPaddingToAdditive(kpm);                         // (2, 1, 1, T)
+        var kpmP = Tensor.Zeros(2, p);
+        for (int j = 70; j < p; j++) kpmP[1, j] = 1f;
+        Tensor q = Rand(1, 2, 1, t, 4), k = Rand(2, 2, 1, t, 4), v = Rand(3, 2, 1, t, 4);
+        Tensor Prefix(Tensor x) => x.Narrow(2, 0, p).Contiguous();              // (2, 1, P, 4)
+        var core = new SlidingWindowAttentionCore(16, 0, 16);
+        var y = core.Attend(q, k, v, pad, false).Narrow(2, 0, 64).Contiguous();
+        var r = core.Attend(Prefix(q), Prefix(k), Prefix(v), Attention.KeyPaddingToAdditive(kpmP), false).Narrow(2, 0, 64).Contiguous();
+        Assert.True(MaxDiff(y, r) < 1e-6f, $"outputs differ by {MaxDiff(y, r)}");
+    }
+
     [Theory]
     [InlineData(AttentionCoreKind.Chunked, 4, 5)]
     [InlineData(AttentionCoreKind.Sliding, 4, 5)]

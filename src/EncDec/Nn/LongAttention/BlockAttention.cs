@@ -25,7 +25,7 @@ internal static unsafe class BlockAttention
             || k.Shape[3] != q.Shape[3] || !ShapeUtil.SameShape(k.Shape, v.Shape))
             throw new ArgumentException($"attention shapes do not agree: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}");
         if (block <= 0) throw new ArgumentOutOfRangeException(nameof(block), "block size must be positive");
-        var a = new Args(RowMajor(q), RowMajor(k), RowMajor(v), mask?.ExpandRaw(new[] { q.Shape[0], q.Shape[1], q.Shape[2], k.Shape[2] }),
+        var a = new Args(RowMajor(q), RowMajor(k), RowMajor(v), mask is null ? null : MaskView.Of(mask, q.Shape[0], q.Shape[1], q.Shape[2], k.Shape[2]),
                          pattern, block, scale ?? 1f / MathF.Sqrt(q.Shape[3]));
         var o = Tensor.Empty(a.B, a.H, a.Tq, a.Dh);
         var lse = new float[a.B * a.H * a.Tq];
@@ -39,9 +39,31 @@ internal static unsafe class BlockAttention
         return o.WithGrad("BlockAttention", new[] { q, k, v }, g => Backward(a, q, k, v, o, lse, g));
     }
 
-    /// <summary>Q, K, V row-major per head; <paramref name="Mask"/> already expanded to (B, H, Tq, Tk) (a view);
+    /// <summary>An additive mask broadcast to (B, H, Tq, Tk) by strides alone (0 along broadcast dimensions). Not a
+    /// <see cref="Tensor"/> view: B·H·Tq·Tk can exceed the element count a tensor may have (200 × 4 × 4,000² for a batch
+    /// of long documents under a key padding mask of 200 × 4,000).</summary>
+    private sealed record MaskView(float[] Array, int Offset, int[] Strides)
+    {
+        public static MaskView Of(Tensor mask, int b, int h, int tq, int tk)
+        {
+            int[] target = { b, h, tq, tk };
+            if (mask.Rank > 4) throw new ArgumentException($"attention mask of shape {ShapeUtil.Format(mask.Shape)} has more than 4 dimensions");
+            var st = new int[4];
+            for (int i = 0, off = 4 - mask.Rank; i < 4; i++)
+            {
+                if (i < off) continue;                                        // a missing leading dimension: stride 0
+                int n = mask.Shape[i - off];
+                if (n != 1 && n != target[i])
+                    throw new ArgumentException($"attention mask of shape {ShapeUtil.Format(mask.Shape)} does not broadcast to {ShapeUtil.Format(target)}");
+                st[i] = n == 1 ? 0 : mask.Strides[i - off];
+            }
+            return new MaskView(mask.Storage.Array, mask.Offset, st);
+        }
+    }
+
+    /// <summary>Q, K, V row-major per head; <paramref name="Mask"/> broadcast to (B, H, Tq, Tk) by its strides;
     /// <paramref name="Block"/>: the key tile width (and the query block of unwindowed patterns).</summary>
-    private sealed record Args(Tensor Q, Tensor K, Tensor V, Tensor? Mask, AttentionPattern Pattern, int Block, float Scale)
+    private sealed record Args(Tensor Q, Tensor K, Tensor V, MaskView? Mask, AttentionPattern Pattern, int Block, float Scale)
     {
         /// <summary>Query rows per block: a sliding window's blocks are about w/2 rows, so a block's keys (its rows'
         /// windows together) are mostly visible ones rather than a whole key block each side.</summary>
@@ -82,7 +104,7 @@ internal static unsafe class BlockAttention
         var e = a.Mask;
         if (e is not null)
         {
-            var ma = e.Storage.Array; var st = e.Strides;
+            var ma = e.Array; var st = e.Strides;
             int bb = bh / a.H, hh = bh % a.H;
             for (int r = 0; r < rows; r++)
             {
