@@ -99,6 +99,10 @@ public class LongAttentionTests
     [InlineData(false, 6, 2, 5)]
     [InlineData(true, 6, 3, 5)]
     [InlineData(false, 64, 1, 16)]   // window wider than the sequence: full attention
+    [InlineData(false, 8, 2, 16)]    // query blocks of w/2 = 8 rows under 16-key tiles, the global rows a block of their own
+    [InlineData(true, 10, 3, 16)]
+    [InlineData(false, 20, 0, 32)]
+    [InlineData(true, 16, 9, 16)]    // more global rows than a query block
     public void Sliding_EqualsMaskedFullReference(bool causal, int window, int globals, int block)
     {
         int t = 41;
@@ -109,13 +113,35 @@ public class LongAttentionTests
                               (q, k, v) => Attention.ScaledDotProductAttention(q, k, v, mask, false), 2, 2, t, t, 4);
     }
 
-    [Theory]
-    [InlineData(AttentionCoreKind.Chunked)]
-    [InlineData(AttentionCoreKind.Sliding)]
-    [InlineData(AttentionCoreKind.Linear)]
-    public void Step_ByStepEqualsParallelCausalForm(AttentionCoreKind kind)
+    [Fact]
+    public void Sliding_KeyPaddingMaskBeyondTensorSizeLimit()
     {
-        var core = AttentionCores.Create(new AttentionCoreOptions(kind, Chunk: 4, Window: 5, GlobalTokens: kind == AttentionCoreKind.Sliding ? 1 : 0));
+        // B·H·Tq·Tk = 2 × 1 × 33,000² > int.MaxValue: the padding mask must broadcast by strides, not as a tensor view.
+        // Bidirectional window 16, no global tokens: the first 64 rows see only keys 0…71, so the 80-long prefix with the
+        // same mask prefix is their reference; the second sequence pads all but its first 70 keys.
+        const int t = 33_000, p = 80;
+        var kpm = Tensor.Zeros(2, t);
+        for (int j = 70; j < t; j++) kpm[1, j] = 1f;
+        var pad = Attention.KeyPaddingToAdditive(kpm);                         // (2, 1, 1, T)
+        var kpmP = Tensor.Zeros(2, p);
+        for (int j = 70; j < p; j++) kpmP[1, j] = 1f;
+        Tensor q = Rand(1, 2, 1, t, 4), k = Rand(2, 2, 1, t, 4), v = Rand(3, 2, 1, t, 4);
+        Tensor Prefix(Tensor x) => x.Narrow(2, 0, p).Contiguous();              // (2, 1, P, 4)
+        var core = new SlidingWindowAttentionCore(16, 0, 16);
+        var y = core.Attend(q, k, v, pad, false).Narrow(2, 0, 64).Contiguous();
+        var r = core.Attend(Prefix(q), Prefix(k), Prefix(v), Attention.KeyPaddingToAdditive(kpmP), false).Narrow(2, 0, 64).Contiguous();
+        Assert.True(MaxDiff(y, r) < 1e-6f, $"outputs differ by {MaxDiff(y, r)}");
+    }
+
+    [Theory]
+    [InlineData(AttentionCoreKind.Chunked, 4, 5)]
+    [InlineData(AttentionCoreKind.Sliding, 4, 5)]
+    [InlineData(AttentionCoreKind.Sliding, 8, 4)]    // query blocks of w/2 rows, two global tokens: the steps see them
+    [InlineData(AttentionCoreKind.Linear, 4, 5)]
+    public void Step_ByStepEqualsParallelCausalForm(AttentionCoreKind kind, int chunk, int window)
+    {
+        var core = AttentionCores.Create(new AttentionCoreOptions(kind, Chunk: chunk, Window: window,
+                                                                  GlobalTokens: kind == AttentionCoreKind.Sliding ? chunk / 4 : 0));
         int b = 2, h = 2, t = 15, dh = 4;
         var q = Rand(1, b, h, t, dh); var k = Rand(2, b, h, t, dh); var v = Rand(3, b, h, t, dh);
         using var _ = GradMode.NoGrad();

@@ -25,21 +25,63 @@ internal static unsafe class BlockAttention
             || k.Shape[3] != q.Shape[3] || !ShapeUtil.SameShape(k.Shape, v.Shape))
             throw new ArgumentException($"attention shapes do not agree: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}");
         if (block <= 0) throw new ArgumentOutOfRangeException(nameof(block), "block size must be positive");
-        var a = new Args(RowMajor(q), RowMajor(k), RowMajor(v), mask, pattern, block, scale ?? 1f / MathF.Sqrt(q.Shape[3]));
+        var a = new Args(RowMajor(q), RowMajor(k), RowMajor(v), mask is null ? null : MaskView.Of(mask, q.Shape[0], q.Shape[1], q.Shape[2], k.Shape[2]),
+                         pattern, block, scale ?? 1f / MathF.Sqrt(q.Shape[3]));
         var o = Tensor.Empty(a.B, a.H, a.Tq, a.Dh);
         var lse = new float[a.B * a.H * a.Tq];
-        int qBlocks = (a.Tq + block - 1) / block, units = a.B * a.H * qBlocks;
-        Par.For(units, block * Math.Min(a.Tk, 4 * block) * a.Dh / 8, (s, e) =>
+        int qBlocks = a.QueryBlocks, units = a.B * a.H * qBlocks;
+        Par.For(units, a.QBlock * Math.Min(a.Tk, a.Pattern.Window > 0 ? a.Pattern.Window + a.QBlock : 4 * block) * a.Dh / 4, (s, e) =>
         {
-            var ws = new float[3 * block * block + block * a.Dh];
+            var ws = new float[a.QBlock * block + a.QBlock * a.Dh];
             for (int u = s; u < e; u++) ForwardTile(a, u / qBlocks, u % qBlocks, o, lse, ws);
         });
         if (!Tensor.NeedsGrad(new[] { q, k, v })) return o;
         return o.WithGrad("BlockAttention", new[] { q, k, v }, g => Backward(a, q, k, v, o, lse, g));
     }
 
-    private sealed record Args(Tensor Q, Tensor K, Tensor V, Tensor? Mask, AttentionPattern Pattern, int Block, float Scale)
+    /// <summary>An additive mask broadcast to (B, H, Tq, Tk) by strides alone (0 along broadcast dimensions). Not a
+    /// <see cref="Tensor"/> view: B·H·Tq·Tk can exceed the element count a tensor may have (200 × 4 × 4,000² for a batch
+    /// of long documents under a key padding mask of 200 × 4,000).</summary>
+    private sealed record MaskView(float[] Array, int Offset, int[] Strides)
     {
+        public static MaskView Of(Tensor mask, int b, int h, int tq, int tk)
+        {
+            int[] target = { b, h, tq, tk };
+            if (mask.Rank > 4) throw new ArgumentException($"attention mask of shape {ShapeUtil.Format(mask.Shape)} has more than 4 dimensions");
+            var st = new int[4];
+            for (int i = 0, off = 4 - mask.Rank; i < 4; i++)
+            {
+                if (i < off) continue;                                        // a missing leading dimension: stride 0
+                int n = mask.Shape[i - off];
+                if (n != 1 && n != target[i])
+                    throw new ArgumentException($"attention mask of shape {ShapeUtil.Format(mask.Shape)} does not broadcast to {ShapeUtil.Format(target)}");
+                st[i] = n == 1 ? 0 : mask.Strides[i - off];
+            }
+            return new MaskView(mask.Storage.Array, mask.Offset, st);
+        }
+    }
+
+    /// <summary>Q, K, V row-major per head; <paramref name="Mask"/> broadcast to (B, H, Tq, Tk) by its strides;
+    /// <paramref name="Block"/>: the key tile width (and the query block of unwindowed patterns).</summary>
+    private sealed record Args(Tensor Q, Tensor K, Tensor V, MaskView? Mask, AttentionPattern Pattern, int Block, float Scale)
+    {
+        /// <summary>Query rows per block: a sliding window's blocks are about w/2 rows, so a block's keys (its rows'
+        /// windows together) are mostly visible ones rather than a whole key block each side.</summary>
+        public int QBlock { get; } = Pattern.Window > 0 ? Math.Min(Block, Math.Max(8, Pattern.Window / 2)) : Block;
+        /// <summary>Leading query rows that are global tokens (they see every key); they get blocks of their own so the
+        /// rows after them only visit their windows. 0 without a window.</summary>
+        public int GlobalRows { get; } = Pattern.Window > 0 ? Math.Clamp(Pattern.GlobalTokens - (K.Shape[2] - Q.Shape[2]), 0, Q.Shape[2]) : 0;
+        private int GlobalBlocks => (GlobalRows + QBlock - 1) / QBlock;
+        public int QueryBlocks => GlobalBlocks + (Tq - GlobalRows + QBlock - 1) / QBlock;
+
+        /// <summary>First row and row count of query block <paramref name="qb"/>.</summary>
+        public (int I0, int Rows) QueryBlock(int qb)
+        {
+            if (qb < GlobalBlocks) { int g0 = qb * QBlock; return (g0, Math.Min(QBlock, GlobalRows - g0)); }
+            int i0 = GlobalRows + (qb - GlobalBlocks) * QBlock;
+            return (i0, Math.Min(QBlock, Tq - i0));
+        }
+
         public int B => Q.Shape[0];
         public int H => Q.Shape[1];
         public int Tq => Q.Shape[2];
@@ -59,11 +101,10 @@ internal static unsafe class BlockAttention
     {
         Tile.Sgemm(false, true, rows, cols, a.Dh, a.Scale, qp + Base(a.Q, bh, i0, a), a.Ld(a.Q),
                                     kp + Base(a.K, bh, j0, a), a.Ld(a.K), 0f, s, cols);
-        var m = a.Mask;
-        if (m is not null)
+        var e = a.Mask;
+        if (e is not null)
         {
-            var e = m.ExpandRaw(new[] { a.B, a.H, a.Tq, a.Tk });
-            var ma = e.Storage.Array; var st = e.Strides;
+            var ma = e.Array; var st = e.Strides;
             int bb = bh / a.H, hh = bh % a.H;
             for (int r = 0; r < rows; r++)
             {
@@ -73,23 +114,47 @@ internal static unsafe class BlockAttention
             }
         }
         if (a.Pattern.AllAllowed(i0, i0 + rows, j0, j0 + cols, a.Shift)) return;
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                if (!a.Pattern.Allowed(i0 + r, j0 + c, a.Shift)) s[r * cols + c] = float.NegativeInfinity;
+        for (int r = 0; r < rows; r++) BlockRow(a.Pattern, i0 + r + a.Shift, j0, cols, s + r * cols);
+    }
+
+    /// <summary>Sets to −∞ the scores of keys [j0, j0 + cols) that the query at key position p may not see
+    /// (<see cref="AttentionPattern.Allowed"/>): its visible keys are at most two ranges, the gaps are filled.</summary>
+    private static void BlockRow(AttentionPattern pt, int p, int j0, int cols, float* row)
+    {
+        int j1 = j0 + cols;
+        int aLo = 0, aHi, bLo = 0, bHi = 0;                                  // visible: [aLo, aHi) ∪ [bLo, bHi)
+        if (pt.Window <= 0 || p < pt.GlobalTokens) aHi = pt.Causal ? p + 1 : j1;
+        else
+        {
+            aHi = pt.GlobalTokens;                                           // global keys, all before p
+            bLo = pt.Causal ? p - pt.Window + 1 : p - pt.Window / 2;
+            bHi = pt.Causal ? p + 1 : p + pt.Window / 2 + 1;
+            if (bLo <= aHi) { aHi = Math.Max(aHi, bHi); bHi = bLo = 0; }     // the ranges touch: one range
+        }
+        int at = j0;                                                         // columns before 'at' are done
+        Fill(at, Math.Min(aLo, j1)); at = Math.Max(at, aHi);
+        if (bHi > bLo) { Fill(at, Math.Min(bLo, j1)); at = Math.Max(at, bHi); }
+        Fill(at, j1);
+
+        void Fill(int from, int to)
+        {
+            if (to > from) new Span<float>(row + (from - j0), to - from).Fill(float.NegativeInfinity);
+        }
     }
 
     private static int Base(Tensor t, int bh, int row, Args a) => a.Base(t, bh) + row * t.Strides[2];
 
     private static void ForwardTile(Args a, int bh, int qb, Tensor o, float[] lse, float[] ws)
     {
-        int bs = a.Block, dh = a.Dh, i0 = qb * bs, rows = Math.Min(bs, a.Tq - i0);
+        int bs = a.Block, dh = a.Dh;
+        var (i0, rows) = a.QueryBlock(qb);
         Span<(int Lo, int Hi)> ranges = stackalloc (int, int)[2];
         int nr = a.Pattern.KeyRanges(i0, i0 + rows, a.Shift, a.Tk, ranges);
         Span<float> m = stackalloc float[rows], l = stackalloc float[rows];
         m.Fill(float.NegativeInfinity); l.Clear();
         fixed (float* qp = a.Q.Storage.Array, kp = a.K.Storage.Array, vp = a.V.Storage.Array, w = ws, op = o.Storage.Array)
         {
-            float* s = w, acc = w + 3 * bs * bs;
+            float* s = w, acc = w + a.QBlock * bs;
             new Span<float>(acc, rows * dh).Clear();
             for (int ri = 0; ri < nr; ri++)
                 for (int j0 = ranges[ri].Lo; j0 < ranges[ri].Hi; j0 += bs)
@@ -137,20 +202,20 @@ internal static unsafe class BlockAttention
         var delta = new float[bhN * a.Tq];                                   // D_i = dO_i · O_i
         var gs = go.Span; var os = o.Span;
         for (int r = 0; r < delta.Length; r++) delta[r] = TensorPrimitives.Dot(gs.Slice(r * dh, dh), os.Slice(r * dh, dh));
-        int qBlocks = (a.Tq + bsz - 1) / bsz;
-        Par.For(bhN, a.Tq * Math.Min(a.Tk, 4 * bsz) * dh / 8, (s0, e0) =>
+        int qBlocks = a.QueryBlocks;
+        Par.For(bhN, a.Tq * Math.Min(a.Tk, a.Pattern.Window > 0 ? a.Pattern.Window + a.QBlock : 4 * bsz) * dh / 2, (s0, e0) =>
         {
-            var ws = new float[2 * bsz * bsz];
+            var ws = new float[2 * a.QBlock * bsz];
             Span<(int Lo, int Hi)> ranges = stackalloc (int, int)[2];
             fixed (float* qp = a.Q.Storage.Array, kp = a.K.Storage.Array, vp = a.V.Storage.Array, w = ws,
                    gp = go.Storage.Array, dqp = dq.Storage.Array, dkp = dk.Storage.Array, dvp = dv.Storage.Array)
             {
-                float* p = w, dp = w + bsz * bsz;
+                float* p = w, dp = w + a.QBlock * bsz;
                 var gemm = Tile;
                 for (int bh = s0; bh < e0; bh++)
                     for (int qb = 0; qb < qBlocks; qb++)
                     {
-                        int i0 = qb * bsz, rows = Math.Min(bsz, a.Tq - i0);
+                        var (i0, rows) = a.QueryBlock(qb);
                         int nr = a.Pattern.KeyRanges(i0, i0 + rows, a.Shift, a.Tk, ranges);
                         float* gRows = gp + go.Offset + ((long)bh * a.Tq + i0) * dh;
                         float* dqRows = dqp + ((long)bh * a.Tq + i0) * dh;
