@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--proj P</c>, <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--proj P</c>, <c>--patch P</c> (ViT patch size), <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -35,7 +35,7 @@ public static class VisionAccuracyBench
             ProjectionDim = I("--proj", c.ProjectionDim),
             Dropout = (float)D("--dropout", c.Dropout), DModel = I("--d", c.DModel), FeedForward = I("--ff", c.FeedForward), Heads = I("--heads", c.Heads),
             EncoderLayers = I("--enc-layers", c.EncoderLayers), DecoderLayers = I("--dec-layers", c.DecoderLayers),
-            Vision = c.Vision! with { CnnWidth = I("--cnn-width", c.Vision.CnnWidth), CnnContextLayers = I("--context-layers", c.Vision.CnnContextLayers),
+            Vision = c.Vision! with { PatchSize = I("--patch", c.Vision.PatchSize), CnnWidth = I("--cnn-width", c.Vision.CnnWidth), CnnContextLayers = I("--context-layers", c.Vision.CnnContextLayers),
                                      CnnPoolRows = I("--pool-rows", c.Vision.CnnPoolRows ? 1 : 0) != 0,
                                      Pooling = E("--image-pool", c.Vision.Pooling), TextPooling = E("--text-pool", c.Vision.TextPooling) },
         };
