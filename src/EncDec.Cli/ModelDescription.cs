@@ -14,7 +14,7 @@ internal static class ModelDescription
         ModelFamily.EncoderOnly => $"encoder-only mlm d_model={c.DModel} heads={c.Heads} ffn={c.FeedForward} layers={c.EncoderLayers} vocab={c.SrcVocabSize}",
         ModelFamily.ImageToSequence => $"image-to-sequence {Image(c)} + transformer decoder d_model={c.DModel} layers={c.DecoderLayers} vocab={c.TgtVocabSize}",
         ModelFamily.UNet => $"u-net {c.Vision?.Channels}×{c.Vision?.Height}×{c.Vision?.Width} width={c.Vision?.CnnWidth} levels={c.Vision?.CnnStages.Length + 1} classes={c.NumClasses}",
-        ModelFamily.DualEncoder => $"dual encoder {Image(c)} + transformer text encoder d_model={c.DModel} layers={c.EncoderLayers} projection={c.ProjectionDim} vocab={c.SrcVocabSize}",
+        ModelFamily.DualEncoder => $"dual encoder {Image(c)} + transformer text encoder d_model={c.DModel} layers={c.EncoderLayers} projection={c.ProjectionDim} image_pooling={c.Vision?.Pooling.ToString().ToLowerInvariant()} text_pooling={c.Vision?.TextPooling.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}",
         _ => $"rnn {c.Cell.ToString().ToLowerInvariant()} emb={c.DModel} hidden={c.HiddenSize} {(c.Bidirectional ? "bidirectional " : "")}attention={c.Attention.ToString().ToLowerInvariant()} vocab={c.SrcVocabSize}/{c.TgtVocabSize}",
     };
 

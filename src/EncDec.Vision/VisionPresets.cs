@@ -76,18 +76,27 @@ public static class VisionPresets
         Steps = quick ? 20 : 4000, BatchSize = quick ? 16 : 32, Lr = 3e-3, Warmup = quick ? 5 : 60,
     };
 
-    /// <summary>Dual encoder: the captioning image encoder, a 2-layer text encoder, a 64-wide joint space.</summary>
+    /// <summary>
+    /// Dual encoder: the captioning image encoder (pooled as the encoder does: CNN mean, ViT class token), a 2-layer
+    /// text encoder pooled by a learned-query attention (<see cref="TextPooling.Attention"/>; at 500 steps on the
+    /// validation scenes recall@1 0.523 / 0.634 against the mean's 0.508 / 0.602), a 64-wide joint space.
+    /// </summary>
     public static ModelConfig RetrievalConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
     {
         Family = ModelFamily.DualEncoder, SrcVocabSize = vocab, DModel = quick ? 32 : 64, Heads = 4, FeedForward = quick ? 64 : 128,
         EncoderLayers = quick ? 1 : 2, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned, MaxPositions = 24,
         ProjectionDim = quick ? 16 : 64, Seed = (ulong)seed,
-        Vision = new VisionConfig { Encoder = encoder, Channels = 3, Height = 32, Width = 32, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4] },
+        Vision = new VisionConfig { Encoder = encoder, Channels = 3, Height = 32, Width = 32, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4],
+                                    TextPooling = TextPooling.Attention },
     };
 
-    /// <summary>Retrieval training: Adam, batch 128 (the contrastive loss needs many negatives), peak lr 3e-3 after 60 warm-up steps.</summary>
+    /// <summary>
+    /// Retrieval training: Adam, batch 128 (the contrastive loss needs many negatives), peak lr 3e-3 after 60 warm-up
+    /// steps, cosine decay over 800 steps — about what a quiet 2-core machine does in the 5 minutes with the ViT,
+    /// so a 5-minute run ends annealed instead of stopping at 20% into a 4,000-step decay at nearly the peak rate.
+    /// </summary>
     public static ImageTrainOptions RetrievalTraining(bool quick) => new()
     {
-        Steps = quick ? 20 : 4000, BatchSize = quick ? 16 : 128, Lr = 3e-3, Warmup = quick ? 5 : 60,
+        Steps = quick ? 20 : 800, BatchSize = quick ? 16 : 128, Lr = 3e-3, Warmup = quick ? 5 : 60,
     };
 }

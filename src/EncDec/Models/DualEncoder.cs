@@ -5,9 +5,11 @@ using EncDec.Tensors;
 namespace EncDec.Models;
 
 /// <summary>
-/// CLIP-style dual encoder (Radford et al., 2021): an image encoder (<see cref="CnnImageEncoder"/> pooled by the mean
-/// over its grid, or <see cref="VitImageEncoder"/> pooled at its class token) and a text encoder (token embedding +
-/// the Transformer encoder, mean-pooled over the real tokens), each followed by a linear projection without bias to
+/// CLIP-style dual encoder (Radford et al., 2021): an image encoder (<see cref="CnnImageEncoder"/> pooled by default by the
+/// mean over its grid, or <see cref="VitImageEncoder"/> pooled at its class token; <see cref="VisionConfig.Pooling"/> can
+/// choose a learned-query <see cref="AttentionPool"/> (<c>image_pool</c>) or a projection of the flattened sequence
+/// (<c>image_flatten</c>) instead) and a text encoder (token embedding + the Transformer encoder, mean-pooled over the
+/// real tokens, or attention-pooled: <c>text_pool</c>), each followed by a linear projection without bias to
 /// <see cref="ModelConfig.ProjectionDim"/> and L2 normalisation; the learned temperature is <c>logit_scale</c> (a
 /// log-scale scalar, initialised to ln(1/0.07) and capped at ln 100 as in CLIP). Train with
 /// <c>Loss</c> (<c>F.SymmetricInfoNce</c>).
@@ -20,6 +22,13 @@ public sealed class DualEncoder : Module
     public Linear ImageProjection { get; }
     public Linear TextProjection { get; }
     public Tensor LogitScale { get; }
+    /// <summary>The image attention pooling (<see cref="ImagePooling.Attention"/>), else null.</summary>
+    public AttentionPool? ImagePool { get; }
+    /// <summary>The flattened-sequence projection (S·d → d) of <see cref="ImagePooling.Flatten"/>, else null.</summary>
+    public Linear? ImageFlatten { get; }
+    /// <summary>The text attention pooling (<see cref="TextPooling.Attention"/>), else null.</summary>
+    public AttentionPool? TextPool { get; }
+    [NotState] public ImagePooling Pooling { get; }
 
     public DualEncoder(ModelConfig c, Rng rng)
     {
@@ -33,6 +42,10 @@ public sealed class DualEncoder : Module
         ImageProjection = new Linear(c.DModel, c.ProjectionDim, bias: false, rng);
         TextProjection = new Linear(c.DModel, c.ProjectionDim, bias: false, rng);
         LogitScale = Init.Constant(MathF.Log(1f / 0.07f));
+        Pooling = v.Pooling == ImagePooling.Default ? (v.Encoder == ImageEncoderKind.Vit ? ImagePooling.Default : ImagePooling.Mean) : v.Pooling;
+        if (Pooling == ImagePooling.Attention) ImagePool = new AttentionPool(c.DModel, c.Heads, rng);
+        if (Pooling == ImagePooling.Flatten) ImageFlatten = new Linear(Encoder.SequenceLength * c.DModel, c.DModel, bias: true, rng);
+        if (v.TextPooling == TextPooling.Attention) TextPool = new AttentionPool(c.DModel, c.Heads, rng);
     }
 
     public IImageEncoder Encoder => (IImageEncoder)ImageEncoder;
@@ -41,7 +54,13 @@ public sealed class DualEncoder : Module
     public Tensor EncodeImages(Tensor images)
     {
         var seq = Encoder.Forward(images);                                   // (N, S, d)
-        var pooled = ImageEncoder is VitImageEncoder ? seq.Select(1, 0) : seq.Mean(1);   // (N, d)
+        var pooled = Pooling switch
+        {
+            ImagePooling.Attention => ImagePool!.Forward(seq),                // (N, d)
+            ImagePooling.Flatten => ImageFlatten!.Forward(seq.Flatten(1)),    // (N, S·d)·(S·d, d) → (N, d)
+            ImagePooling.Mean => seq.Mean(1),                                 // (N, d)
+            _ => seq.Select(1, 0),                                            // ViT class token (N, d)
+        };
         return F.Normalize(ImageProjection.Forward(pooled));                 // (N, d)·(d, P) → (N, P)
     }
 
@@ -50,6 +69,14 @@ public sealed class DualEncoder : Module
     {
         var enc = TextEncoder.Forward(TextEmbed.Forward(ids), lengths);      // (N, T, d)
         int n = ids.Shape[0], t = ids.Shape[1];
+        if (TextPool is not null)
+        {
+            var pad = new float[n * t];
+            for (int b = 0; b < n; b++)
+                for (int j = lengths[b]; j < t; j++) pad[b * t + j] = 1f;
+            var mask = Tensor.FromArray(pad, n, t);                           // (N, T): 1 = padding
+            return F.Normalize(TextProjection.Forward(TextPool.Forward(enc.Memory, mask)));   // (N, d)·(d, P) → (N, P)
+        }
         var keep = new float[n * t];
         for (int b = 0; b < n; b++)
             for (int j = 0; j < lengths[b]; j++) keep[b * t + j] = 1f / Math.Max(1, lengths[b]);

@@ -23,6 +23,10 @@ public sealed record VisionConfig
     public int CnnContextLayers { get; init; }
     /// <summary>CNN: average the final grid over its rows, so the decoder attends over a 1 × gw row of columns (text read left to right).</summary>
     public bool CnnPoolRows { get; init; }
+    /// <summary>Dual encoder: how the image sequence becomes one vector (<see cref="ImagePooling"/>; default the encoder's own).</summary>
+    public ImagePooling Pooling { get; init; } = ImagePooling.Default;
+    /// <summary>Dual encoder: how the caption's token states become one vector (<see cref="Models.TextPooling"/>; default the mean).</summary>
+    public TextPooling TextPooling { get; init; } = TextPooling.Mean;
 
     [JsonIgnore] public int GridHeight => Encoder == ImageEncoderKind.Vit ? Height / PatchSize : CnnPoolRows ? 1 : Height >> CnnStages.Length;
     [JsonIgnore] public int GridWidth => Encoder == ImageEncoderKind.Vit ? Width / PatchSize : Width >> CnnStages.Length;

@@ -15,11 +15,11 @@ public class DualEncoderTests
 {
     private static readonly WordTokenizer Words = WordTokenizer.Train(ShapeScenes.VocabularyLines(), 100);
 
-    private static ModelConfig Tiny(ImageEncoderKind enc) => new()
+    private static ModelConfig Tiny(ImageEncoderKind enc, TextPooling text = TextPooling.Mean) => new()
     {
         Family = ModelFamily.DualEncoder, SrcVocabSize = Words.Vocab.Count, DModel = 32, Heads = 2, FeedForward = 64, ProjectionDim = 16,
         EncoderLayers = 1, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned, MaxPositions = 32, Seed = 5,
-        Vision = new VisionConfig { Encoder = enc, Channels = 3, Height = 16, Width = 16, PatchSize = 4, CnnWidth = 8, CnnStages = [2, 4] },
+        Vision = new VisionConfig { Encoder = enc, Channels = 3, Height = 16, Width = 16, PatchSize = 4, CnnWidth = 8, CnnStages = [2, 4], TextPooling = text },
     };
 
     private static readonly ShapeSceneOptions Small = new()
@@ -107,16 +107,17 @@ public class DualEncoderTests
     }
 
     [Theory]
-    [InlineData(ImageEncoderKind.Cnn)]
-    [InlineData(ImageEncoderKind.Vit)]
-    public void TinyDualEncoderRetrievalRisesWellAboveChance(ImageEncoderKind enc)
+    [InlineData(ImageEncoderKind.Cnn, TextPooling.Mean)]
+    [InlineData(ImageEncoderKind.Vit, TextPooling.Mean)]
+    [InlineData(ImageEncoderKind.Vit, TextPooling.Attention)]   // the preset's text pooling
+    public void TinyDualEncoderRetrievalRisesWellAboveChance(ImageEncoderKind enc, TextPooling text)
     {
         // 12 single-shape scenes with 12 different captions: chance recall@1 is 1/12
         var pool = ShapeScenes.Generate(ShapeSplit.HeldOut, 0, 80, Small);
         var pick = Enumerable.Range(0, pool.Count).DistinctBy(i => pool.Captions[i]).Take(12).ToArray();
         var images = F.IndexSelect(pool.ToTensor(), 0, new IndexTensor(pick, pick.Length));
         var captions = pick.Select(i => pool.Captions[i]).ToArray();
-        var model = ModelFactory.BuildDualEncoder(Tiny(enc));
+        var model = ModelFactory.BuildDualEncoder(Tiny(enc, text));
         var before = DualEncoderTrainer.Evaluate(model, Words, images, captions);
         var report = DualEncoderTrainer.Train(model, Words, _ => (images, captions), new ImageTrainOptions { Steps = 60, BatchSize = 12, Lr = 3e-3, Warmup = 5 });
         var after = DualEncoderTrainer.Evaluate(model, Words, images, captions);
