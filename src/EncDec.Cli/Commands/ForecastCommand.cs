@@ -51,9 +51,10 @@ internal static class ForecastCommand
         var ensemble = new Option<int>("--ensemble") { Description = "Train this many models (seeds --seed, --seed+1, …; --max-minutes shared) and forecast with the median of their outputs", DefaultValueFactory = _ => 1 };
         var skipLevel = new Option<bool>("--skip-level") { Description = "The linear skip also reads each window's level, so it can revert to the series mean (an AR with intercept)" };
         var skipFit = new Option<string>("--skip-fit") { Description = "Linear skip part: trained (from zero, with the network) | least-squares (ridge fit on the training windows, then fixed; the network learns its residual)", DefaultValueFactory = _ => "trained" };
+        var blendAr = new Option<string>("--blend-linear-ar") { Description = "Combine the network with a linear autoregression: off | auto (the network's weight and the AR chosen on the validation windows) | W (the network's weight, 0–1)", DefaultValueFactory = _ => "off" };
         var outDir = new Option<string>("--out") { Description = "Run folder", DefaultValueFactory = _ => Path.Combine("runs", "forecast") };
         var cmd = new Command("train", "Train a forecaster on a CSV series and score it on the held-out end of the series beside naive, seasonal-naive and linear-AR baselines.")
-        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, forcing, transform, ensemble, skipFit, skipLevel, outDir };
+        { csv, time, target, covariates, calendar, context, horizon, stride, season, validF, testF, missing, model, output, loss, quantiles, hidden, layers, heads, ffn, dropout, noSkip, steps, batch, lr, validEvery, patience, minutes, seed, forcing, transform, ensemble, skipFit, skipLevel, blendAr, outDir };
         cmd.SetAction((r, ct) =>
         {
             var spec = new ForecastSpec
@@ -84,6 +85,8 @@ internal static class ForecastCommand
                 Ensemble = Positive(r.GetValue(ensemble), "--ensemble"),
                 SkipFit = CliEnum.Parse<LinearSkipFit>(r.GetValue(skipFit)!, "--skip-fit", "fit"),
             };
+            var (blendMode, blendWeight) = ParseBlend(r.GetValue(blendAr)!);
+            training = training with { BlendLinearAr = blendMode, BlendWeight = blendWeight };
             if ((training.SkipFit == LinearSkipFit.LeastSquares || cfg.SkipLevel) && !cfg.LinearSkip)
                 throw new UserInputException("--skip-fit least-squares and --skip-level need the linear skip (drop --no-linear-skip)");
             if (training.TeacherForcing is < 0 or > 1) throw new UserInputException($"--teacher-forcing: {training.TeacherForcing} is not in [0, 1]");
@@ -122,7 +125,7 @@ internal static class ForecastCommand
             // the split only matters for training; prepare with the saved scalers and H future rows of calendar features
             var s = PreparedSeries.Prepare(read.Frame, meta.Spec with { ValidFraction = 0, TestFraction = 0 }, scaler, cov, futureRows: H);
             int start = read.Frame.Length - C;
-            var pred = ForecastPrediction.Run(m, s.Data, scaler, new[] { start }, withFuture: false);
+            var pred = ForecastPrediction.Run(m, s.Data, scaler, new[] { start }, withFuture: false, meta.Blend);
             var times = s.Axis.Extend(H);
             ForecastOutputFiles.WriteCsv(outPath, meta.Spec.Targets, times, pred, 0);
             ForecastOutputFiles.WriteSvg(plotPath, s, read.Frame.Length, times, pred, 0, actualFuture: false);
@@ -138,6 +141,16 @@ internal static class ForecastCommand
         var parts = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (parts.Length == 0) throw new UserInputException($"{flag}: no column given");
         return parts;
+    }
+
+    /// <summary>--blend-linear-ar: off, auto or the network's weight in [0, 1].</summary>
+    internal static (ArBlendMode Mode, double Weight) ParseBlend(string s)
+    {
+        string t = s.Trim().ToLowerInvariant();
+        if (t == "off") return (ArBlendMode.Off, double.NaN);
+        if (t == "auto") return (ArBlendMode.Auto, double.NaN);
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && w >= 0 && w <= 1) return (ArBlendMode.Fixed, w);
+        throw new UserInputException($"--blend-linear-ar: '{s}' is not off, auto or a weight in [0, 1]");
     }
 
     internal static float[] ParseQuantiles(string s)

@@ -14,7 +14,8 @@ internal sealed record ForecastJob(string Csv, ForecastSpec Spec, MissingValuePo
 internal static class ForecastRunner
 {
     /// <summary>The trained members (one unless <see cref="ForecastTrainOptions.Ensemble"/> &gt; 1), the series, the test and validation reports and the first member's training.</summary>
-    public sealed record Outcome(IReadOnlyList<ForecastModel> Models, PreparedSeries Series, ForecastReport Report, ForecastReport? ValidReport, ForecastTrainResult Result)
+    public sealed record Outcome(IReadOnlyList<ForecastModel> Models, PreparedSeries Series, ForecastReport Report, ForecastReport? ValidReport, ForecastTrainResult Result,
+                                 LinearArBlend? Blend = null)
     {
         /// <summary>The first member.</summary>
         public ForecastModel Model => Models[0];
@@ -64,27 +65,33 @@ internal static class ForecastRunner
             if (r.StopReason == "cancelled") break;
         }
         var result = first!;
+        LinearArBlend? blend = null;
+        if (job.Training.BlendLinearAr != ArBlendMode.Off)
+        {
+            blend = LinearArBlend.Choose(models, s, job.Training.BlendLinearAr == ArBlendMode.Fixed ? job.Training.BlendWeight : null);
+            stdout.WriteLine(blend.Describe(s.Spec.Targets) + (job.Training.BlendLinearAr == ArBlendMode.Auto ? " (weight and AR chosen on the validation windows)" : ""));
+        }
         ForecastReport? valid = null;
         if (s.ValidStarts.Length > 0)
         {
-            valid = ForecastEvaluation.Evaluate(models, s, SplitPart.Valid);
+            valid = ForecastEvaluation.Evaluate(models, s, SplitPart.Valid, blend);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"valid: MASE {valid.Get(ForecastEvaluation.ModelMethod).Mase:0.000} (linear AR {valid.Get(ForecastEvaluation.ArMethod).Mase:0.000}, seasonal naive {valid.Get(ForecastEvaluation.SeasonalMethod).Mase:0.000}) on {valid.Windows} validation windows — the rows settings are chosen on"));
         }
-        var report = ForecastEvaluation.Evaluate(models, s);
+        var report = ForecastEvaluation.Evaluate(models, s, blend: blend);
         stdout.WriteLine($"test: the last {s.Split.Length - s.Split.ValidEnd} rows (never seen in training)");
         stdout.WriteLine(report.Format());
-        Write(job, models, s, report, valid, result);
+        Write(job, models, s, report, valid, result, blend);
         stdout.WriteLine($"run folder: {job.Out} (model.safetensors, report.txt, metrics.json, test-forecast.csv, test-forecast.svg)");
-        return new Outcome(models, s, report, valid, result);
+        return new Outcome(models, s, report, valid, result, blend);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
-    private static void Write(ForecastJob job, IReadOnlyList<ForecastModel> models, PreparedSeries s, ForecastReport report, ForecastReport? valid, ForecastTrainResult result)
+    private static void Write(ForecastJob job, IReadOnlyList<ForecastModel> models, PreparedSeries s, ForecastReport report, ForecastReport? valid, ForecastTrainResult result, LinearArBlend? blend)
     {
         var model = models[0];
-        ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), models, s);
+        ForecastStore.Save(Path.Combine(job.Out, "model.safetensors"), models, s, blend);
         AtomicFile.WriteAllText(Path.Combine(job.Out, "report.txt"), report.Format() + "\n");
         var metrics = new
         {
@@ -93,12 +100,17 @@ internal static class ForecastRunner
             season = report.Season, windows = report.Windows, interval_level = report.IntervalLevel, members = models.Count,
             transform = CliEnum.Name(s.Spec.Transform),
             valid_mase = valid is null ? null : Finite(valid.Get(ForecastEvaluation.ModelMethod).Mase),
+            blend_linear_ar = blend?.Targets.Select((p, j) => new
+            {
+                target = s.Spec.Targets[j], network_weight = p.Weight, ar_order = p.Order, ar_units = CliEnum.Name(p.Space),
+                valid_mase_network = Finite(p.ValidMaseNetwork), valid_mase_ar = Finite(p.ValidMaseAr), valid_mase_blend = Finite(p.ValidMaseBlend),
+            }),
             rows = report.Rows.Select(r => new { method = r.Method, target = r.Target, mae = Finite(r.Scores.Mae), rmse = Finite(r.Scores.Rmse), smape = Finite(r.Scores.Smape), mase = Finite(r.Scores.Mase), coverage = r.Scores.Coverage }),
         };
         AtomicFile.WriteAllText(Path.Combine(job.Out, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         // the forecast from the start of the test part (one window, horizon steps), written and plotted
         int start = s.TestStarts.Length > 0 ? s.TestStarts[0] : s.ValidStarts.LastOrDefault();
-        var pred = ForecastPrediction.Run(models, s.Data, s.Scaler, new[] { start });
+        var pred = ForecastPrediction.Run(models, s.Data, s.Scaler, new[] { start }, blend: blend);
         var times = s.Frame.Times.Skip(start + model.Config.Context).Take(model.Config.Horizon).ToArray();
         ForecastOutputFiles.WriteCsv(Path.Combine(job.Out, "test-forecast.csv"), s.Spec.Targets, times, pred, 0);
         ForecastOutputFiles.WriteSvg(Path.Combine(job.Out, "test-forecast.svg"), s, start + model.Config.Context, times, pred, 0, actualFuture: true);

@@ -6,15 +6,15 @@ public static class ForecastEvaluation
     public const string ModelMethod = "model", NaiveMethod = "naive", SeasonalMethod = "seasonal-naive", ArMethod = "linear-AR";
 
     /// <summary>Evaluates on the windows of <paramref name="part"/> (the test part by default).</summary>
-    public static ForecastReport Evaluate(ForecastModel model, PreparedSeries s, SplitPart part = SplitPart.Test)
-        => Evaluate([model], s, part);
+    public static ForecastReport Evaluate(ForecastModel model, PreparedSeries s, SplitPart part = SplitPart.Test, LinearArBlend? blend = null)
+        => Evaluate([model], s, part, blend);
 
-    /// <summary>Evaluates an ensemble (the median of its members' forecasts) on the windows of <paramref name="part"/>.</summary>
-    public static ForecastReport Evaluate(IReadOnlyList<ForecastModel> models, PreparedSeries s, SplitPart part = SplitPart.Test)
+    /// <summary>Evaluates an ensemble (the median of its members' forecasts; blended with <paramref name="blend"/> when given) on the windows of <paramref name="part"/>.</summary>
+    public static ForecastReport Evaluate(IReadOnlyList<ForecastModel> models, PreparedSeries s, SplitPart part = SplitPart.Test, LinearArBlend? blend = null)
     {
         var starts = part switch { SplitPart.Train => s.TrainStarts, SplitPart.Valid => s.ValidStarts, _ => s.TestStarts };
         if (starts.Length == 0) throw new UserInputException($"no {part.ToString().ToLowerInvariant()} windows: that part is shorter than --horizon");
-        var pred = ForecastPrediction.Run(models, s.Data, s.Scaler, starts);
+        var pred = ForecastPrediction.Run(models, s.Data, s.Scaler, starts, blend: blend);
         var w = s.Spec.Windows;
         int H = w.Horizon, C = w.Context;
         var rows = new List<ForecastReportRow>();

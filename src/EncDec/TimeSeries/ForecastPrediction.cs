@@ -11,17 +11,20 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
     /// Runs <paramref name="model"/> autoregressively on the windows at <paramref name="starts"/> of <paramref name="data"/>
     /// (in chunks) and converts to the series' units with <paramref name="scaler"/>.
     /// </summary>
-    public static ForecastPrediction Run(ForecastModel model, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true)
-        => Run([model], data, scaler, starts, withFuture);
+    public static ForecastPrediction Run(ForecastModel model, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true, LinearArBlend? blend = null)
+        => Run([model], data, scaler, starts, withFuture, blend);
 
     /// <summary>
-    /// As <see cref="Run(ForecastModel, ForecastData, SeriesScaler, int[], bool)"/> for an ensemble of models of one
+    /// As <see cref="Run(ForecastModel, ForecastData, SeriesScaler, int[], bool, LinearArBlend?)"/> for an ensemble of models of one
     /// config: every output (each quantile, the point, a Gaussian's mean and log σ) is the median over the members.
+    /// With <paramref name="blend"/> the point forecasts are combined with its linear autoregressions (see <see cref="LinearArBlend"/>).
     /// </summary>
-    public static ForecastPrediction Run(IReadOnlyList<ForecastModel> models, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true)
+    public static ForecastPrediction Run(IReadOnlyList<ForecastModel> models, ForecastData data, SeriesScaler scaler, int[] starts, bool withFuture = true,
+                                         LinearArBlend? blend = null)
     {
         if (models.Count == 0) throw new ArgumentException("no model to forecast with");
         var cfg = models[0].Config;
+        if (blend?.Problem(cfg) is { } problem) throw new ArgumentException(problem);
         int H = cfg.Horizon, n = cfg.Targets, K = cfg.OutputsPerTarget, slot = cfg.PointSlot;
         bool intervals = cfg.Output != ForecastOutput.Point;
         var point = new float[starts.Length][][]; var lo = intervals ? new float[starts.Length][][] : null; var hi = intervals ? new float[starts.Length][][] : null;
@@ -36,6 +39,20 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
             for (int b = 0; b < chunk.Length; b++)
             {
                 int w = i0 + b;
+                // the blend's shift of every output, per step and target, in model units (0 without a blend)
+                var shift = new float[H, n];
+                if (blend is not null)
+                    for (int j = 0; j < n; j++)
+                    {
+                        var part = blend.Targets[j];
+                        var ar = part.ForecastSeries(data.Targets[j].AsSpan(chunk[b], cfg.Context), H, scaler, j);
+                        for (int h = 0; h < H; h++)
+                        {
+                            float z = y[((b * H + h) * n + j) * K + slot];
+                            double mixed = part.Weight * scaler.Inverse(j, z) + (1 - part.Weight) * ar[h];
+                            shift[h, j] = scaler.Transform(j, (float)mixed) - z;
+                        }
+                    }
                 point[w] = new float[H][];
                 if (intervals) { lo![w] = new float[H][]; hi![w] = new float[H][]; }
                 for (int h = 0; h < H; h++)
@@ -45,17 +62,18 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
                     for (int j = 0; j < n; j++)
                     {
                         int at = ((b * H + h) * n + j) * K;
-                        point[w][h][j] = scaler.Inverse(j, y[at + slot]);
+                        float d = shift[h, j];
+                        point[w][h][j] = scaler.Inverse(j, y[at + slot] + d);
                         if (cfg.Output == ForecastOutput.Quantile)
                         {
-                            lo![w][h][j] = scaler.Inverse(j, y[at]);
-                            hi![w][h][j] = scaler.Inverse(j, y[at + K - 1]);
+                            lo![w][h][j] = scaler.Inverse(j, y[at] + d);
+                            hi![w][h][j] = scaler.Inverse(j, y[at + K - 1] + d);
                         }
                         else if (cfg.Output == ForecastOutput.Gaussian)
                         {
                             float sd = MathF.Exp(y[at + 1]);                       // in scaled (transformed) units
-                            lo![w][h][j] = scaler.Inverse(j, y[at] - z80 * sd);
-                            hi![w][h][j] = scaler.Inverse(j, y[at] + z80 * sd);
+                            lo![w][h][j] = scaler.Inverse(j, y[at] + d - z80 * sd);
+                            hi![w][h][j] = scaler.Inverse(j, y[at] + d + z80 * sd);
                         }
                     }
                 }

@@ -11,15 +11,15 @@ public static class ForecastStore
     private static readonly JsonSerializerOptions Json = new();
 
     /// <summary>Writes the model and its metadata to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, ForecastModel model, PreparedSeries s) => Save(path, [model], s);
+    public static void Save(string path, ForecastModel model, PreparedSeries s, LinearArBlend? blend = null) => Save(path, [model], s, blend);
 
-    /// <summary>Writes an ensemble of models of one config (one model: the same file as <see cref="Save(string, ForecastModel, PreparedSeries)"/>).</summary>
-    public static void Save(string path, IReadOnlyList<ForecastModel> models, PreparedSeries s)
+    /// <summary>Writes an ensemble of models of one config (one model: the same file as <see cref="Save(string, ForecastModel, PreparedSeries, LinearArBlend?)"/>), with the linear-AR blend when given.</summary>
+    public static void Save(string path, IReadOnlyList<ForecastModel> models, PreparedSeries s, LinearArBlend? blend = null)
     {
         if (models.Count == 0) throw new ArgumentException("no model to save");
         var cfg = models[0].Config;
         if (models.Any(m => m.Config != cfg && m.Config.ToJson() != cfg.ToJson())) throw new ArgumentException("ensemble members differ in config");
-        var meta = new ForecastMeta(cfg, s.Spec, s.Scaler.Mean, s.Scaler.Std, s.CovariateScaler?.Mean, s.CovariateScaler?.Std, s.Season, models.Count);
+        var meta = new ForecastMeta(cfg, s.Spec, s.Scaler.Mean, s.Scaler.Std, s.CovariateScaler?.Mean, s.CovariateScaler?.Std, s.Season, models.Count, blend);
         var tensors = new Dictionary<string, Tensor>();
         for (int i = 0; i < models.Count; i++)
             foreach (var (name, t) in models[i].StateDict()) tensors[models.Count == 1 ? name : $"member{i}.{name}"] = t;
@@ -49,6 +49,7 @@ public static class ForecastStore
         try { meta = JsonSerializer.Deserialize<ForecastMeta>(json, Json) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new UserInputException(path, null, $"unreadable forecast metadata: {Oneline(e.Message)}"); }
         if (meta.Members < 1) throw new UserInputException(path, null, $"forecast metadata names {meta.Members} members");
+        if (meta.Blend?.Problem(meta.Config) is { } problem) throw new UserInputException(path, null, problem);
         var models = new List<ForecastModel>();
         for (int i = 0; i < meta.Members; i++)
         {

@@ -26,4 +26,8 @@ public sealed record ForecastTrainOptions
     public int Ensemble { get; init; } = 1;
     /// <summary>How the linear skip part is fit (ignored without <see cref="ForecastConfig.LinearSkip"/>).</summary>
     public LinearSkipFit SkipFit { get; init; } = LinearSkipFit.Trained;
+    /// <summary>Whether the trained forecaster is combined with a linear autoregression (<see cref="LinearArBlend"/>), chosen on the validation windows.</summary>
+    public ArBlendMode BlendLinearAr { get; init; } = ArBlendMode.Off;
+    /// <summary>The network's weight in the blend when <see cref="BlendLinearAr"/> is <see cref="ArBlendMode.Fixed"/>, in [0, 1].</summary>
+    public double BlendWeight { get; init; } = double.NaN;
 }

@@ -12,6 +12,10 @@ public sealed class LinearAutoregression
 
     private LinearAutoregression(int order, double[] coefficients) { Order = order; Coefficients = coefficients; }
 
+    /// <summary>The AR with these coefficients (intercept, then a₁ … a_p; p ≥ 1).</summary>
+    public static LinearAutoregression FromCoefficients(double[] coefficients)
+        => coefficients.Length >= 2 ? new(coefficients.Length - 1, (double[])coefficients.Clone()) : throw new ArgumentException("an AR needs an intercept and at least one coefficient");
+
     /// <summary>Fits AR(<paramref name="order"/>) on rows [0, <paramref name="trainEnd"/>) of <paramref name="series"/> (normal equations, tiny ridge for stability).</summary>
     public static LinearAutoregression Fit(IReadOnlyList<float> series, int trainEnd, int order)
     {

@@ -51,6 +51,32 @@ public sealed class ForecastCliTests
         Assert.InRange(cells[0], 5, 40);                                       // the series runs from about 7 to 23
         Assert.StartsWith("error: --transform: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--transform", "cube"));
         Assert.StartsWith("error: --ensemble: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--ensemble", "0"));
+        Assert.StartsWith("error: --blend-linear-ar: ", CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--blend-linear-ar", "2"));
+    }
+
+    [Fact]
+    public void Train_with_a_linear_ar_blend_then_predict_reproduces_it()
+    {
+        using var dir = new TempDir();
+        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
+        string run = dir.File("run");
+        var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
+                             "--hidden-size", "4", "--steps", "10", "--valid-every", "5", "--batch-size", "16", "--out", run, "--blend-linear-ar", "auto");
+        Assert.Contains("(weight and AR chosen on the validation windows)", r.Stdout);
+        var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement;
+        var b = metrics.GetProperty("blend_linear_ar")[0];
+        double w = b.GetProperty("network_weight").GetDouble();
+        Assert.InRange(w, 0, 1);
+        Assert.True(b.GetProperty("valid_mase_blend").GetDouble() <= b.GetProperty("valid_mase_network").GetDouble() + 1e-12);
+        Assert.Equal(b.GetProperty("valid_mase_blend").GetDouble(), metrics.GetProperty("valid_mase").GetDouble(), 3);
+        // predict from the file gives the run's own test forecast for the same window
+        var testCsv = File.ReadAllLines(Path.Combine(run, "test-forecast.csv"));
+        int testStart = 200 - 40;                                              // the test part starts at row 160; its first window's context is rows 136…159
+        var head = File.ReadAllLines(csv).Take(1 + testStart);
+        string cut = dir.Write("cut.csv", string.Join("\n", head) + "\n");
+        string outCsv = dir.File("fc.csv");
+        CliRunner.Ok("forecast", "predict", "--model", run, "--csv", cut, "--output", outCsv);
+        Assert.Equal(testCsv[1], File.ReadAllLines(outCsv)[1]);
     }
 
     [Fact]
@@ -69,16 +95,18 @@ public sealed class ForecastCliTests
     }
 
     [Fact]
-    public void The_sunspots_preset_uses_square_roots_and_the_others_do_not()
+    public void The_sunspots_preset_uses_square_roots_and_every_preset_chooses_its_ar_blend_on_validation()
     {
         var sun = EncDec.Cli.Commands.ForecastDemo.Job(EncDec.Cli.Commands.ShippedSeries.Sunspots, "o", 1, 2.5, quick: false);
         Assert.Equal(EncDec.TimeSeries.SeriesTransform.Sqrt, sun.Spec.Transform);
         Assert.Equal(1, sun.Training.Ensemble);
+        Assert.Equal(EncDec.TimeSeries.ArBlendMode.Auto, sun.Training.BlendLinearAr);
         foreach (var other in new[] { EncDec.Cli.Commands.ShippedSeries.Co2, EncDec.Cli.Commands.ShippedSeries.Elnino })
         {
             var job = EncDec.Cli.Commands.ForecastDemo.Job(other, "o", 1, 2.5, quick: false);
             Assert.Equal(EncDec.TimeSeries.SeriesTransform.None, job.Spec.Transform);
             Assert.Equal(1, job.Training.Ensemble);
+            Assert.Equal(EncDec.TimeSeries.ArBlendMode.Auto, job.Training.BlendLinearAr);   // the validation windows decide its weight (CO₂: 1, the network alone)
         }
     }
 
@@ -91,5 +119,6 @@ public sealed class ForecastCliTests
         Assert.Contains("test: the last 62 rows", r.Stdout);
         Assert.True(File.Exists(Path.Combine(dir.Path, "data.csv")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "model.safetensors")));
+        Assert.Contains("blend sunactivity: ", r.Stdout);
     }
 }
