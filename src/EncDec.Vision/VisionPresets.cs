@@ -35,6 +35,12 @@ public static class VisionPresets
         },
     };
 
+    /// <summary>
+    /// Views of the shift-vote test-time augmentation the digits OCR recipe decodes with
+    /// (<see cref="ImageSequenceTrainer.DecodeShiftVote"/>; 1 = plain greedy decoding).
+    /// </summary>
+    public const int DigitsVoteViews = 1;
+
     /// <summary>The generated training rows of digits OCR: the default rows with per-digit augmentation (<see cref="DigitAugmentOptions"/>).</summary>
     public static DigitStringOptions DigitsTrainingRows() => new() { Augment = new DigitAugmentOptions() };
 
