@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--proj P</c>, <c>--patch P</c> (ViT patch size), <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--proj P</c>, <c>--patch P</c> (ViT patch size), <c>--views V</c> (digits: shift-vote test-time augmentation, default the preset's), <c>--compare-decoding 1</c> (digits: also score 1/3/5/9 views and beam 4), <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -83,8 +83,20 @@ public static class VisionAccuracyBench
                 line["split"] = validation ? "fit/validation" : "train/held-out";
                 report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, trainSplit, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
                 var test = DigitStrings.Generate(testSize, testSplit, new Rng((ulong)seed + 1000));
-                var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
+                var testImages = test.ToTensor();
+                // --views V: shift-vote test-time augmentation (ImageSequenceTrainer.DecodeShiftVote; 1 = plain greedy);
+                // --compare-decoding 1 also scores 1, 5 and 9 views and beam 4 on the same model
+                int views = I("--views", VisionPresets.DigitsVoteViews);
+                var hyps = ImageSequenceTrainer.DecodeShiftVote(model, tok, testImages, views);
+                line["views"] = views;
                 line["exact_match"] = Math.Round(ImageSequenceTrainer.ExactMatch(hyps, test.Texts), 4);
+                if (I("--compare-decoding", 0) != 0)
+                {
+                    foreach (int v in new[] { 1, 3, 5, 9 })
+                        line[$"exact_match_views{v}"] = Math.Round(ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.DecodeShiftVote(model, tok, testImages, v), test.Texts), 4);
+                    var beam = new EncDec.Generation.GenerationOptions { Strategy = EncDec.Generation.DecodingStrategy.Beam, BeamSize = 4, MaxLength = 14 };
+                    line["exact_match_beam4"] = Math.Round(ImageSequenceTrainer.ExactMatch(ImageSequenceTrainer.Decode(model, tok, testImages, beam), test.Texts), 4);
+                }
                 int chars = test.Texts.Sum(t => t.Length);
                 int right = hyps.Zip(test.Texts).Sum(p => p.First.Length == p.Second.Length ? p.First.Zip(p.Second).Count(c => c.First == c.Second) : 0);
                 line["digit_accuracy"] = Math.Round(right / (double)chars, 4);   // rows of the right length, digit by digit

@@ -35,6 +35,14 @@ public static class VisionPresets
         },
     };
 
+    /// <summary>
+    /// Views of the shift-vote test-time augmentation the digits OCR recipe decodes with
+    /// (<see cref="ImageSequenceTrainer.DecodeShiftVote"/>; 1 = plain greedy decoding): the row as it is and moved one
+    /// pixel left, right, up and down. Chosen on the writer-disjoint validation split at 3,000 steps (seed 1): 1 view
+    /// 96.2%, 3 views 97.3%, 5 views 97.5%, 9 views 97.2%, beam 4 96.2%. It costs decoding time only, not training steps.
+    /// </summary>
+    public const int DigitsVoteViews = 5;
+
     /// <summary>The generated training rows of digits OCR: the default rows with per-digit augmentation (<see cref="DigitAugmentOptions"/>).</summary>
     public static DigitStringOptions DigitsTrainingRows() => new() { Augment = new DigitAugmentOptions() };
 

@@ -68,7 +68,7 @@ internal static class VisionDemo
         }, cancel);
         ui.Line($"trained {report.Steps} steps in {report.Seconds:F1} s");
 
-        var hyps = ImageSequenceTrainer.Decode(model, tok, test.ToTensor());
+        var hyps = ImageSequenceTrainer.DecodeShiftVote(model, tok, test.ToTensor(), o.Quick ? 1 : VisionPresets.DigitsVoteViews);
         double exact = ImageSequenceTrainer.ExactMatch(hyps, test.Texts);
         int chars = test.Texts.Sum(t => t.Length), right = hyps.Zip(test.Texts).Sum(p => p.First.Length == p.Second.Length ? p.First.Zip(p.Second).Count(c => c.First == c.Second) : 0);
         ui.Table("results on held-out handwriting", new (string, string)[]

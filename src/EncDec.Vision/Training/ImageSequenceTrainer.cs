@@ -82,6 +82,46 @@ public static class ImageSequenceTrainer
         return result.ToArray();
     }
 
+    /// <summary>The pixel shifts (dx, dy) of <see cref="DecodeShiftVote"/>, in the order they are taken (no shift first).</summary>
+    public static readonly (int Dx, int Dy)[] VoteShifts = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)];
+
+    /// <summary>
+    /// Test-time augmentation: decodes every image (N, C, H, W) as it is and shifted by the first <paramref name="views"/>
+    /// of <see cref="VoteShifts"/> (zeros shifted in), and keeps for each image the string most of the views give; a tie
+    /// goes to the string the earliest view gave (the unshifted image first). One view is plain <see cref="Decode"/>.
+    /// </summary>
+    public static string[] DecodeShiftVote(ImageToSequenceModel model, ITokenizer tokenizer, Tensor images, int views, GenerationOptions? options = null, int maxLength = 16)
+    {
+        if (views < 1 || views > VoteShifts.Length) throw new ArgumentOutOfRangeException(nameof(views), $"views: expected 1..{VoteShifts.Length}, got {views}");
+        var votes = new string[views][];
+        for (int v = 0; v < views; v++)
+            votes[v] = Decode(model, tokenizer, v == 0 ? images : Shift(images, VoteShifts[v].Dx, VoteShifts[v].Dy), options, maxLength: maxLength);
+        return Vote(votes);
+    }
+
+    /// <summary>Per row, the string most of the views give (views[v][i]: view v's string for row i); a tie goes to the earliest view's.</summary>
+    public static string[] Vote(IReadOnlyList<string[]> views)
+    {
+        int n = views[0].Length;
+        var result = new string[n];
+        // GroupBy keeps first-appearance order and MaxBy returns the first maximum, so ties go to the earliest view
+        for (int i = 0; i < n; i++) result[i] = views.Select(v => v[i]).GroupBy(t => t).MaxBy(g => g.Count())!.Key;
+        return result;
+    }
+
+    /// <summary>Images (N, C, H, W) moved by dx columns and dy rows (positive: right, down), zeros shifted in.</summary>
+    public static Tensor Shift(Tensor images, int dx, int dy)
+    {
+        int n = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
+        var src = images.Contiguous().ToArray();
+        var dst = new float[src.Length];
+        for (int p = 0; p < n * c; p++)
+            for (int y = Math.Max(0, dy); y < Math.Min(h, h + dy); y++)
+                for (int x = Math.Max(0, dx); x < Math.Min(w, w + dx); x++)
+                    dst[(p * h + y) * w + x] = src[(p * h + y - dy) * w + x - dx];
+        return Tensor.FromArray(dst, n, c, h, w);   // (N, C, H, W), as given
+    }
+
     /// <summary>Fraction of predictions equal to their reference.</summary>
     public static double ExactMatch(IReadOnlyList<string> predictions, IReadOnlyList<string> references)
         => predictions.Count == 0 ? 0 : predictions.Zip(references).Count(p => p.First == p.Second) / (double)predictions.Count;

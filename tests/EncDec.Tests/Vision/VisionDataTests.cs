@@ -20,11 +20,19 @@ public class VisionDataTests
         var held = UciDigits.ByDigit(DigitSplit.HeldOut).SelectMany(x => x).ToHashSet();
         Assert.Equal(UciDigits.TrainCount, train.Count);
         Assert.Empty(train.Intersect(held));
-        // the validation images are the last 216 training images, every digit among them; fit + validation = train
+        // the validation images are two whole writers' forms inside the training images, every digit among them;
+        // fit + validation = train, and no fit image lies in a validation writer's block
+        var starts = UciDigits.WriterStarts();
+        Assert.Equal([0, 130, 256, 386, 516, 646, 776, 915, 1029, 1157, 1287, 1415, 1545, 1563, 1667], starts);
+        Assert.Contains(UciDigits.ValidationStart, starts);
+        Assert.Contains(UciDigits.ValidationEnd, starts);
+        Assert.Single(starts, s => s > UciDigits.ValidationStart && s < UciDigits.ValidationEnd);
         var fit = UciDigits.ByDigit(DigitSplit.Fit).SelectMany(x => x).ToHashSet();
         var val = UciDigits.ByDigit(DigitSplit.Validation);
         Assert.All(val, d => Assert.NotEmpty(d));
-        Assert.Equal(216, val.Sum(d => d.Length));
+        Assert.Equal(258, val.Sum(d => d.Length));
+        Assert.Equal(1179, fit.Count);
+        Assert.DoesNotContain(fit, i => i >= UciDigits.ValidationStart && i < UciDigits.ValidationEnd);
         Assert.Empty(fit.Intersect(val.SelectMany(x => x)));
         Assert.True(train.SetEquals(fit.Concat(val.SelectMany(x => x))));
         Assert.All(DigitStrings.Generate(5, DigitSplit.Validation, new Rng(3)).Texts, t => Assert.InRange(t.Length, 3, 6));

@@ -53,6 +53,31 @@ public class VisionModelTests
         Assert.Equal(data.Texts, hyps);
     }
 
+    [Fact]
+    public void ShiftMovesPixelsAndVoteKeepsTheMajorityOrTheEarliestView()
+    {
+        // (1, 1, 2, 3): [[1 2 3] [4 5 6]] right by 1 → [[0 1 2] [0 4 5]]; up by 1 → [[4 5 6] [0 0 0]]
+        var img = Tensor.FromArray([1f, 2, 3, 4, 5, 6], 1, 1, 2, 3);
+        Assert.Equal(new[] { 0f, 1, 2, 0, 4, 5 }, ImageSequenceTrainer.Shift(img, 1, 0).ToArray());
+        Assert.Equal(new[] { 4f, 5, 6, 0, 0, 0 }, ImageSequenceTrainer.Shift(img, 0, -1).ToArray());
+        Assert.Equal(new[] { 0f, 0, 0, 2, 3, 0 }, ImageSequenceTrainer.Shift(img, -1, 1).ToArray());
+        // row 0: "12" twice beats "13"; row 1: a three-way tie goes to the first view's "7"
+        var voted = ImageSequenceTrainer.Vote([["13", "7"], ["12", "8"], ["12", "9"]]);
+        Assert.Equal(new[] { "12", "7" }, voted);
+        // one view is plain greedy decoding; three views are the vote of the unshifted, left- and right-shifted decodes
+        var data = Fixed();
+        var model = (ImageToSequenceModel)ModelFactory.Build(Tiny(ImageEncoderKind.Cnn));
+        var images = data.ToTensor();
+        ImageSequenceTrainer.Train(model, Digits, _ => (images, data.Texts), new ImageTrainOptions { Steps = 80, BatchSize = 8, Lr = 5e-3, Warmup = 5 });
+        var plain = ImageSequenceTrainer.Decode(model, Digits, images);
+        Assert.Equal(data.Texts, plain);
+        Assert.Equal(plain, ImageSequenceTrainer.DecodeShiftVote(model, Digits, images, 1));
+        var left = ImageSequenceTrainer.Decode(model, Digits, ImageSequenceTrainer.Shift(images, -1, 0));
+        var right = ImageSequenceTrainer.Decode(model, Digits, ImageSequenceTrainer.Shift(images, 1, 0));
+        Assert.Equal(ImageSequenceTrainer.Vote([plain, left, right]), ImageSequenceTrainer.DecodeShiftVote(model, Digits, images, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageSequenceTrainer.DecodeShiftVote(model, Digits, images, 10));
+    }
+
     /// <summary>The OCR recipe's CNN: the grid averaged over its rows (a row of columns) and context layers over it.</summary>
     [Fact]
     public void CnnWithRowPoolingAndContextLayersReadsFixedRowsAndRoundTrips()
