@@ -100,11 +100,10 @@ public static class VisionPresets
 
     /// <summary>
     /// Retrieval training: Adam, batch 128 (the contrastive loss needs many negatives), peak lr 3e-3 after 60 warm-up
-    /// steps, cosine decay over 800 steps — about what a quiet 2-core machine does in the 5 minutes with the ViT,
-    /// so a 5-minute run ends annealed instead of stopping at 20% into a 4,000-step decay at nearly the peak rate.
+    /// steps, cosine decay over 4,000 steps (a 5-minute run stops at its time limit first). A decay over 800 steps was
+    /// tried and scored lower in the quiet 5-minute runs of 2 Dec 2026 (held-out recall@1 0.499 / 0.592 against 0.558 /
+    /// 0.657), so the schedule stays as it was.
     /// </summary>
-    public static ImageTrainOptions RetrievalTraining(bool quick) => new()
-    {
-        Steps = quick ? 20 : 800, BatchSize = quick ? 16 : 128, Lr = 3e-3, Warmup = quick ? 5 : 60,
+Steps = quick ? 20 : 4000, BatchSize = quick ? 16 : 128, Lr = 3e-3, Warmup = quick ? 5 : 60,
     };
 }
