@@ -30,7 +30,7 @@ internal static unsafe class BlockAttention
         var o = Tensor.Empty(a.B, a.H, a.Tq, a.Dh);
         var lse = new float[a.B * a.H * a.Tq];
         int qBlocks = a.QueryBlocks, units = a.B * a.H * qBlocks;
-        Par.For(units, a.QBlock * Math.Min(a.Tk, a.Pattern.Window > 0 ? a.Pattern.Window + a.QBlock : 4 * block) * a.Dh / 4, (s, e) =>
+        Par.For(units, a.QBlock * a.KeysPerBlock * a.Dh / 4, (s, e) =>
         {
             var ws = new float[a.QBlock * block + a.QBlock * a.Dh];
             for (int u = s; u < e; u++) ForwardTile(a, u / qBlocks, u % qBlocks, o, lse, ws);
@@ -71,6 +71,9 @@ internal static unsafe class BlockAttention
         /// <summary>Leading query rows that are global tokens (they see every key); they get blocks of their own so the
         /// rows after them only visit their windows. 0 without a window.</summary>
         public int GlobalRows { get; } = Pattern.Window > 0 ? Math.Clamp(Pattern.GlobalTokens - (K.Shape[2] - Q.Shape[2]), 0, Q.Shape[2]) : 0;
+        /// <summary>About how many keys one query block visits (its rows' windows together; a few key tiles without a
+        /// window): the cost estimate that sizes the work given to each core.</summary>
+        public int KeysPerBlock => Math.Min(Tk, Pattern.Window > 0 ? Pattern.Window + QBlock : 4 * Block);
         private int GlobalBlocks => (GlobalRows + QBlock - 1) / QBlock;
         public int QueryBlocks => GlobalBlocks + (Tq - GlobalRows + QBlock - 1) / QBlock;
 
@@ -114,26 +117,17 @@ internal static unsafe class BlockAttention
             }
         }
         if (a.Pattern.AllAllowed(i0, i0 + rows, j0, j0 + cols, a.Shift)) return;
-        for (int r = 0; r < rows; r++) BlockRow(a.Pattern, i0 + r + a.Shift, j0, cols, s + r * cols);
+        Span<(int Lo, int Hi)> visible = stackalloc (int, int)[2];
+        for (int r = 0; r < rows; r++) BlockRow(a, i0 + r, j0, cols, s + r * cols, visible);
     }
 
-    /// <summary>Sets to −∞ the scores of keys [j0, j0 + cols) that the query at key position p may not see
-    /// (<see cref="AttentionPattern.Allowed"/>): its visible keys are at most two ranges, the gaps are filled.</summary>
-    private static void BlockRow(AttentionPattern pt, int p, int j0, int cols, float* row)
+    /// <summary>Sets to −∞ the scores of keys [j0, j0 + cols) that query row i may not see: the gaps between its
+    /// visible key ranges (<see cref="AttentionPattern.KeyRanges"/> of the one row, ascending).</summary>
+    private static void BlockRow(Args a, int i, int j0, int cols, float* row, Span<(int Lo, int Hi)> visible)
     {
-        int j1 = j0 + cols;
-        int aLo = 0, aHi, bLo = 0, bHi = 0;                                  // visible: [aLo, aHi) ∪ [bLo, bHi)
-        if (pt.Window <= 0 || p < pt.GlobalTokens) aHi = pt.Causal ? p + 1 : j1;
-        else
-        {
-            aHi = pt.GlobalTokens;                                           // global keys, all before p
-            bLo = pt.Causal ? p - pt.Window + 1 : p - pt.Window / 2;
-            bHi = pt.Causal ? p + 1 : p + pt.Window / 2 + 1;
-            if (bLo <= aHi) { aHi = Math.Max(aHi, bHi); bHi = bLo = 0; }     // the ranges touch: one range
-        }
+        int j1 = j0 + cols, n = a.Pattern.KeyRanges(i, i + 1, a.Shift, a.Tk, visible);
         int at = j0;                                                         // columns before 'at' are done
-        Fill(at, Math.Min(aLo, j1)); at = Math.Max(at, aHi);
-        if (bHi > bLo) { Fill(at, Math.Min(bLo, j1)); at = Math.Max(at, bHi); }
+        for (int k = 0; k < n; k++) { Fill(at, Math.Min(visible[k].Lo, j1)); at = Math.Max(at, visible[k].Hi); }
         Fill(at, j1);
 
         void Fill(int from, int to)
@@ -203,7 +197,7 @@ internal static unsafe class BlockAttention
         var gs = go.Span; var os = o.Span;
         for (int r = 0; r < delta.Length; r++) delta[r] = TensorPrimitives.Dot(gs.Slice(r * dh, dh), os.Slice(r * dh, dh));
         int qBlocks = a.QueryBlocks;
-        Par.For(bhN, a.Tq * Math.Min(a.Tk, a.Pattern.Window > 0 ? a.Pattern.Window + a.QBlock : 4 * bsz) * dh / 2, (s0, e0) =>
+        Par.For(bhN, a.Tq * a.KeysPerBlock * dh / 2, (s0, e0) =>
         {
             var ws = new float[2 * a.QBlock * bsz];
             Span<(int Lo, int Hi)> ranges = stackalloc (int, int)[2];
