@@ -39,9 +39,11 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
             for (int b = 0; b < chunk.Length; b++)
             {
                 int w = i0 + b;
-                // the blend's shift of every output, per step and target, in model units (0 without a blend)
-                var shift = new float[H, n];
+                // the blend's shift of every output, per step and target, in model units (none without a blend)
+                float[,]? shift = null;
                 if (blend is not null)
+                {
+                    shift = new float[H, n];
                     for (int j = 0; j < n; j++)
                     {
                         var part = blend.Targets[j];
@@ -53,6 +55,7 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
                             shift[h, j] = scaler.Transform(j, (float)mixed) - z;
                         }
                     }
+                }
                 point[w] = new float[H][];
                 if (intervals) { lo![w] = new float[H][]; hi![w] = new float[H][]; }
                 for (int h = 0; h < H; h++)
@@ -62,7 +65,7 @@ public sealed record ForecastPrediction(int[] Starts, float[][][] Point, float[]
                     for (int j = 0; j < n; j++)
                     {
                         int at = ((b * H + h) * n + j) * K;
-                        float d = shift[h, j];
+                        float d = shift?[h, j] ?? 0f;
                         point[w][h][j] = scaler.Inverse(j, y[at + slot] + d);
                         if (cfg.Output == ForecastOutput.Quantile)
                         {

@@ -50,12 +50,13 @@ public sealed record LinearArBlend(IReadOnlyList<ArBlendPart> Targets)
                             e += Math.Abs(wt * net.Point[i][h][j] + (1 - wt) * arF[i][h] - y[starts[i] + C + h]);
                     return e / (starts.Length * H);
                 }
+                double maseNetwork = Mae(1) / scale, maseAr = Mae(0) / scale;
                 foreach (double wt in grid)
                 {
                     double mae = Mae(wt);
                     if (!(mae < bestMae)) continue;
                     bestMae = mae;
-                    best = part with { Weight = wt, ValidMaseNetwork = Mae(1) / scale, ValidMaseAr = Mae(0) / scale, ValidMaseBlend = mae / scale };
+                    best = part with { Weight = wt, ValidMaseNetwork = maseNetwork, ValidMaseAr = maseAr, ValidMaseBlend = mae / scale };
                 }
             }
             parts.Add(best ?? throw new InvalidOperationException("no finite blend error"));
