@@ -28,10 +28,12 @@ public static class LongTaskBench
         int steps = Int(args, "--steps", 1_000_000), minLength = Int(args, "--min-length", length), maxLength = Int(args, "--max-length", length), encLayers = Int(args, "--enc-layers", 2);
         int decLayers = Int(args, "--dec-layers", 1), warmup = Int(args, "--warmup", 100), chunk = Int(args, "--chunk", 128), tokens = Int(args, "--tokens", 0);
         double lr = Dbl(args, "--lr", 1e-3);
+        int conv = Int(args, "--conv", 0);   // width of the encoder layers' local conv sublayer (0 = none)
         var kind = Enum.Parse<AttentionCoreKind>(Str(args, "--kind") ?? "sliding", ignoreCase: true);
         var task = new LongRetrievalOptions
         {
             MinLength = length, MaxLength = length, Records = Int(args, "--records", 8), Keys = Int(args, "--keys", 16), ValueLength = Int(args, "--value-length", 2),
+            EchoKey = Int(args, "--echo-key", 0) != 0,
         };
         var train = LongRetrievalTask.Generate(trainN, seed, task with { MinLength = minLength, MaxLength = maxLength });
         // --eval valid: documents of another seed for choosing settings; the held-out test documents score the goal
@@ -45,6 +47,7 @@ public static class LongTaskBench
             EncoderAttention = kind, AttentionChunk = kind == AttentionCoreKind.Full ? null : chunk,
             AttentionWindow = kind == AttentionCoreKind.Sliding ? window : null,
             AttentionGlobalTokens = kind == AttentionCoreKind.Sliding ? globals : null,
+            EncoderConvKernel = conv > 0 ? conv : null,
         };
         var model = ModelFactory.Build(config);
         // optional first phase on short documents (--warm-steps, --warm-length, --warm-batch): the retrieval is learnt
@@ -90,10 +93,10 @@ public static class LongTaskBench
         }
         model.Eval();
         var outs = SequenceGenerator.Generate((ISeq2SeqModel)model, test.Select(e => e.Src).ToList(),
-                                              new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = task.ValueLength + 2 });
+                                              new GenerationOptions { Strategy = DecodingStrategy.Greedy, MaxLength = task.ValueLength + 3 });
         int ok = Enumerable.Range(0, test.Count).Count(i => outs[i].Hypotheses.Count > 0 && outs[i].Hypotheses[0].Tokens.AsSpan().SequenceEqual(test[i].Tgt));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"bench\":\"longtask\",\"kind\":\"{kind.ToString().ToLowerInvariant()}\",\"length\":{length},\"window\":{window},\"global\":{globals},\"accuracy\":{(double)ok / test.Count:F4},\"eval\":\"{(valid ? "valid" : "test")}\",\"test\":{test.Count},\"lr\":{lr},\"train_length\":\"{minLength}-{maxLength}\",\"warm_steps\":{warmDone},\"warm_length\":{warmLength},\"steps\":{result.Steps},\"steps_per_s\":{totalSteps / Math.Max(1e-9, trainMin * 60):F3},\"end_loss\":{endLoss:F4},\"batch\":{batch},\"train_min\":{trainMin:F2},\"total_min\":{sw.Elapsed.TotalMinutes:F2},\"peak_rss_mib\":{TrainBench.PeakRssMib():F0}}}"));
+            $"{{\"bench\":\"longtask\",\"kind\":\"{kind.ToString().ToLowerInvariant()}\",\"length\":{length},\"window\":{window},\"conv\":{conv},\"echo_key\":{(task.EchoKey ? 1 : 0)},\"global\":{globals},\"accuracy\":{(double)ok / test.Count:F4},\"eval\":\"{(valid ? "valid" : "test")}\",\"test\":{test.Count},\"lr\":{lr},\"train_length\":\"{minLength}-{maxLength}\",\"warm_steps\":{warmDone},\"warm_length\":{warmLength},\"steps\":{result.Steps},\"steps_per_s\":{totalSteps / Math.Max(1e-9, trainMin * 60):F3},\"end_loss\":{endLoss:F4},\"batch\":{batch},\"train_min\":{trainMin:F2},\"total_min\":{sw.Elapsed.TotalMinutes:F2},\"peak_rss_mib\":{TrainBench.PeakRssMib():F0}}}"));
     }
 
     private static int Int(string[] args, string name, int fallback)

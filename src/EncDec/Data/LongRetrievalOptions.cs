@@ -15,6 +15,9 @@ public sealed record LongRetrievalOptions
     public int Values { get; init; } = 16;
     /// <summary>Value symbols per record (the target length).</summary>
     public int ValueLength { get; init; } = 2;
+    /// <summary>The target restates the asked key before its values (<c>key value…</c>, as an answer "k: v…"), so the
+    /// decoder's cross-attention has the key in hand when it looks for the record; false = the values alone.</summary>
+    public bool EchoKey { get; init; }
     /// <summary>Distinct filler symbols.</summary>
     public int Fillers { get; init; } = 32;
 }

@@ -6,7 +6,7 @@ namespace EncDec.Data;
 /// A long-input retrieval task: the source starts with a query <c>QUERY key</c>, followed by a document of filler
 /// symbols in which <see cref="LongRetrievalOptions.Records"/> records <c>RECORD key value…</c> are buried; the
 /// asked-for record always lies in the second half, thousands of positions from its query. The target is that
-/// record's values. Solving it needs attention across the whole document: global tokens on the query (sliding
+/// record's values (with <see cref="LongRetrievalOptions.EchoKey"/>, the key and then its values). Solving it needs attention across the whole document: global tokens on the query (sliding
 /// window with <c>attention_global_tokens ≥ 2</c>) or exact chunked attention.
 /// <para>Ids (after the <see cref="Vocabulary.SpecialCount"/> specials): QUERY, RECORD, then the keys, values and
 /// fillers in that order; <see cref="VocabSize"/> is the model's vocabulary size for both sides.</para>
@@ -40,7 +40,8 @@ public static class LongRetrievalTask
             // record slots: the asked-for record (index 0) in the second half, the others anywhere, never overlapping
             int slots = doc / recLen, half = slots / 2;
             var used = new HashSet<int>();
-            var tgt = new int[o.ValueLength];
+            int lead = o.EchoKey ? 1 : 0;
+            var tgt = new int[lead + o.ValueLength];
             for (int r = 0; r < o.Records; r++)
             {
                 int slot;
@@ -51,10 +52,11 @@ public static class LongRetrievalTask
                 {
                     int val = ValueId(o, rng.Next(o.Values));
                     src[at + 2 + v] = val;
-                    if (r == 0) tgt[v] = val;
+                    if (r == 0) tgt[lead + v] = val;
                 }
             }
             src[0] = QueryId; src[1] = KeyId(o, keys[0]);
+            if (o.EchoKey) tgt[0] = src[1];
             list.Add(new Example(src, tgt));
         }
         return list;

@@ -22,7 +22,7 @@ public sealed class EncoderOnlyModel : Module, IMaskedLm
 
     public EncoderOnlyModel(ModelConfig c, Rng rng)
     {
-        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm, SelfAttention: c.EncoderAttentionOptions());
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm, SelfAttention: c.EncoderAttentionOptions()) { ConvKernel = c.EncoderConvKernel };
         var tok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
         SrcEmbed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
         Encoder = new TransformerEncoderPart(new TransformerEncoder(layer, c.EncoderLayers, c.Norm == NormPosition.Pre, rng));

@@ -22,6 +22,11 @@ public sealed partial record ModelConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? AttentionGlobalTokens { get; init; }
 
+    /// <summary>Width k (odd) of a depthwise convolution sublayer before each encoder layer's self-attention (Transformer,
+    /// encoder-only; <see cref="Nn.SequenceConv"/>): local token mixing, e.g. for a long-input retrieval; null = none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? EncoderConvKernel { get; init; }
+
     public AttentionCoreOptions EncoderAttentionOptions() => CoreOptions(EncoderAttention);
     public AttentionCoreOptions DecoderAttentionOptions() => CoreOptions(DecoderAttention);
 
@@ -43,6 +48,9 @@ public sealed partial record ModelConfig
              "attention_window applies to sliding attention only (set encoder_attention or decoder_attention to sliding)");
         Need(AttentionGlobalTokens is null or 0 || EncoderAttention == AttentionCoreKind.Sliding || DecoderAttention == AttentionCoreKind.Sliding,
              "attention_global_tokens applies to sliding attention only (set encoder_attention or decoder_attention to sliding)");
+        Need(EncoderConvKernel is null || (EncoderConvKernel is >= 1 and <= 63 && EncoderConvKernel % 2 == 1), $"encoder_conv_kernel must be odd, 1 to 63, got {EncoderConvKernel}");
+        Need(EncoderConvKernel is null || Family is ModelFamily.Transformer or ModelFamily.EncoderOnly,
+             "encoder_conv_kernel applies to the encoder of a text Transformer or encoder-only model");
         Need(AttentionChunk is null || enc || dec, "attention_chunk applies to chunked, sliding or linear attention only");
     }
 }

@@ -87,7 +87,7 @@ public static class ModelFactory
         var srcEmbed = new TransformerEmbedding(srcTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         var tgtEmbed = c.ShareEmbeddings ? srcEmbed : new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
         bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
-        var encLayer = layer with { SelfAttention = c.EncoderAttentionOptions() };
+        var encLayer = layer with { SelfAttention = c.EncoderAttentionOptions(), ConvKernel = c.EncoderConvKernel };
         var decLayer = layer with { SelfAttention = c.DecoderAttentionOptions() };
         var encoder = new TransformerEncoderPart(new TransformerEncoder(c.EncoderLayerOptions(encLayer), finalNorm, rng, encLayer));
         var decoder = new TransformerDecoderPart(new TransformerDecoder(c.DecoderLayerOptions(decLayer), finalNorm, rng, decLayer));

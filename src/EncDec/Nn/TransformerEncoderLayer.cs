@@ -6,7 +6,8 @@ namespace EncDec.Nn;
 /// <summary>
 /// PyTorch's <c>nn.TransformerEncoderLayer</c> (batch_first): self-attention and feed-forward sublayers with
 /// residuals, post- or pre-norm. State names: <c>self_attn.{q,k,v,out}_proj</c>, <c>linear1</c>, <c>linear2</c>,
-/// <c>norm1</c>, <c>norm2</c>.
+/// <c>norm1</c>, <c>norm2</c>. With <see cref="TransformerLayerOptions.ConvKernel"/> a local token-mixing sublayer
+/// (<c>conv</c>, <see cref="SequenceConv"/>, with its own <c>norm_conv</c> and residual) runs before the self-attention.
 /// </summary>
 public sealed class TransformerEncoderLayer : Module
 {
@@ -18,6 +19,8 @@ public sealed class TransformerEncoderLayer : Module
     public LayerNorm Norm2 { get; }
     public Dropout Dropout1 { get; }
     public Dropout Dropout2 { get; }
+    public SequenceConv? Conv { get; }
+    public LayerNorm? NormConv { get; }
     [NotState] public PositionwiseFeedForward FeedForward { get; }
     public TransformerLayerOptions Options { get; }
 
@@ -33,6 +36,11 @@ public sealed class TransformerEncoderLayer : Module
         Dropout1 = new Dropout(options.Dropout, rng);
         Dropout2 = new Dropout(options.Dropout, rng);
         FeedForward = new PositionwiseFeedForward(Linear1, Dropout, Linear2, options.Activation);
+        if (options.ConvKernel is int k)
+        {
+            Conv = new SequenceConv(options.DModel, k, rng);
+            NormConv = new LayerNorm(options.DModel, options.LayerNormEps);
+        }
     }
 
     /// <summary>src (B, T, d) → (B, T, d). <paramref name="srcKeyPaddingMask"/> (B, T) nonzero = pad; <paramref name="srcMask"/> additive (T, T).</summary>
@@ -52,6 +60,7 @@ public sealed class TransformerEncoderLayer : Module
     {
         var x = src;
         long mark = Tensor.RegionMark();
+        if (Conv is not null) x = ConvSublayer(x, srcKeyPaddingMask);
         if (Options.Norm == NormPosition.Pre)
         {
             x = x + SelfAttention(Norm1.Forward(x), srcKeyPaddingMask, srcMask, isCausal);
@@ -73,6 +82,7 @@ public sealed class TransformerEncoderLayer : Module
     /// </summary>
     public (Tensor Output, AttentionCache Cache) ForwardIncremental(Tensor xStep, AttentionCache? cache, Tensor? keyPaddingMask = null)
     {
+        if (Conv is not null) throw new InvalidOperationException("an encoder layer with a conv sublayer has no incremental form");
         var x = xStep;
         if (Options.Norm == NormPosition.Pre)
         {
@@ -83,6 +93,16 @@ public sealed class TransformerEncoderLayer : Module
         var (sp, nextPost) = SelfAttn.ForwardIncremental(x, cache, keyPaddingMask);
         x = Norm1.Forward(x + Dropout1.Forward(sp));
         return (Norm2.Forward(x + Dropout2.Forward(FeedForward.Forward(x))), nextPost);
+    }
+
+    /// <summary>x + conv(norm_conv(x)) (pre-norm) or norm_conv(x + conv(x)) (post-norm); padded positions enter the
+    /// convolution as zeros, so a sequence's last tokens never mix in its padding.</summary>
+    private Tensor ConvSublayer(Tensor x, Tensor? kpm)
+    {
+        var input = Options.Norm == NormPosition.Pre ? NormConv!.Forward(x) : x;
+        if (kpm is not null) input = input * (1f - kpm).Unsqueeze(2);          // (B, T, d) ⊙ (B, T, 1): pads → 0
+        var mixed = Dropout1.Forward(Conv!.Forward(input));                      // (B, T, d)
+        return Options.Norm == NormPosition.Pre ? x + mixed : NormConv!.Forward(x + mixed);
     }
 
     private Tensor SelfAttention(Tensor x, Tensor? kpm, Tensor? mask, bool causal)

@@ -12,4 +12,7 @@ public sealed record TransformerLayerOptions(int DModel, int NHeads, int DimFeed
     public int? HeadDim { get; init; }
     /// <summary>Heads of a decoder layer's cross-attention; null = <see cref="NHeads"/>.</summary>
     public int? CrossHeads { get; init; }
+    /// <summary>Width of an encoder layer's local token-mixing sublayer (<see cref="SequenceConv"/>, odd), run before its
+    /// self-attention; null = none (the layer of PyTorch). Only encoder layers of a full-sequence forward use it.</summary>
+    public int? ConvKernel { get; init; }
 }

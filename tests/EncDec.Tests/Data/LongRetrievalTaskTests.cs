@@ -24,4 +24,17 @@ public class LongRetrievalTaskTests
             Assert.All(e.Src, id => Assert.InRange(id, LongRetrievalTask.QueryId, LongRetrievalTask.VocabSize(o) - 1));
         }
     }
+
+    [Fact]
+    public void EchoKeyTargetsRestateTheAskedKeyThenItsValues()
+    {
+        var o = new LongRetrievalOptions { MinLength = 100, MaxLength = 120 };
+        var plain = LongRetrievalTask.Generate(10, seed: 4, o);
+        var echo = LongRetrievalTask.Generate(10, seed: 4, o with { EchoKey = true });
+        for (int i = 0; i < plain.Count; i++)
+        {
+            Assert.Equal(plain[i].Src, echo[i].Src);                                   // the same documents
+            Assert.Equal(new[] { plain[i].Src[1] }.Concat(plain[i].Tgt), echo[i].Tgt);  // key, then the values
+        }
+    }
 }

@@ -51,6 +51,27 @@ public sealed class LongAttentionModelTests
         var back = ModelConfig.FromJson(c.ToJson());
         Assert.Equal(c, back);
         Assert.Contains("\"encoder_attention\": \"sliding\"", c.ToJson());
+        Assert.DoesNotContain("encoder_conv_kernel", plain.ToJson());
+        var conv = t3 with { EncoderConvKernel = 3 };
+        Assert.Contains("\"encoder_conv_kernel\": 3", conv.ToJson());
+        Assert.Equal(conv, ModelConfig.FromJson(conv.ToJson()));
+    }
+
+    private static readonly ModelConfig t3 = ModelTestKit.Transformer(10, 10);
+
+    [Fact]
+    public void ConvModelBuildsConvSublayersAndStoresThem()
+    {
+        var c = Config(AttentionCoreKind.Sliding, AttentionCoreKind.Full) with { EncoderConvKernel = 3 };
+        var model = (EncoderDecoder)ModelFactory.Build(c);
+        var names = model.NamedParameters().Select(p => p.Name).ToArray();
+        Assert.Contains(names, n => n.EndsWith("layers.1.conv.weight", StringComparison.Ordinal));
+        Assert.DoesNotContain(names, n => n.Contains("decoder", StringComparison.Ordinal) && n.Contains(".conv.", StringComparison.Ordinal));
+        var (_, test) = ModelTestKit.SymbolTask(SyntheticTask.Copy, 8, 4, seed: 5, minLen: 5, maxLen: 9);
+        var b = Batch.Create(test, Enumerable.Range(0, 4).ToArray());
+        var logits = model.Forward(new IndexTensor(b.Src, b.B, b.S), b.SrcLengths, new IndexTensor(b.TgtIn, b.B, b.T)).Logits;
+        Assert.Equal(new[] { b.B, b.T, ModelTestKit.SymbolVocab }, logits.Shape);
+        Assert.True(ModelVariantTests.IncrementalVsTeacherForced(model, b) < 1e-4);   // the decoder still decodes incrementally
     }
 
     [Theory]
@@ -59,6 +80,8 @@ public sealed class LongAttentionModelTests
     [InlineData("global", "attention_global_tokens applies to sliding attention only")]
     [InlineData("chunk", "attention_chunk must be positive")]
     [InlineData("decoder-only", "a decoder-only model has no encoder")]
+    [InlineData("conv-even", "encoder_conv_kernel must be odd, 1 to 63, got 4")]
+    [InlineData("conv-rnn", "encoder_conv_kernel applies to the encoder of a text Transformer")]
     public void UnsupportedCombinationsAreRejected(string what, string message)
     {
         var t = ModelTestKit.Transformer(10, 10);
@@ -68,6 +91,8 @@ public sealed class LongAttentionModelTests
             "window" => t with { EncoderAttention = AttentionCoreKind.Chunked, AttentionWindow = 8 },
             "global" => t with { DecoderAttention = AttentionCoreKind.Linear, AttentionGlobalTokens = 2 },
             "chunk" => t with { EncoderAttention = AttentionCoreKind.Chunked, AttentionChunk = 0 },
+            "conv-even" => t with { EncoderConvKernel = 4 },
+            "conv-rnn" => ModelTestKit.Lstm(10, 10) with { EncoderConvKernel = 3 },
             _ => t with { Family = ModelFamily.DecoderOnly, EncoderAttention = AttentionCoreKind.Linear },
         };
         var e = Assert.Throws<UserInputException>(() => c.Validate());
