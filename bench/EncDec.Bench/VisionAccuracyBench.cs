@@ -14,7 +14,7 @@ namespace EncDec.Bench;
 /// issue's budget), then scored on 1,000 held-out rows/scenes: exact match (OCR, captions), mean IoU (segmentation),
 /// recall@1 both ways (retrieval). Prints one JSON line. Options for experiments: <c>--model cnn|vit</c>, <c>--d D</c>,
 /// <c>--ff F</c>, <c>--heads H</c>, <c>--enc-layers N</c>, <c>--dec-layers N</c>, <c>--context-layers N</c>,
-/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--proj P</c>, <c>--patch P</c> (ViT patch size), <c>--views V</c> (digits: shift-vote test-time augmentation, default the preset's), <c>--compare-decoding 1</c> (digits: also score 1/3/5/9 views and beam 4), <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
+/// <c>--cnn-width W</c>, <c>--pool-rows 0|1</c>, <c>--pos-scale S</c>, <c>--augment 0|1</c>, <c>--rotation DEG</c>, <c>--shear S</c>, <c>--stretch S</c>, <c>--gamma G</c>, <c>--elastic PX</c>, <c>--min-scale S</c>, <c>--max-scale S</c>, <c>--split val</c> (digits: train on the Fit images, score on the Validation images), <c>--dropout P</c>, <c>--wd W</c> (AdamW), <c>--ema DECAY</c>, <c>--hard-negatives 0|1</c>, <c>--image-pool default|mean|attention|flatten</c>, <c>--text-pool mean|attention</c>, <c>--caption-loss λ</c> (retrieval: CoCa captioning loss weight, decoder layers <c>--dec-layers</c>), <c>--proj P</c>, <c>--patch P</c> (ViT patch size), <c>--views V</c> (digits: shift-vote test-time augmentation, default the preset's), <c>--compare-decoding 1</c> (digits: also score 1/3/5/9 views and beam 4), <c>--split val</c> (retrieval: score on unseen training-split scenes instead of the held-out ones), <c>--label-smoothing E</c>, <c>--batch B</c>, <c>--lr LR</c>, <c>--warmup N</c>, <c>--test-size N</c>, <c>--seed S</c>.
 /// </summary>
 public static class VisionAccuracyBench
 {
@@ -37,7 +37,8 @@ public static class VisionAccuracyBench
             EncoderLayers = I("--enc-layers", c.EncoderLayers), DecoderLayers = I("--dec-layers", c.DecoderLayers),
             Vision = c.Vision! with { PatchSize = I("--patch", c.Vision.PatchSize), CnnWidth = I("--cnn-width", c.Vision.CnnWidth), CnnContextLayers = I("--context-layers", c.Vision.CnnContextLayers),
                                      CnnPoolRows = I("--pool-rows", c.Vision.CnnPoolRows ? 1 : 0) != 0,
-                                     Pooling = E("--image-pool", c.Vision.Pooling), TextPooling = E("--text-pool", c.Vision.TextPooling) },
+                                     Pooling = E("--image-pool", c.Vision.Pooling), TextPooling = E("--text-pool", c.Vision.TextPooling),
+                                     CaptionLossWeight = (float)D("--caption-loss", c.Vision.CaptionLossWeight) },
         };
         ImageTrainOptions Train(ImageTrainOptions o) => o with
         {
@@ -166,6 +167,8 @@ public static class VisionAccuracyBench
                 line["split"] = validation ? "validation" : "held-out";
                 line["image_pool"] = model.Pooling.ToString().ToLowerInvariant();
                 line["text_pool"] = config.Vision!.TextPooling.ToString().ToLowerInvariant();
+                line["caption_loss"] = config.Vision.CaptionLossWeight;
+                line["logit_scale"] = Math.Round(model.Scale, 2);
                 var test = validation ? ShapeScenes.Generate(ShapeSplit.Train, 1L << 39, testSize, scenes) : ShapeScenes.Generate(ShapeSplit.HeldOut, 0, testSize, scenes);
                 var r = DualEncoderTrainer.Evaluate(model, tok, test.ToTensor(), test.Captions);
                 line["i2t_r1"] = Math.Round(r.ImageToTextAt1, 4); line["t2i_r1"] = Math.Round(r.TextToImageAt1, 4);

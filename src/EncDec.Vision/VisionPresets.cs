@@ -85,9 +85,12 @@ public static class VisionPresets
     };
 
     /// <summary>
-    /// Dual encoder: the captioning image encoder (pooled as the encoder does: CNN mean, ViT class token), a 2-layer
-    /// text encoder pooled by a learned-query attention (<see cref="TextPooling.Attention"/>; at 500 steps on the
-    /// validation scenes recall@1 0.523 / 0.634 against the mean's 0.508 / 0.602), a 64-wide joint space.
+    /// Dual encoder: the captioning image encoder — the CNN pooled by a projection of its whole flattened 8×8 grid
+    /// (<see cref="ImagePooling.Flatten"/>: each cell's features weighted by where it is, so "a left of b" and "b left of
+    /// a" differ), the ViT at its class token — a 2-layer text encoder pooled by a learned-query attention
+    /// (<see cref="TextPooling.Attention"/>), a 64-wide joint space. At 500 steps of 128 on the validation scenes (seed 1)
+    /// recall@1 image→text / text→image: CNN flatten 0.962 / 0.971, CNN mean 0.818 / 0.820, ViT 0.523 / 0.634, ViT
+    /// flatten 0.537 / 0.614.
     /// </summary>
     public static ModelConfig RetrievalConfig(ImageEncoderKind encoder, int vocab, int seed, bool quick) => new()
     {
@@ -95,6 +98,7 @@ public static class VisionPresets
         EncoderLayers = quick ? 1 : 2, Dropout = 0f, Norm = NormPosition.Pre, Positional = PositionalKind.Learned, MaxPositions = 24,
         ProjectionDim = quick ? 16 : 64, Seed = (ulong)seed,
         Vision = new VisionConfig { Encoder = encoder, Channels = 3, Height = 32, Width = 32, PatchSize = 4, CnnWidth = quick ? 8 : 16, CnnStages = [2, 4],
+                                    Pooling = encoder == ImageEncoderKind.Cnn ? ImagePooling.Flatten : ImagePooling.Default,
                                     TextPooling = TextPooling.Attention },
     };
 

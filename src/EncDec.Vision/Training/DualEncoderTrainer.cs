@@ -1,4 +1,5 @@
 using EncDec.Autograd;
+using EncDec.Data;
 using EncDec.Metrics;
 using EncDec.Models;
 using EncDec.Optim;
@@ -22,6 +23,7 @@ public static class DualEncoderTrainer
     public static ImageTrainReport Train(DualEncoder model, ITokenizer tokenizer, Func<int, (Tensor Images, string[] Texts, string[] Negatives)> sampler,
                                          ImageTrainOptions o, Action<int, float>? progress = null, CancellationToken cancel = default)
     {
+        if (model.CaptionDecoder is not null) throw new UserInputException("hard negatives and the captioning loss (caption_loss_weight) do not combine; use one");
         var opt = new Adam(model.NamedParameters(), new OptimizerOptions(OptimizerKind.Adam, o.Lr, Beta2: 0.98));
         var (steps, loss, seconds) = SupervisedLoop.Run(model, opt, ImageSequenceTrainer.Schedule(o), () =>
         {
@@ -41,7 +43,9 @@ public static class DualEncoderTrainer
         {
             var (images, texts) = sampler(o.BatchSize);
             var (ids, lengths) = Tokens(tokenizer, texts);
-            return model.Loss(images, ids, lengths, Groups(texts));
+            if (model.CaptionDecoder is null) return model.Loss(images, ids, lengths, Groups(texts));
+            var (input, target) = DecoderTargets.FromTexts(tokenizer, texts);   // CoCa: the captioning loss on the same captions
+            return model.Loss(images, ids, lengths, Groups(texts), input, target);
         }, progress, cancel);
         return new ImageTrainReport(steps, loss, seconds);
     }

@@ -29,6 +29,14 @@ public sealed class DualEncoder : Module
     /// <summary>The text attention pooling (<see cref="TextPooling.Attention"/>), else null.</summary>
     public AttentionPool? TextPool { get; }
     [NotState] public ImagePooling Pooling { get; }
+    /// <summary>CoCa's captioning head (<see cref="VisionConfig.CaptionLossWeight"/> &gt; 0): the caption's embedding, else null.</summary>
+    public TransformerEmbedding? CaptionEmbed { get; }
+    /// <summary>The captioning head's Transformer decoder (<see cref="ModelConfig.DecoderLayers"/> layers) over the image sequence, else null.</summary>
+    public TransformerDecoderPart? CaptionDecoder { get; }
+    /// <summary>The captioning head's output layer (d → vocabulary), else null.</summary>
+    public Linear? CaptionHead { get; }
+    /// <summary>λ of the captioning loss added to the contrastive one (0 = no captioning head).</summary>
+    [NotState] public float CaptionWeight { get; }
 
     public DualEncoder(ModelConfig c, Rng rng)
     {
@@ -46,14 +54,25 @@ public sealed class DualEncoder : Module
         if (Pooling == ImagePooling.Attention) ImagePool = new AttentionPool(c.DModel, c.Heads, rng);
         if (Pooling == ImagePooling.Flatten) ImageFlatten = new Linear(Encoder.SequenceLength * c.DModel, c.DModel, bias: true, rng);
         if (v.TextPooling == TextPooling.Attention) TextPool = new AttentionPool(c.DModel, c.Heads, rng);
+        CaptionWeight = v.CaptionLossWeight;
+        if (CaptionWeight > 0)
+        {
+            var capTok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
+            CaptionEmbed = new TransformerEmbedding(capTok, c.Positional, c.MaxPositions, c.Dropout, rng);
+            CaptionDecoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, c.FinalNorm ?? c.Norm == NormPosition.Pre, rng));
+            TransformerInit.XavierReset(rng, CaptionDecoder.Stack);
+            CaptionHead = new Linear(c.DModel, c.SrcVocabSize, bias: true, rng);
+        }
     }
 
     public IImageEncoder Encoder => (IImageEncoder)ImageEncoder;
 
     /// <summary>Images (N, C, H, W) → unit-length embeddings (N, P).</summary>
-    public Tensor EncodeImages(Tensor images)
+    public Tensor EncodeImages(Tensor images) => PoolImages(Encoder.Forward(images));
+
+    /// <summary>The image encoder's sequence (N, S, d) → unit-length embeddings (N, P).</summary>
+    private Tensor PoolImages(Tensor seq)
     {
-        var seq = Encoder.Forward(images);                                   // (N, S, d)
         var pooled = Pooling switch
         {
             ImagePooling.Attention => ImagePool!.Forward(seq),                // (N, d)
@@ -91,6 +110,31 @@ public sealed class DualEncoder : Module
     /// <summary>The symmetric contrastive loss of a batch of pairs (see <c>F.SymmetricInfoNce</c>).</summary>
     public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IReadOnlyList<int>? groups = null)
         => F.SymmetricInfoNce(EncodeImages(images), EncodeTexts(ids, lengths), LogitScale, groups);
+
+    /// <summary>
+    /// CoCa's loss (Yu et al., 2022): the contrastive loss plus <see cref="CaptionWeight"/> × the captioning head's
+    /// teacher-forced cross-entropy on the same captions (decoder inputs <paramref name="captionInput"/> (N, L) =
+    /// [BOS] + ids, targets <paramref name="captionTarget"/> (N·L) = ids + [EOS], PAD ignored), the decoder attending over
+    /// the image encoder's whole sequence; retrieval still scores the pooled embeddings.
+    /// </summary>
+    public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IReadOnlyList<int>? groups, IndexTensor captionInput, IndexTensor captionTarget)
+    {
+        if (CaptionDecoder is null) throw new InvalidOperationException("this dual encoder has no captioning head (vision.caption_loss_weight is 0)");
+        var seq = Encoder.Forward(images);                                   // (N, S, d)
+        var contrastive = F.SymmetricInfoNce(PoolImages(seq), EncodeTexts(ids, lengths), LogitScale, groups);
+        return contrastive + CaptionLoss(seq, captionInput, captionTarget) * CaptionWeight;
+    }
+
+    /// <summary>The captioning head's cross-entropy over an image sequence (N, S, d) (see the CoCa <see cref="Loss(Tensor, IndexTensor, int[], IReadOnlyList{int}, IndexTensor, IndexTensor)"/>).</summary>
+    public Tensor CaptionLoss(Tensor imageSequence, IndexTensor captionInput, IndexTensor captionTarget)
+    {
+        if (CaptionDecoder is null) throw new InvalidOperationException("this dual encoder has no captioning head (vision.caption_loss_weight is 0)");
+        int n = imageSequence.Shape[0], s = imageSequence.Shape[1];
+        var memory = new EncoderOutput(imageSequence, Tensor.Zeros(n, s), Enumerable.Repeat(s, n).ToArray());
+        var hidden = CaptionDecoder.Forward(CaptionEmbed!.Forward(captionInput), memory).Hidden;   // (N, L, d)
+        var logits = CaptionHead!.Forward(hidden);                                                 // (N, L, d)·(d, V) → (N, L, V)
+        return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), captionTarget, ignoreIndex: Text.Vocabulary.PadId);   // (N·L, V)
+    }
 
     /// <summary>
     /// The loss with hard-negative texts (<paramref name="negIds"/>, M rows) seen by the image→text direction only;

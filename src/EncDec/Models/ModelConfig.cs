@@ -103,6 +103,7 @@ public sealed partial record ModelConfig
         Need(TgtVocabSize > 0 || Family is ModelFamily.EncoderOnly or ModelFamily.UNet or ModelFamily.DualEncoder, "tgt_vocab_size must be positive");
         bool image = Family is ModelFamily.ImageToSequence or ModelFamily.UNet or ModelFamily.DualEncoder;
         if (Family == ModelFamily.DualEncoder) Need(ProjectionDim is > 0 and <= MaxWidth, $"projection_dim must be in [1, {N(MaxWidth)}] for a dual encoder, got {N(ProjectionDim)}");
+        if (Family == ModelFamily.DualEncoder && Vision is { CaptionLossWeight: > 0 }) Need(DecoderLayers > 0, "a dual encoder's captioning loss (vision caption_loss_weight) needs decoder_layers > 0");
         if (image) Need(Vision is not null, $"{Family} needs the vision settings");
         Vision?.Validate(Need);
         bool speech = Family == ModelFamily.SpeechToSequence;

@@ -27,6 +27,11 @@ public sealed record VisionConfig
     public ImagePooling Pooling { get; init; } = ImagePooling.Default;
     /// <summary>Dual encoder: how the caption's token states become one vector (<see cref="Models.TextPooling"/>; default the mean).</summary>
     public TextPooling TextPooling { get; init; } = TextPooling.Mean;
+    /// <summary>
+    /// Dual encoder: λ of a CoCa-style captioning loss (a <see cref="ModelConfig.DecoderLayers"/>-layer Transformer
+    /// decoder over the image sequence predicting the caption, <c>caption_*</c>) added to the contrastive loss; 0 = none.
+    /// </summary>
+    public float CaptionLossWeight { get; init; }
 
     [JsonIgnore] public int GridHeight => Encoder == ImageEncoderKind.Vit ? Height / PatchSize : CnnPoolRows ? 1 : Height >> CnnStages.Length;
     [JsonIgnore] public int GridWidth => Encoder == ImageEncoderKind.Vit ? Width / PatchSize : Width >> CnnStages.Length;
@@ -36,6 +41,7 @@ public sealed record VisionConfig
         need(Channels > 0 && Height > 0 && Width > 0, "vision channels, height and width must be positive");
         need(CnnWidth > 0 && CnnStages.Length > 0 && CnnStages.All(s => s > 0), "vision cnn_width and cnn_stages must be positive");
         need(CnnContextLayers >= 0, "vision cnn_context_layers must not be negative");
+        need(CaptionLossWeight >= 0 && float.IsFinite(CaptionLossWeight), "vision caption_loss_weight must be a finite number ≥ 0");
         if (Encoder == ImageEncoderKind.Vit)
             need(PatchSize > 0 && Height % PatchSize == 0 && Width % PatchSize == 0, $"vision height {Height} and width {Width} must be multiples of patch_size {PatchSize}");
         else
