@@ -129,9 +129,7 @@ public sealed class DualEncoder : Module
     public Tensor CaptionLoss(Tensor imageSequence, IndexTensor captionInput, IndexTensor captionTarget)
     {
         if (CaptionDecoder is null) throw new InvalidOperationException("this dual encoder has no captioning head (vision.caption_loss_weight is 0)");
-        int n = imageSequence.Shape[0], s = imageSequence.Shape[1];
-        var memory = new EncoderOutput(imageSequence, Tensor.Zeros(n, s), Enumerable.Repeat(s, n).ToArray());
-        var hidden = CaptionDecoder.Forward(CaptionEmbed!.Forward(captionInput), memory).Hidden;   // (N, L, d)
+        var hidden = CaptionDecoder.Forward(CaptionEmbed!.Forward(captionInput), EncoderOutput.Unpadded(imageSequence)).Hidden;   // (N, L, d)
         var logits = CaptionHead!.Forward(hidden);                                                 // (N, L, d)·(d, V) → (N, L, V)
         return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), captionTarget, ignoreIndex: Text.Vocabulary.PadId);   // (N·L, V)
     }

@@ -28,6 +28,13 @@ public sealed class EncoderOutput
         if (ExtraBatchDims.Count != Extras.Count) throw new ArgumentException("one batch dim per extra tensor");
     }
 
+    /// <summary>A memory (B, S, H) with no padding: an all-zero mask and every length S (image sequences).</summary>
+    public static EncoderOutput Unpadded(Tensor memory)
+    {
+        int n = memory.Shape[0], s = memory.Shape[1];
+        return new EncoderOutput(memory, Tensor.Zeros(n, s), Enumerable.Repeat(s, n).ToArray());
+    }
+
     public int BatchSize => Memory.Shape[0];
     public int SourceLength => Memory.Shape[1];
 

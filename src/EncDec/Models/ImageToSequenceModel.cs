@@ -30,9 +30,7 @@ public sealed class ImageToSequenceModel : Module, IOptionalAttention
     /// <summary>Images (N, C, H, W) → encoder output with memory (N, S, d) and no padding.</summary>
     public EncoderOutput EncodeImages(Tensor images)
     {
-        var memory = Encoder.Forward(images);                                // (N, S, d)
-        int n = memory.Shape[0], s = memory.Shape[1];
-        return new EncoderOutput(memory, Tensor.Zeros(n, s), Enumerable.Repeat(s, n).ToArray());
+        return EncoderOutput.Unpadded(Encoder.Forward(images));             // memory (N, S, d)
     }
 
     /// <summary>Teacher-forced: images (N, C, H, W) and target inputs (N, T) → logits (N, T, V).</summary>
