@@ -5,7 +5,19 @@ public static class Program
 {
     private const string Available = "gemm, layers, text, train, realtrain, accuracy, decode, distributed, attention, longtask, serve, fuzz, killtest, conv";
 
+    /// <summary>Runs one bench; a mistake in its options or files (a <see cref="UserInputException"/>, e.g. a model setting the
+    /// config refuses) is one line on stderr and exit 2, not a stack trace.</summary>
     public static int Main(string[] args)
+    {
+        try { return Dispatch(args); }
+        catch (UserInputException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+
+    private static int Dispatch(string[] args)
     {
         if (args.Length == 0)
         {
