@@ -21,13 +21,13 @@ public static class AccuracyBench
 {
     public static void Run(string[] args)
     {
-        if (TrainBench.StringOption(args, "--task") == "speech-digits") { SpeechAccuracyBench.Run(args); return; }
-        if (TrainBench.StringOption(args, "--task") is { } vision && VisionAccuracyBench.Tasks.Contains(vision)) { VisionAccuracyBench.Run(args, vision); return; }
-        var tasks = TrainBench.StringOption(args, "--task") is { } t ? new[] { t } : new[] { "dates", "copy", "reverse" };
-        var models = TrainBench.StringOption(args, "--model") is { } m ? new[] { m } : new[] { "lstm", "transformer" };
-        double minutes = double.Parse(TrainBench.StringOption(args, "--minutes") ?? "3", System.Globalization.CultureInfo.InvariantCulture);
-        int steps = TrainBench.IntOption(args, "--steps", 1500);
-        int seed = TrainBench.IntOption(args, "--seed", 1);
+        if (BenchArgs.String(args, "--task") == "speech-digits") { SpeechAccuracyBench.Run(args); return; }
+        if (BenchArgs.String(args, "--task") is { } vision && VisionAccuracyBench.Tasks.Contains(vision)) { VisionAccuracyBench.Run(args, vision); return; }
+        var tasks = BenchArgs.String(args, "--task") is { } t ? new[] { t } : new[] { "dates", "copy", "reverse" };
+        var models = BenchArgs.String(args, "--model") is { } m ? new[] { m } : new[] { "lstm", "transformer" };
+        double minutes = BenchArgs.Double(args, "--minutes", 3);
+        int steps = BenchArgs.Int(args, "--steps", 1500);
+        int seed = BenchArgs.Int(args, "--seed", 1);
         foreach (var task in tasks)
             foreach (var model in models)
                 RunOne(task, model, minutes, steps, seed);

@@ -22,16 +22,16 @@ public static class AttentionBench
 
     public static void Run(string[] args)
     {
-        int window = IntOption(args, "--window", 256), chunk = IntOption(args, "--chunk", 128);
-        string? kind = StringOption(args, "--kind");
+        int window = BenchArgs.Int(args, "--window", 256), chunk = BenchArgs.Int(args, "--chunk", 128);
+        string? kind = BenchArgs.String(args, "--kind");
         if (kind is not null)
         {
-            RunOne(Enum.Parse<AttentionCoreKind>(kind, ignoreCase: true), IntOption(args, "--n", 1024), window, chunk);
+            RunOne(Enum.Parse<AttentionCoreKind>(kind, ignoreCase: true), BenchArgs.Int(args, "--n", 1024), window, chunk);
             return;
         }
-        var sizes = (StringOption(args, "--sizes") ?? "512,1024,2048,4096,8192,16384").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture));
-        var kinds = (StringOption(args, "--kinds") ?? "full,chunked,sliding,linear").Split(',').Select(s => Enum.Parse<AttentionCoreKind>(s, ignoreCase: true)).ToArray();
-        long budget = IntOption(args, "--budget-mib", 4096);
+        var sizes = (BenchArgs.String(args, "--sizes") ?? "512,1024,2048,4096,8192,16384").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture));
+        var kinds = (BenchArgs.String(args, "--kinds") ?? "full,chunked,sliding,linear").Split(',').Select(s => Enum.Parse<AttentionCoreKind>(s, ignoreCase: true)).ToArray();
+        long budget = BenchArgs.Int(args, "--budget-mib", 4096);
         foreach (int n in sizes)
             foreach (var k in kinds)
             {
@@ -72,17 +72,5 @@ public static class AttentionBench
         double median = times[iters / 2];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"attention\",\"kind\":\"{kind.ToString().ToLowerInvariant()}\",\"n\":{n},\"fwd_bwd_ms\":{median:F1},\"iters\":{iters},\"peak_rss_mib\":{TrainBench.PeakRssMib():F0},\"warm_rss_mib\":{baseRss:F0},\"d_model\":{DModel},\"heads\":{Heads},\"batch\":1,\"window\":{window},\"chunk\":{chunk},\"gemm\":\"{GemmProviders.Current.Name}\"}}"));
-    }
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
-    }
-
-    private static string? StringOption(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

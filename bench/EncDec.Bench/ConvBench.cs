@@ -23,10 +23,10 @@ internal static class ConvBench
 
     public static void Run(string[] args)
     {
-        int batch = IntArg(args, "--batch", 16), rounds = IntArg(args, "--rounds", 5);
+        int batch = BenchArgs.Int(args, "--batch", 16), rounds = BenchArgs.Int(args, "--rounds", 5);
         if (args.Contains("--probe")) { Probe(batch); return; }
         if (args.Contains("--stages")) { foreach (var sh in Shapes) Stages(batch, sh); return; }
-        string python = StrArg(args, "--python", "/usr/bin/python3");
+        string python = BenchArgs.String(args, "--python", "/usr/bin/python3");
         Process? peer = null;
         if (!args.Contains("--no-peer"))
         {
@@ -187,17 +187,5 @@ internal static class ConvBench
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "EncDec.sln"))) return d.FullName;
         throw new InvalidOperationException("run `bench conv` from inside the repository (bench/peer/conv_bench.py is needed)");
-    }
-
-    private static int IntArg(string[] a, string name, int dflt)
-    {
-        int i = Array.IndexOf(a, name);
-        return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : dflt;
-    }
-
-    private static string StrArg(string[] a, string name, string dflt)
-    {
-        int i = Array.IndexOf(a, name);
-        return i >= 0 && i + 1 < a.Length ? a[i + 1] : dflt;
     }
 }

@@ -28,8 +28,8 @@ public static class DecodeBench
 
     public static void Run(string[] args)
     {
-        int sents = IntOption(args, "--sents", 200), batch = IntOption(args, "--batch", 32), reps = Math.Max(1, IntOption(args, "--reps", 1));
-        string which = StringOption(args, "--strategy", "both");
+        int sents = BenchArgs.Int(args, "--sents", 200), batch = BenchArgs.Int(args, "--batch", 32), reps = Math.Max(1, BenchArgs.Int(args, "--reps", 1));
+        string which = BenchArgs.String(args, "--strategy", "both");
         bool profile = args.Contains("--profile") || args.Contains("--gemm-profile");
         TimedGemm? timedGemm = args.Contains("--gemm-profile") ? new TimedGemm(EncDec.Tensors.Gemm.GemmProviders.Current) : null;
         var config = new ModelConfig
@@ -52,7 +52,7 @@ public static class DecodeBench
             EncDec.Nn.Int8Quantizer.Quantize(qa, tiedOutput: true);
             variants.Add(("int8+output", qa));
         }
-        if (IntOption(args, "--pruned", 0) is > 0 and < 100 and var percent)
+        if (BenchArgs.Int(args, "--pruned", 0) is > 0 and < 100 and var percent)
         {
             // structured pruning of the same model to percent% of its heads and FFN neurons, then physically shrunk
             var p = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
@@ -61,7 +61,7 @@ public static class DecodeBench
             new EncDec.Training.MagnitudePruner(p, EncDec.Training.PruningKind.Ffn).Apply(percent / 100.0);
             variants.Add(($"pruned{percent}", EncDec.Training.StructuredShrinker.Shrink(p, config).Model));
         }
-        if (IntOption(args, "--student-layers", 0) is > 0 and var layers)
+        if (BenchArgs.Int(args, "--student-layers", 0) is > 0 and var layers)
         {
             // a distillation student of the same shape with fewer encoder and decoder layers
             var student = ModelFactory.BuildTransformer(config with { EncoderLayers = layers, DecoderLayers = layers }, new Rng(config.Seed));
@@ -207,17 +207,5 @@ public static class DecodeBench
         }
         catch (IOException) { }
         return -1;
-    }
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
-    }
-
-    private static string StringOption(string[] args, string name, string fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

@@ -21,7 +21,7 @@ public static class DistributedBench
 {
     public static void Run(string[] args)
     {
-        int steps = TrainBench.IntOption(args, "--steps", 20), warmup = TrainBench.IntOption(args, "--warmup", 3);
+        int steps = BenchArgs.Int(args, "--steps", 20), warmup = BenchArgs.Int(args, "--warmup", 3);
         string[] worker = ["distributed-worker", "--steps", TrainBench.Inv(steps), "--warmup", TrainBench.Inv(warmup)];
         var one = JsonDocument.Parse(Child(null, 2, worker)).RootElement;
         var two = JsonDocument.Parse(Child(2, 1, worker)).RootElement;
@@ -72,7 +72,7 @@ public static class DistributedBench
     /// <summary>One side of the bench: trains the bench Transformer, as rank r of an MPI job when started by mpirun.</summary>
     public static void Worker(string[] args)
     {
-        int steps = TrainBench.IntOption(args, "--steps", 20), warmup = TrainBench.IntOption(args, "--warmup", 3);
+        int steps = BenchArgs.Int(args, "--steps", 20), warmup = BenchArgs.Int(args, "--warmup", 3);
         using var group = MpiGroup.LaunchedByMpirun ? MpiGroup.Start() : null;
         int world = group?.WorldSize ?? 1;
         const int vocab = 8000, batch = 64, length = 20;

@@ -20,10 +20,8 @@ internal static unsafe class GemmBench
         // with --threads 1 and OPENBLAS_NUM_THREADS=1; robust against other load on the machine).
         bool cpuTime = args.Contains("--cputime");
         using var proc = Process.GetCurrentProcess();
-        int pi = Array.IndexOf(args, "--provider");
-        string? only = pi >= 0 && pi + 1 < args.Length ? args[pi + 1] : null;
-        int ti = Array.IndexOf(args, "--threads");
-        if (ti >= 0 && ti + 1 < args.Length) ManagedGemm.Instance.MaxThreads = int.Parse(args[ti + 1], CultureInfo.InvariantCulture);
+        string? only = BenchArgs.String(args, "--provider");
+        if (BenchArgs.String(args, "--threads") is not null) ManagedGemm.Instance.MaxThreads = BenchArgs.Int(args, "--threads", 0);
 
         Shape[] shapes = quick
             ?
@@ -40,14 +38,16 @@ internal static unsafe class GemmBench
                 new(20, 64, 20, "NT", 256),
             ];
 
-        int si = Array.IndexOf(args, "--shape");
-        if (si >= 0 && si + 1 < args.Length)
+        if (BenchArgs.String(args, "--shape") is { } spec)
         {
             // --shape MxKxN[:TT[:BATCH]], e.g. 512x512x512, 1024x2048x256:TN or 20x64x20:NT:256
-            string[] parts = args[si + 1].Split(':');
-            int[] d = parts[0].Split('x').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            shapes = [new(d[0], d[1], d[2], parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN",
-                          parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : 1)];
+            string[] parts = spec.Split(':');
+            int[] d = parts[0].Split('x').Select(x => int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : 0).ToArray();
+            int batch = parts.Length > 2 && int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int bt) ? bt : parts.Length > 2 ? 0 : 1;
+            string tt = parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN";
+            if (d.Length != 3 || d.Contains(0) || batch <= 0 || tt is not ("NN" or "NT" or "TN" or "TT") || parts.Length > 3)
+                throw new UserInputException($"--shape: '{spec}' is not MxKxN[:NN|NT|TN|TT[:BATCH]] with positive sizes");
+            shapes = [new(d[0], d[1], d[2], tt, batch)];
         }
 
         OpenBlasGemm? blas = OpenBlasGemm.Instance;

@@ -29,11 +29,11 @@ public static class GuidanceBench
 
     public static void Run(string[] args)
     {
-        int seed = TrainBench.IntOption(args, "--seed", 1);
-        int steps = TrainBench.IntOption(args, "--steps", 800);
-        int testSize = TrainBench.IntOption(args, "--test", 500);
-        float weight = float.Parse(TrainBench.StringOption(args, "--guide-weight") ?? "4", Inv);
-        int topK = TrainBench.IntOption(args, "--guide-top-k", 5);
+        int seed = BenchArgs.Int(args, "--seed", 1);
+        int steps = BenchArgs.Int(args, "--steps", 800);
+        int testSize = BenchArgs.Int(args, "--test", 500);
+        float weight = (float)BenchArgs.Double(args, "--guide-weight", 4);
+        int topK = BenchArgs.Int(args, "--guide-top-k", 5);
         var total = Stopwatch.StartNew();
 
         var all = DateRenderingTask.Generate(20000 + testSize, seed, usFraction: 0.25);

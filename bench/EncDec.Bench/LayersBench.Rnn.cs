@@ -15,8 +15,8 @@ public static partial class LayersBench
     /// </summary>
     public static void RunLstm(string[] args)
     {
-        int iters = Math.Max(10, IntArg(args, "--iters", 10));
-        int warmup = IntArg(args, "--warmup", 2);
+        int iters = Math.Max(10, BenchArgs.Int(args, "--iters", 10));
+        int warmup = BenchArgs.Int(args, "--warmup", 2);
         bool padded = args.Contains("--padded");
         const int B = 64, T = 20, I = 256, H = 512;
         var rng = new Rng(1);
@@ -42,11 +42,5 @@ public static partial class LayersBench
         double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"layers\",\"layer\":\"lstm\",\"fwd_bwd_ms\":{median:F2},\"min_ms\":{times[0]:F2},\"iters\":{iters},\"batch\":{B},\"length\":{T},\"input\":{I},\"hidden\":{H},\"bidirectional\":true,\"padded\":{(padded ? "true" : "false")},\"gemm\":\"{GemmProviders.Current.Name}\"}}"));
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
     }
 }

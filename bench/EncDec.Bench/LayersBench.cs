@@ -17,8 +17,8 @@ public static partial class LayersBench
 
     public static void RunTransformer(string[] args)
     {
-        int iters = Math.Max(10, IntOption(args, "--iters", 20));
-        int warmup = Math.Max(0, IntOption(args, "--warmup", 10));
+        int iters = Math.Max(10, BenchArgs.Int(args, "--iters", 20));
+        int warmup = Math.Max(0, BenchArgs.Int(args, "--warmup", 10));
         var opts = new TransformerLayerOptions(DModel, Heads, FeedForward, 0.1f, Activation.Relu, NormPosition.Post);
         var rng = new Rng(1);
         var enc = new TransformerEncoderLayer(opts, rng);
@@ -66,10 +66,4 @@ public static partial class LayersBench
     private static void Report(string layer, double ms, int iters)
         => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"layers\",\"layer\":\"{layer}\",\"fwd_bwd_ms\":{ms:F3},\"iters\":{iters},\"d_model\":{DModel},\"heads\":{Heads},\"ffn\":{FeedForward},\"batch\":{Batch},\"length\":{Length}}}"));
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
-    }
 }

@@ -22,22 +22,22 @@ public static class LongTaskBench
 {
     public static void Run(string[] args)
     {
-        int length = Int(args, "--length", 4000), window = Int(args, "--window", 64), globals = Int(args, "--global", 2);
-        int trainN = Int(args, "--train", 2000), testN = Int(args, "--test", 200), batch = Int(args, "--batch", 4), seed = Int(args, "--seed", 1);
-        double minutes = Int(args, "--minutes", 10);
-        int steps = Int(args, "--steps", 1_000_000), minLength = Int(args, "--min-length", length), maxLength = Int(args, "--max-length", length), encLayers = Int(args, "--enc-layers", 2);
-        int decLayers = Int(args, "--dec-layers", 1), warmup = Int(args, "--warmup", 100), chunk = Int(args, "--chunk", 128), tokens = Int(args, "--tokens", 0);
-        double lr = Dbl(args, "--lr", 1e-3);
-        int conv = Int(args, "--conv", 0);   // width of the encoder layers' local conv sublayer (0 = none)
-        var kind = Enum.Parse<AttentionCoreKind>(Str(args, "--kind") ?? "sliding", ignoreCase: true);
+        int length = BenchArgs.Int(args, "--length", 4000), window = BenchArgs.Int(args, "--window", 64), globals = BenchArgs.Int(args, "--global", 2);
+        int trainN = BenchArgs.Int(args, "--train", 2000), testN = BenchArgs.Int(args, "--test", 200), batch = BenchArgs.Int(args, "--batch", 4), seed = BenchArgs.Int(args, "--seed", 1);
+        double minutes = BenchArgs.Double(args, "--minutes", 10);
+        int steps = BenchArgs.Int(args, "--steps", 1_000_000), minLength = BenchArgs.Int(args, "--min-length", length), maxLength = BenchArgs.Int(args, "--max-length", length), encLayers = BenchArgs.Int(args, "--enc-layers", 2);
+        int decLayers = BenchArgs.Int(args, "--dec-layers", 1), warmup = BenchArgs.Int(args, "--warmup", 100), chunk = BenchArgs.Int(args, "--chunk", 128), tokens = BenchArgs.Int(args, "--tokens", 0);
+        double lr = BenchArgs.Double(args, "--lr", 1e-3);
+        int conv = BenchArgs.Int(args, "--conv", 0);   // width of the encoder layers' local conv sublayer (0 = none)
+        var kind = Enum.Parse<AttentionCoreKind>(BenchArgs.String(args, "--kind") ?? "sliding", ignoreCase: true);
         var task = new LongRetrievalOptions
         {
-            MinLength = length, MaxLength = length, Records = Int(args, "--records", 8), Keys = Int(args, "--keys", 16), ValueLength = Int(args, "--value-length", 2),
-            EchoKey = Int(args, "--echo-key", 0) != 0,
+            MinLength = length, MaxLength = length, Records = BenchArgs.Int(args, "--records", 8), Keys = BenchArgs.Int(args, "--keys", 16), ValueLength = BenchArgs.Int(args, "--value-length", 2),
+            EchoKey = BenchArgs.Int(args, "--echo-key", 0) != 0,
         };
         var train = LongRetrievalTask.Generate(trainN, seed, task with { MinLength = minLength, MaxLength = maxLength });
         // --eval valid: documents of another seed for choosing settings; the held-out test documents score the goal
-        bool valid = string.Equals(Str(args, "--eval"), "valid", StringComparison.OrdinalIgnoreCase);
+        bool valid = string.Equals(BenchArgs.String(args, "--eval"), "valid", StringComparison.OrdinalIgnoreCase);
         var test = LongRetrievalTask.Generate(testN, seed + (valid ? 2000 : 1000), task);
         int vocab = LongRetrievalTask.VocabSize(task);
         var config = new ModelConfig
@@ -52,9 +52,9 @@ public static class LongTaskBench
         var model = ModelFactory.Build(config);
         // optional first phase on short documents (--warm-steps, --warm-length, --warm-batch): the retrieval is learnt
         // where steps are cheap, then the documents of the scored length
-        int warmSteps = Int(args, "--warm-steps", 0), warmLength = Int(args, "--warm-length", 200), warmBatch = Int(args, "--warm-batch", 16);
-        int warmRecords = Int(args, "--warm-records", task.Records);
-        bool profile = Array.IndexOf(args, "--profile") >= 0;
+        int warmSteps = BenchArgs.Int(args, "--warm-steps", 0), warmLength = BenchArgs.Int(args, "--warm-length", 200), warmBatch = BenchArgs.Int(args, "--warm-batch", 16);
+        int warmRecords = BenchArgs.Int(args, "--warm-records", task.Records);
+        bool profile = args.Contains("--profile");
         var sw = Stopwatch.StartNew();
         var losses = new List<double>();
         long totalSteps = 0, warmDone = 0;
@@ -99,31 +99,10 @@ public static class LongTaskBench
             $"{{\"bench\":\"longtask\",\"kind\":\"{kind.ToString().ToLowerInvariant()}\",\"length\":{length},\"window\":{window},\"conv\":{conv},\"echo_key\":{(task.EchoKey ? 1 : 0)},\"global\":{globals},\"accuracy\":{(double)ok / test.Count:F4},\"eval\":\"{(valid ? "valid" : "test")}\",\"test\":{test.Count},\"lr\":{lr},\"train_length\":\"{minLength}-{maxLength}\",\"warm_steps\":{warmDone},\"warm_length\":{warmLength},\"steps\":{result.Steps},\"steps_per_s\":{totalSteps / Math.Max(1e-9, trainMin * 60):F3},\"end_loss\":{endLoss:F4},\"batch\":{batch},\"train_min\":{trainMin:F2},\"total_min\":{sw.Elapsed.TotalMinutes:F2},\"peak_rss_mib\":{TrainBench.PeakRssMib():F0}}}"));
     }
 
-    private static int Int(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
-    }
-
-    /// <summary>Per-op time of the profiled steps on stderr, largest first (ms per step; own = outside the GEMM).</summary>
+    /// <summary>Per-op time of the profiled steps on stderr: one JSON line for the step, then <see cref="OpBreakdown.PrintOps"/>'s lines.</summary>
     private static void PrintProfile(int steps, double seconds)
     {
-        double f = 1000.0 / Stopwatch.Frequency / steps;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile: {seconds * 1000 / steps:F0} ms per step"));
-        foreach (var (key, e) in OpProfile.Entries.OrderByDescending(kv => kv.Value.Ticks))
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {(key.Backward ? "bwd" : "fwd")} {key.Op,-28} {e.Ticks * f,8:F1} ms  gemm {e.GemmTicks * f,7:F1} ms  {e.GemmFlops / Math.Max(1, e.GemmTicks * f / 1000 * steps) / 1e9,5:F1} GF/s  copy {e.CopyTicks * f,6:F1}  calls {e.Calls / steps}"));
-    }
-
-    private static double Dbl(string[] args, string name, double fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : fallback;
-    }
-
-    private static string? Str(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"profile\":\"longtask\",\"steps\":{steps},\"ms_step\":{seconds * 1000 / steps:F1}}}"));
+        OpBreakdown.PrintOps(Console.Error, "longtask", steps, OpProfile.Entries);
     }
 }

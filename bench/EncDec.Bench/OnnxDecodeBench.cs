@@ -21,8 +21,8 @@ public static class OnnxDecodeBench
 
     public static void Run(string[] args)
     {
-        int sents = Int(args, "--sents", 200), batch = Int(args, "--batch", 32), reps = Math.Max(1, Int(args, "--reps", 1));
-        int threads = Int(args, "--threads", Environment.ProcessorCount);
+        int sents = BenchArgs.Int(args, "--sents", 200), batch = BenchArgs.Int(args, "--batch", 32), reps = Math.Max(1, BenchArgs.Int(args, "--reps", 1));
+        int threads = BenchArgs.Int(args, "--threads", Environment.ProcessorCount);
         var config = new ModelConfig
         {
             Family = ModelFamily.Transformer, SrcVocabSize = Vocab, TgtVocabSize = Vocab, DModel = 256, Heads = 4,
@@ -82,11 +82,5 @@ public static class OnnxDecodeBench
                 foreach (var r in SequenceGenerator.Generate(model, chunk, options)) outs.Add(r.Best.Tokens);
         }
         return outs;
-    }
-
-    private static int Int(string[] args, string name, int dflt)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : dflt;
     }
 }

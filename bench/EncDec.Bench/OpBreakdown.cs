@@ -65,18 +65,7 @@ internal static class OpBreakdown
                              double total, double batch, double forward, double backward, double norm, double adam, double zero, double dispose)
     {
         double f = Stopwatch.Frequency;
-        double Ms(double ticks) => Math.Round(1000 * ticks / f / steps, 1);
         double MsS(double seconds) => Math.Round(1000 * seconds / steps, 1);
-        var rows = ops.OrderByDescending(kv => kv.Value.Ticks).Select(kv => new Dictionary<string, object>
-        {
-            ["op"] = (kv.Key.Backward ? "bwd " : "fwd ") + kv.Key.Op,
-            ["ms_step"] = Ms(kv.Value.Ticks),
-            ["gemm_ms"] = Ms(kv.Value.GemmTicks),
-            ["copy_ms"] = Ms(kv.Value.CopyTicks),
-            ["own_ms"] = Ms(kv.Value.Ticks - kv.Value.GemmTicks - kv.Value.CopyTicks),
-            ["calls_step"] = Math.Round((double)kv.Value.Calls / steps, 1),
-            ["gemm_gflops"] = kv.Value.GemmTicks > 0 ? Math.Round(kv.Value.GemmFlops / (kv.Value.GemmTicks / f) / 1e9, 1) : 0,
-        }).ToList();
         var kinds = new Dictionary<string, double>();
         void AddKind(string k, double ms) => kinds[k] = kinds.GetValueOrDefault(k) + ms;
         long gemmTicks = 0; double flops = 0;
@@ -105,6 +94,26 @@ internal static class OpBreakdown
             ["step_at_peak_gemm_ms"] = Math.Round(1000 * flops / steps / (peak * 1e9), 1),
             ["kinds_ms_step"] = kinds.OrderByDescending(kv => kv.Value).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
         }));
-        foreach (var r in rows.Take(40)) { r["profile"] = "op"; r["arm"] = arm; Console.WriteLine(JsonSerializer.Serialize(r)); }
+        PrintOps(Console.Out, arm, steps, ops);
+    }
+
+    /// <summary>One JSON line per op (<c>"profile":"op"</c>), largest first: ms per step in all, in GEMMs, in copies and
+    /// its own, calls per step and the GEMMs' GFLOP/s; at most <paramref name="limit"/> lines.</summary>
+    public static void PrintOps(TextWriter to, string arm, int steps, IReadOnlyDictionary<(bool Backward, string Op), OpProfile.Entry> ops, int limit = 40)
+    {
+        double f = Stopwatch.Frequency;
+        double Ms(double ticks) => Math.Round(1000 * ticks / f / steps, 1);
+        foreach (var kv in ops.OrderByDescending(kv => kv.Value.Ticks).Take(limit))
+            to.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["profile"] = "op", ["arm"] = arm,
+                ["op"] = (kv.Key.Backward ? "bwd " : "fwd ") + kv.Key.Op,
+                ["ms_step"] = Ms(kv.Value.Ticks),
+                ["gemm_ms"] = Ms(kv.Value.GemmTicks),
+                ["copy_ms"] = Ms(kv.Value.CopyTicks),
+                ["own_ms"] = Ms(kv.Value.Ticks - kv.Value.GemmTicks - kv.Value.CopyTicks),
+                ["calls_step"] = Math.Round((double)kv.Value.Calls / steps, 1),
+                ["gemm_gflops"] = kv.Value.GemmTicks > 0 ? Math.Round(kv.Value.GemmFlops / (kv.Value.GemmTicks / f) / 1e9, 1) : 0,
+            }));
     }
 }

@@ -23,9 +23,9 @@ public static class RealTrainBench
 {
     public static void Run(string[] args)
     {
-        string data = TrainBench.StringOption(args, "--data") ?? Path.Combine("..", "shared", "data", "multi30k");
-        int steps = Math.Max(10, TrainBench.IntOption(args, "--steps", 300));
-        string srcLang = TrainBench.StringOption(args, "--src") ?? "en", tgtLang = TrainBench.StringOption(args, "--tgt") ?? "de";
+        string data = BenchArgs.String(args, "--data") ?? Path.Combine("..", "shared", "data", "multi30k");
+        int steps = Math.Max(10, BenchArgs.Int(args, "--steps", 300));
+        string srcLang = BenchArgs.String(args, "--src") ?? "en", tgtLang = BenchArgs.String(args, "--tgt") ?? "de";
         bool verbose = args.Contains("--verbose");
         var pairs = ParallelCorpus.FromFiles(Path.Combine(data, $"train.{srcLang}"), Path.Combine(data, $"train.{tgtLang}")).ToList();
         var tok = Tokenizer.Train(TokenizerKind.Bpe, pairs.SelectMany(p => new[] { p.Source, p.Target }), 8000);

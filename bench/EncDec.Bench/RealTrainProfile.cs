@@ -35,9 +35,9 @@ public static class RealTrainProfile
 
     public static void Run(string[] args, List<Example> examples, Func<EncDec.Nn.Module> build, int vocab)
     {
-        int block = TrainBench.IntOption(args, "--block", 30), rounds = TrainBench.IntOption(args, "--rounds", 2);
-        string[] armNames = (TrainBench.StringOption(args, "--arms") ?? "real,fixed").Split(',');
-        int multiple = TrainBench.IntOption(args, "--multiple", 8);
+        int block = BenchArgs.Int(args, "--block", 30), rounds = BenchArgs.Int(args, "--rounds", 2);
+        string[] armNames = (BenchArgs.String(args, "--arms") ?? "real,fixed").Split(',');
+        int multiple = BenchArgs.Int(args, "--multiple", 8);
         var batcher = new Batcher(examples, new BatcherOptions { MaxTokens = 4096, Shuffle = true, Seed = 1 });
         var plan = batcher.Plan(0);
         PrintPlan("plan", examples, plan);

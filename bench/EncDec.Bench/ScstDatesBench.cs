@@ -31,16 +31,16 @@ public static class ScstDatesBench
 
     public static void Run(string[] args)
     {
-        int seed = TrainBench.IntOption(args, "--seed", 1);
-        int pretrainSteps = TrainBench.IntOption(args, "--pretrain-steps", 400);
-        double minutes = double.Parse(TrainBench.StringOption(args, "--minutes") ?? "5", Inv);
-        double lr = double.Parse(TrainBench.StringOption(args, "--lr") ?? "1e-4", Inv);
-        double mleLr = double.Parse(TrainBench.StringOption(args, "--mle-lr") ?? "2e-4", Inv);
-        double mleWeight = double.Parse(TrainBench.StringOption(args, "--mle-weight") ?? "0", Inv);
-        int samples = TrainBench.IntOption(args, "--samples", 4);
-        int batch = TrainBench.IntOption(args, "--batch", 64);
-        int maxSteps = TrainBench.IntOption(args, "--max-steps", int.MaxValue);
-        var arms = (TrainBench.StringOption(args, "--arms") ?? "scst,mle").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        int seed = BenchArgs.Int(args, "--seed", 1);
+        int pretrainSteps = BenchArgs.Int(args, "--pretrain-steps", 400);
+        double minutes = BenchArgs.Double(args, "--minutes", 5);
+        double lr = BenchArgs.Double(args, "--lr", 1e-4);
+        double mleLr = BenchArgs.Double(args, "--mle-lr", 2e-4);
+        double mleWeight = BenchArgs.Double(args, "--mle-weight", 0);
+        int samples = BenchArgs.Int(args, "--samples", 4);
+        int batch = BenchArgs.Int(args, "--batch", 64);
+        int maxSteps = BenchArgs.Int(args, "--max-steps", int.MaxValue);
+        var arms = (BenchArgs.String(args, "--arms") ?? "scst,mle").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
         const int trainSize = 20000, testSize = 1000;
         var all = SyntheticTasks.Generate(SyntheticTask.Dates, (trainSize + testSize) * 11 / 10, seed);
@@ -56,7 +56,7 @@ public static class ScstDatesBench
         var config = preset.Config with { SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count };
         var module = ModelFactory.BuildSeq2Seq(config);
         var clock = Stopwatch.StartNew();
-        string? cache = TrainBench.StringOption(args, "--cache");
+        string? cache = BenchArgs.String(args, "--cache");
         if (cache is not null && File.Exists(cache))
             module.LoadStateDict(EncDec.IO.ModelStore.Load(cache).Model.StateDict());
         else
@@ -65,7 +65,7 @@ public static class ScstDatesBench
             if (cache is not null) EncDec.IO.ModelStore.Save(cache, module, config, src, tgt);
         }
         double pretrainSeconds = clock.Elapsed.TotalSeconds;
-        int evalEvery = TrainBench.IntOption(args, "--eval-every", 0);
+        int evalEvery = BenchArgs.Int(args, "--eval-every", 0);
         var checkpoint = module.StateDict().ToDictionary(kv => kv.Key, kv => Tensor.FromArray(kv.Value.ToArray(), (int[])kv.Value.Shape.Clone()));
         double before = ExactMatch(module, src, tgt, test);
         Console.Error.WriteLine($"pretrained {pretrainSteps} steps in {pretrainSeconds:F0} s: exact match {before:P1}");
@@ -89,7 +89,7 @@ public static class ScstDatesBench
                     objective = new ScstObjective(module, ExactReward, new SequenceObjectiveOptions
                     {
                         Samples = samples, MleWeight = mleWeight, MaxLength = 16, Seed = (ulong)seed, DropoutInLoss = args.Contains("--dropout-in-loss"),
-                        Temperature = float.Parse(TrainBench.StringOption(args, "--temperature") ?? "1", Inv),
+                        Temperature = (float)BenchArgs.Double(args, "--temperature", 1),
                     });
                     break;
                 case "mle":

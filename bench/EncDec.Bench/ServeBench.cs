@@ -28,7 +28,7 @@ public static class ServeBench
 
     public static void Run(string[] args)
     {
-        int clients = Int(args, "--clients", 100), seconds = Int(args, "--seconds", 60), maxBatch = Int(args, "--max-batch", 32), maxWait = Int(args, "--max-wait-ms", 5);
+        int clients = BenchArgs.Int(args, "--clients", 100), seconds = BenchArgs.Int(args, "--seconds", 60), maxBatch = BenchArgs.Int(args, "--max-batch", 32), maxWait = BenchArgs.Int(args, "--max-wait-ms", 5);
         string mode = Str(args, "--mode", "both");
         using var census = args.Contains("--gc-events") ? new GcEventCensus() : null;
         var pairs = SyntheticTasks.Generate(SyntheticTask.Dates, 2000, seed: 1);
@@ -170,6 +170,5 @@ public static class ServeBench
         static long Kb(string l) => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
-    private static int Int(string[] a, string name, int d) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : d; }
     private static string Str(string[] a, string name, string d) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : d; }
 }

@@ -20,20 +20,20 @@ public static class SpeechAccuracyBench
 {
     public static void Run(string[] args)
     {
-        double D(string name, double fallback) => TrainBench.StringOption(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        double D(string name, double fallback) => BenchArgs.Double(args, name, fallback);
         var defaults = new SpeechDigitsOptions();
         var o = defaults with
         {
-            Steps = TrainBench.IntOption(args, "--steps", 3000), MaxMinutes = D("--minutes", 10), Seed = TrainBench.IntOption(args, "--seed", 1),
-            DModel = TrainBench.IntOption(args, "--d", defaults.DModel), EncoderLayers = TrainBench.IntOption(args, "--enc-layers", defaults.EncoderLayers),
-            DecoderLayers = TrainBench.IntOption(args, "--dec-layers", defaults.DecoderLayers), BatchSize = TrainBench.IntOption(args, "--batch", defaults.BatchSize),
-            Lr = D("--lr", defaults.Lr), Warmup = TrainBench.IntOption(args, "--warmup", defaults.Warmup), CtcWeight = D("--ctc-weight", defaults.CtcWeight),
-            ConcatChance = D("--concat", defaults.ConcatChance), Beam = TrainBench.IntOption(args, "--beam", defaults.Beam),
-            DecodeCtcWeight = D("--decode-ctc-weight", defaults.DecodeCtcWeight), BucketBatches = TrainBench.IntOption(args, "--bucket", defaults.BucketBatches),
+            Steps = BenchArgs.Int(args, "--steps", 3000), MaxMinutes = D("--minutes", 10), Seed = BenchArgs.Int(args, "--seed", 1),
+            DModel = BenchArgs.Int(args, "--d", defaults.DModel), EncoderLayers = BenchArgs.Int(args, "--enc-layers", defaults.EncoderLayers),
+            DecoderLayers = BenchArgs.Int(args, "--dec-layers", defaults.DecoderLayers), BatchSize = BenchArgs.Int(args, "--batch", defaults.BatchSize),
+            Lr = D("--lr", defaults.Lr), Warmup = BenchArgs.Int(args, "--warmup", defaults.Warmup), CtcWeight = D("--ctc-weight", defaults.CtcWeight),
+            ConcatChance = D("--concat", defaults.ConcatChance), Beam = BenchArgs.Int(args, "--beam", defaults.Beam),
+            DecodeCtcWeight = D("--decode-ctc-weight", defaults.DecodeCtcWeight), BucketBatches = BenchArgs.Int(args, "--bucket", defaults.BucketBatches),
             Warp = new() { MaxWarp = D("--warp", defaults.Warp.MaxWarp) },
-            SpeedFactors = TrainBench.StringOption(args, "--speeds") is { } sp ? sp.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray() : defaults.SpeedFactors,
+            SpeedFactors = BenchArgs.String(args, "--speeds") is { } sp ? sp.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray() : defaults.SpeedFactors,
         };
-        int extra = TrainBench.IntOption(args, "--train-clips", 3000);
+        int extra = BenchArgs.Int(args, "--train-clips", 3000);
         o = o with { ExtraTrainFolder = SpeechDigitsGenerated.Folder(extra, Console.Error.WriteLine) };
         if (args.Contains("--no-augment")) o = o with { Augment = o.Augment with { FrequencyMasks = 0, TimeMasks = 0 } };
         int testSize = SpeechDigits.Load(SpeechDigitSplit.Test).Count;

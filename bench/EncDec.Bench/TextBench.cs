@@ -14,9 +14,9 @@ public static class TextBench
 {
     public static void Run(string[] args)
     {
-        int words = IntArg(args, "--words", 1_000_000);
-        int vocab = IntArg(args, "--vocab", 8000);
-        int seed = IntArg(args, "--seed", 1234);
+        int words = BenchArgs.Int(args, "--words", 1_000_000);
+        int vocab = BenchArgs.Int(args, "--vocab", 8000);
+        int seed = BenchArgs.Int(args, "--seed", 1234);
         var lines = Corpus(words, seed);
 
         var sw = Stopwatch.StartNew();
@@ -37,12 +37,6 @@ public static class TextBench
         }
         int mismatches = lines.Count(l => tok.Decode(tok.Encode(l)) != l);
         Console.WriteLine($"{{\"bench\":\"bpe_roundtrip\",\"lines\":{lines.Count},\"mismatches\":{mismatches}}}");
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     /// <summary>Lines of 5–30 words drawn from a 50k-word lexicon with Zipf(1.0) frequencies, plus punctuation and numbers.</summary>

@@ -25,9 +25,9 @@ public static class TrainBench
 
     public static void Run(string[] args)
     {
-        string? model = StringOption(args, "--model");
-        int steps = Math.Max(20, IntOption(args, "--steps", 20));
-        int warmup = Math.Max(3, IntOption(args, "--warmup", 3));
+        string? model = BenchArgs.String(args, "--model");
+        int steps = Math.Max(20, BenchArgs.Int(args, "--steps", 20));
+        int warmup = Math.Max(3, BenchArgs.Int(args, "--warmup", 3));
         bool verbose = args.Contains("--verbose");
         if (model is null)
         {
@@ -135,16 +135,4 @@ public static class TrainBench
     }
 
     internal static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    internal static int IntOption(string[] args, string name, int fallback)
-    {
-        var s = StringOption(args, name);
-        return s is null ? fallback : int.Parse(s, CultureInfo.InvariantCulture);
-    }
-
-    internal static string? StringOption(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

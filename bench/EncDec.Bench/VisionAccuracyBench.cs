@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using EncDec.Metrics;
 using EncDec.Models;
@@ -22,12 +21,12 @@ public static class VisionAccuracyBench
 
     public static void Run(string[] args, string task)
     {
-        double D(string name, double fallback) => TrainBench.StringOption(args, name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        int I(string name, int fallback) => TrainBench.IntOption(args, name, fallback);
+        double D(string name, double fallback) => BenchArgs.Double(args, name, fallback);
+        int I(string name, int fallback) => BenchArgs.Int(args, name, fallback);
         int seed = I("--seed", 1), testSize = I("--test-size", 1000);
-        var encoder = (TrainBench.StringOption(args, "--model") ?? "cnn") == "vit" ? ImageEncoderKind.Vit : ImageEncoderKind.Cnn;
+        var encoder = (BenchArgs.String(args, "--model") ?? "cnn") == "vit" ? ImageEncoderKind.Vit : ImageEncoderKind.Cnn;
         T E<T>(string name, T fallback) where T : struct, Enum
-            => TrainBench.StringOption(args, name) is not { } v ? fallback
+            => BenchArgs.String(args, name) is not { } v ? fallback
              : Enum.TryParse<T>(v, ignoreCase: true, out var r) && Enum.IsDefined(r) ? r
              : throw new ArgumentException($"{name}: expected {string.Join("|", Enum.GetNames<T>().Select(x => x.ToLowerInvariant()))}, got '{v}'");
         ModelConfig Tune(ModelConfig c) => c with
@@ -79,7 +78,7 @@ public static class VisionAccuracyBench
                     };
                 line["augment"] = rows.Augment is not null;
                 // --split val: train on the Fit images and score on the Validation images (both training images), for choosing settings
-                bool validation = TrainBench.StringOption(args, "--split") == "val";
+                bool validation = BenchArgs.String(args, "--split") == "val";
                 var (trainSplit, testSplit) = validation ? (DigitSplit.Fit, DigitSplit.Validation) : (DigitSplit.Train, DigitSplit.HeldOut);
                 line["split"] = validation ? "fit/validation" : "train/held-out";
                 report = ImageSequenceTrainer.Train(model, tok, n => { var b = DigitStrings.Generate(n, trainSplit, rng, rows); return (b.ToTensor(), b.Texts); }, opts, Progress);
@@ -163,7 +162,7 @@ public static class VisionAccuracyBench
                     : DualEncoderTrainer.Train(model, tok, n => { var b = sampler.Next(n); return (b.ToTensor(), b.Captions); }, opts, Progress);
                 // --split val: score on training-split scenes from index 2^39 on (seeds the sampler never reaches and
                 // unlike the held-out scenes'), for choosing settings without the held-out test scenes
-                bool validation = TrainBench.StringOption(args, "--split") == "val";
+                bool validation = BenchArgs.String(args, "--split") == "val";
                 line["split"] = validation ? "validation" : "held-out";
                 line["image_pool"] = model.Pooling.ToString().ToLowerInvariant();
                 line["text_pool"] = config.Vision!.TextPooling.ToString().ToLowerInvariant();

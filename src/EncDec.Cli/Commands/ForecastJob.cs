@@ -29,9 +29,12 @@ internal static class ForecastRunner
 
     public static Outcome Run(ForecastJob job, CsvReadResult read, TextWriter stdout, CancellationToken cancel)
     {
+        var s = PreparedSeries.Prepare(read.Frame, job.Spec);
+        // refused before any training: the blend is chosen on the validation windows after it
+        if (job.Training.BlendLinearAr != ArBlendMode.Off && s.ValidStarts.Length == 0)
+            throw new UserInputException("--blend-linear-ar: no validation windows to choose the autoregression on (raise --valid-fraction)");
         CliPaths.CreateRunFolder(job.Out, "--out");
         if (read.FilledValues > 0) stdout.WriteLine(read.Describe());
-        var s = PreparedSeries.Prepare(read.Frame, job.Spec);
         var cfg = job.Model with { Targets = job.Spec.Targets.Count, Covariates = s.CovariateCount, Context = job.Spec.Windows.Context, Horizon = job.Spec.Windows.Horizon };
         cfg.Validate();
         var name = job.DisplayName ?? Path.GetFileName(job.Csv);

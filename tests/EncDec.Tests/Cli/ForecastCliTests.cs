@@ -55,6 +55,23 @@ public sealed class ForecastCliTests
     }
 
     [Fact]
+    public void A_linear_ar_blend_without_validation_windows_or_with_a_bad_weight_is_refused_before_training()
+    {
+        using var dir = new TempDir();
+        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
+        string run = dir.File("run");
+        // a million steps would take hours: the refusal has to come before the first one, and before the run folder
+        string err = CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
+                                     "--hidden-size", "4", "--steps", "1000000", "--valid-fraction", "0", "--out", run, "--blend-linear-ar", "auto");
+        Assert.Equal("error: --blend-linear-ar: no validation windows to choose the autoregression on (raise --valid-fraction)", err.Trim());
+        Assert.False(Directory.Exists(run));
+        foreach (var bad in new[] { "1.5", "-0.1", "abc" })
+            Assert.Equal($"error: --blend-linear-ar: '{bad}' is not off, auto or a weight in [0, 1]",
+                         CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--steps", "1000000", "--out", run, "--blend-linear-ar", bad).Trim());
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
     public void Train_with_a_linear_ar_blend_then_predict_reproduces_it()
     {
         using var dir = new TempDir();
