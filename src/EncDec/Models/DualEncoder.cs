@@ -57,11 +57,7 @@ public sealed class DualEncoder : Module
         CaptionWeight = v.CaptionLossWeight;
         if (CaptionWeight > 0)
         {
-            var capTok = ModelFactory.ScaledEmbedding(c.SrcVocabSize, c.DModel, c.PadId, rng);
-            CaptionEmbed = new TransformerEmbedding(capTok, c.Positional, c.MaxPositions, c.Dropout, rng);
-            CaptionDecoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, c.FinalNorm ?? c.Norm == NormPosition.Pre, rng));
-            TransformerInit.XavierReset(rng, CaptionDecoder.Stack);
-            CaptionHead = new Linear(c.DModel, c.SrcVocabSize, bias: true, rng);
+            (CaptionEmbed, CaptionDecoder, CaptionHead) = ModelFactory.TransformerDecoderHead(c, c.SrcVocabSize, tieOutput: false, rng);
         }
     }
 
@@ -119,7 +115,6 @@ public sealed class DualEncoder : Module
     /// </summary>
     public Tensor Loss(Tensor images, IndexTensor ids, int[] lengths, IReadOnlyList<int>? groups, IndexTensor captionInput, IndexTensor captionTarget)
     {
-        if (CaptionDecoder is null) throw new InvalidOperationException("this dual encoder has no captioning head (vision.caption_loss_weight is 0)");
         var seq = Encoder.Forward(images);                                   // (N, S, d)
         var contrastive = F.SymmetricInfoNce(PoolImages(seq), EncodeTexts(ids, lengths), LogitScale, groups);
         return contrastive + CaptionLoss(seq, captionInput, captionTarget) * CaptionWeight;

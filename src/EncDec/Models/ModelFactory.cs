@@ -130,14 +130,8 @@ public static class ModelFactory
     public static ImageToSequenceModel BuildImageToSequence(ModelConfig c, Rng rng)
     {
         var v = c.Vision ?? throw new UserInputException("model config: image_to_sequence needs the vision settings");
-        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
         Module encoder = v.Encoder == ImageEncoderKind.Vit ? new VitImageEncoder(v, c, rng) : new CnnImageEncoder(v, c.DModel, c.Dropout, rng, CnnImageEncoder.ContextLayer(c));
-        var tgtTok = ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
-        var tgtEmbed = new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
-        bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
-        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
-        TransformerInit.XavierReset(rng, decoder.Stack);
-        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+        var (tgtEmbed, decoder, generator) = TransformerDecoderHead(c, c.TgtVocabSize, c.TieOutput, rng);
         return new ImageToSequenceModel(encoder, tgtEmbed, decoder, generator);
     }
 
@@ -149,15 +143,25 @@ public static class ModelFactory
     public static SpeechToSequenceModel BuildSpeechToSequence(ModelConfig c, Rng rng)
     {
         var s = c.Speech ?? throw new UserInputException("model config: speech_to_sequence needs the speech settings");
-        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
         var encoder = new SpeechEncoder(s, c, rng);
-        var tgtTok = ScaledEmbedding(c.TgtVocabSize, c.DModel, c.PadId, rng);
-        var tgtEmbed = new TransformerEmbedding(tgtTok, c.Positional, c.MaxPositions, c.Dropout, rng);
-        bool finalNorm = c.FinalNorm ?? c.Norm == NormPosition.Pre;
-        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, finalNorm, rng));
-        TransformerInit.XavierReset(rng, encoder.Layers, decoder.Stack);
-        var generator = c.TieOutput ? new Linear(tgtTok.Weight, null) : new Linear(c.DModel, c.TgtVocabSize, true, rng);
+        var (tgtEmbed, decoder, generator) = TransformerDecoderHead(c, c.TgtVocabSize, c.TieOutput, rng, encoder.Layers);
         var ctcHead = s.Ctc ? new Linear(c.DModel, c.TgtVocabSize, true, rng) : null;
         return new SpeechToSequenceModel(encoder, tgtEmbed, decoder, generator, ctcHead);
+    }
+    /// <summary>
+    /// The Transformer decoder half shared by the image, speech and CoCa models, drawn in this order: a scaled token
+    /// embedding of <paramref name="vocab"/> with positions, the decoder stack, the Xavier reset of
+    /// <paramref name="resetFirst"/> then of the decoder, and the output layer (tied to the embedding, or its own with a bias).
+    /// </summary>
+    internal static (TransformerEmbedding Embed, TransformerDecoderPart Decoder, Linear Generator) TransformerDecoderHead(
+        ModelConfig c, int vocab, bool tieOutput, Rng rng, params Module[] resetFirst)
+    {
+        var layer = new TransformerLayerOptions(c.DModel, c.Heads, c.FeedForward, c.Dropout, c.Activation, c.Norm);
+        var tok = ScaledEmbedding(vocab, c.DModel, c.PadId, rng);
+        var embed = new TransformerEmbedding(tok, c.Positional, c.MaxPositions, c.Dropout, rng);
+        var decoder = new TransformerDecoderPart(new TransformerDecoder(layer, c.DecoderLayers, c.FinalNorm ?? c.Norm == NormPosition.Pre, rng));
+        TransformerInit.XavierReset(rng, [.. resetFirst, decoder.Stack]);
+        var generator = tieOutput ? new Linear(tok.Weight, null) : new Linear(c.DModel, vocab, true, rng);
+        return (embed, decoder, generator);
     }
 }
