@@ -5,6 +5,8 @@ namespace EncDec.Tensors;
 /// <summary>
 /// The image-parallel Conv2d lowering: the batch is cut into fixed groups of images, the groups run on the cores side
 /// by side, and inside a group everything is single-threaded (im2col, a serial GEMM per image and group, col2im).
+/// The serial GEMM is OpenBLAS set to one thread for the call's duration when OpenBLAS is the provider (its kernels
+/// and packing beat the managed ones), else the managed kernel on one thread.
 /// On a few cores this beats splitting each GEMM over the threads: no hand-off per product, no BLAS threads spinning
 /// while the .NET threads lower the next image, and each thread's column matrix stays in its own cache.
 /// The weight gradient is summed per image group into its own buffer and the groups are added in a fixed order,
@@ -15,8 +17,30 @@ internal static unsafe class ConvPerImage
     /// <summary><c>ENCDEC_CONV=batched</c> turns this path off (the batched GEMMs of <c>F.Conv2d</c> then run).</summary>
     internal static bool Disabled = string.Equals(Environment.GetEnvironmentVariable("ENCDEC_CONV"), "batched", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Single-threaded GEMM each worker calls.</summary>
-    private static readonly ManagedGemm Serial = new(ManagedGemm.BestKernel()) { MaxThreads = 1 };
+    /// <summary>Single-threaded managed GEMM each worker calls when OpenBLAS is not the provider.</summary>
+    private static readonly ManagedGemm SerialManaged = new(ManagedGemm.BestKernel()) { MaxThreads = 1 };
+
+    /// <summary><c>ENCDEC_CONV_GEMM=managed</c> keeps the managed serial GEMM even where OpenBLAS is the provider.</summary>
+    internal static readonly bool ManagedOnly = string.Equals(Environment.GetEnvironmentVariable("ENCDEC_CONV_GEMM"), "managed", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Tests set this (on their own thread) to keep that thread's convolutions on the managed serial GEMM.</summary>
+    [ThreadStatic] internal static bool ForcedManaged;
+
+    /// <summary>
+    /// The serial GEMM of one call: OpenBLAS switched to one thread (each worker's product then runs on that worker)
+    /// when OpenBLAS is the current provider, else the managed kernel on one thread. <see cref="Release"/> undoes the switch.
+    /// </summary>
+    private static IGemmProvider AcquireSerial()
+    {
+        if (!ManagedOnly && !ForcedManaged && GemmProviders.Current is OpenBlasGemm blas && blas.CanRunSingleThreaded)
+        {
+            blas.EnterSingleThreaded();
+            return blas;
+        }
+        return SerialManaged;
+    }
+
+    private static void Release(IGemmProvider serial) => (serial as OpenBlasGemm)?.ExitSingleThreaded();
 
     private static readonly int Workers = Math.Max(1, Par.Chunks(int.MaxValue, Par.MinWork));
 
@@ -47,31 +71,36 @@ internal static unsafe class ConvPerImage
         var g0 = geo;
         long xs = (long)x, ws = (long)w, ys = (long)y;
         int gcount = Groups(n), band = BandRows(g0);
-        Parallel.For(0, gcount, new ParallelOptions { MaxDegreeOfParallelism = Workers }, gi =>
+        var serial = AcquireSerial();
+        try
         {
-            var (b0, b1) = Range(n, gcount, gi);
-            int cg = g0.C, og = o / groups, k = g0.K, l = g0.L, hw = g0.H * g0.W, wo = g0.Wo;
-            float[]? col = g0.IsPointwise ? null : TensorPool.Rent(k * band * wo);
-            try
+            Parallel.For(0, gcount, new ParallelOptions { MaxDegreeOfParallelism = Workers }, gi =>
             {
-                fixed (float* pcol = col)
-                    for (int b = b0; b < b1; b++)
-                        for (int g = 0; g < groups; g++)
-                        {
-                            float* xg = (float*)xs + ((long)b * c + g * cg) * hw;
-                            float* yg = (float*)ys + ((long)b * o + g * og) * l;
-                            float* wg = (float*)ws + (long)g * og * k;
-                            if (g0.IsPointwise) { Serial.Sgemm(false, false, og, l, k, 1f, wg, k, xg, l, 0f, yg, l); continue; }   // (Og, C)·(C, L)
-                            for (int oh0 = 0; oh0 < g0.Ho; oh0 += band)
+                var (b0, b1) = Range(n, gcount, gi);
+                int cg = g0.C, og = o / groups, k = g0.K, l = g0.L, hw = g0.H * g0.W, wo = g0.Wo;
+                float[]? col = g0.IsPointwise ? null : TensorPool.Rent(k * band * wo);
+                try
+                {
+                    fixed (float* pcol = col)
+                        for (int b = b0; b < b1; b++)
+                            for (int g = 0; g < groups; g++)
                             {
-                                int oh1 = Math.Min(g0.Ho, oh0 + band), lt = (oh1 - oh0) * wo;
-                                ConvKernels.Im2ColRowsSerial(xg, g0, oh0, oh1, pcol);                               // (K, Lt)
-                                Serial.Sgemm(false, false, og, lt, k, 1f, wg, k, pcol, lt, 0f, yg + oh0 * wo, l);    // (Og, K)·(K, Lt)
+                                float* xg = (float*)xs + ((long)b * c + g * cg) * hw;
+                                float* yg = (float*)ys + ((long)b * o + g * og) * l;
+                                float* wg = (float*)ws + (long)g * og * k;
+                                if (g0.IsPointwise) { serial.Sgemm(false, false, og, l, k, 1f, wg, k, xg, l, 0f, yg, l); continue; }   // (Og, C)·(C, L)
+                                for (int oh0 = 0; oh0 < g0.Ho; oh0 += band)
+                                {
+                                    int oh1 = Math.Min(g0.Ho, oh0 + band), lt = (oh1 - oh0) * wo;
+                                    ConvKernels.Im2ColRowsSerial(xg, g0, oh0, oh1, pcol);                               // (K, Lt)
+                                    serial.Sgemm(false, false, og, lt, k, 1f, wg, k, pcol, lt, 0f, yg + oh0 * wo, l);    // (Og, K)·(K, Lt)
+                                }
                             }
-                        }
-            }
-            finally { if (col is not null) TensorPool.Return(col); }
-        });
+                }
+                finally { if (col is not null) TensorPool.Return(col); }
+            });
+        }
+        finally { Release(serial); }
     }
 
     /// <summary>
@@ -89,6 +118,7 @@ internal static unsafe class ConvPerImage
         long wsize = (long)o * k;
         // per image group its own weight-gradient sum; the groups' sums are added in order at the end
         float[]? partial = dw is null ? null : TensorPool.Rent((int)(gcount * wsize));
+        var serial = AcquireSerial();
         try
         {
             fixed (float* pp = partial)
@@ -114,13 +144,13 @@ internal static unsafe class ConvPerImage
                                     if (dws != 0)
                                     {
                                         float* dwg = dwg0 + (long)g * og * k;
-                                        if (g0.IsPointwise) Serial.Sgemm(false, true, og, k, l, 1f, gg, l, xg, l, 1f, dwg, k);  // dW_g += gy (Og, L)·xᵀ
+                                        if (g0.IsPointwise) serial.Sgemm(false, true, og, k, l, 1f, gg, l, xg, l, 1f, dwg, k);  // dW_g += gy (Og, L)·xᵀ
                                         else
                                             for (int oh0 = 0; oh0 < g0.Ho; oh0 += band)
                                             {
                                                 int oh1 = Math.Min(g0.Ho, oh0 + band), lt = (oh1 - oh0) * wo;
                                                 ConvKernels.Im2ColRowsSerial(xg, g0, oh0, oh1, pcol);                            // (K, Lt)
-                                                Serial.Sgemm(false, true, og, k, lt, 1f, gg + oh0 * wo, l, pcol, lt, 1f, dwg, k); // dW_g += gy (Og, Lt)·colᵀ
+                                                serial.Sgemm(false, true, og, k, lt, 1f, gg + oh0 * wo, l, pcol, lt, 1f, dwg, k); // dW_g += gy (Og, Lt)·colᵀ
                                             }
                                     }
                                     if (dxs == 0) continue;
@@ -132,14 +162,14 @@ internal static unsafe class ConvPerImage
                                         {
                                             int r1 = Math.Min(bk.Ho, r0 + bband), lt = (r1 - r0) * bk.Wo;
                                             ConvKernels.Im2ColRowsSerial(gg, bk, r0, r1, pdcol);                                      // (O/g·kh·kw, Lt)
-                                            Serial.Sgemm(false, false, cg, lt, bk.K, 1f, fg, bk.K, pdcol, lt, 1f, dxg + r0 * bk.Wo, hw); // W'_g (Cg, K')·gcol
+                                            serial.Sgemm(false, false, cg, lt, bk.K, 1f, fg, bk.K, pdcol, lt, 1f, dxg + r0 * bk.Wo, hw); // W'_g (Cg, K')·gcol
                                         }
                                     }
                                     else if (g0.IsPointwise)
-                                        Serial.Sgemm(true, false, cg, hw, og, 1f, (float*)ws + (long)g * og * k, k, gg, l, 1f, dxg, hw);   // W_gᵀ (Cg, Og)·gy
+                                        serial.Sgemm(true, false, cg, hw, og, 1f, (float*)ws + (long)g * og * k, k, gg, l, 1f, dxg, hw);   // W_gᵀ (Cg, Og)·gy
                                     else
                                     {
-                                        Serial.Sgemm(true, false, k, l, og, 1f, (float*)ws + (long)g * og * k, k, gg, l, 0f, pdcol, l);    // dcol (K, L)
+                                        serial.Sgemm(true, false, k, l, og, 1f, (float*)ws + (long)g * og * k, k, gg, l, 0f, pdcol, l);    // dcol (K, L)
                                         ConvKernels.Col2ImAddSerial(pdcol, g0, dxg);
                                     }
                                 }
@@ -154,6 +184,10 @@ internal static unsafe class ConvPerImage
                     }
             }
         }
-        finally { if (partial is not null) TensorPool.Return(partial); }
+        finally
+        {
+            Release(serial);
+            if (partial is not null) TensorPool.Return(partial);
+        }
     }
 }

@@ -15,11 +15,14 @@ public class ConvPerImageTests
     [InlineData(2, 3, 1, 0, 2, 1, 2)]   // unit stride, padding wider than the kernel: flipped path not applicable
     public void PerImageEqualsBatched(int kh, int kw, int stride, int ph, int pw, int dil, int groups)
     {
-        Compare(kh, kw, stride, ph, pw, dil, groups, band: 0);
-        Compare(kh, kw, stride, ph, pw, dil, groups, band: 2);    // bands of two output rows, the last one shorter
+        foreach (bool managed in new[] { false, true })            // the provider's serial GEMM (OpenBLAS on one thread where loaded), then the managed one
+        {
+            Compare(kh, kw, stride, ph, pw, dil, groups, band: 0, managed);
+            Compare(kh, kw, stride, ph, pw, dil, groups, band: 2, managed);    // bands of two output rows, the last one shorter
+        }
     }
 
-    private static void Compare(int kh, int kw, int stride, int ph, int pw, int dil, int groups, int band)
+    private static void Compare(int kh, int kw, int stride, int ph, int pw, int dil, int groups, int band, bool managed)
     {
         var rng = new Rng(5);
         int n = 5, c = 4, o = 6, h = 9, w = 7;
@@ -34,7 +37,7 @@ public class ConvPerImageTests
         var (ry, rx, rw, rb) = (y0.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b.Grad!.ToArray());
         x.ZeroGrad(); wt.ZeroGrad(); b.ZeroGrad();
 
-        ConvPerImage.Forced = true; ConvPerImage.ForcedBand = band;
+        ConvPerImage.Forced = true; ConvPerImage.ForcedBand = band; ConvPerImage.ForcedManaged = managed;
         try
         {
             var y1 = F.Conv2d(x, wt, b, (stride, stride), (ph, pw), (dil, dil), groups);
@@ -42,7 +45,7 @@ public class ConvPerImageTests
             Assert.Equal(new[] { n, o, ho, wo }, y1.Shape);
             AssertClose(ry, y1.ToArray());
         }
-        finally { ConvPerImage.Forced = false; ConvPerImage.ForcedBand = 0; }
+        finally { ConvPerImage.Forced = false; ConvPerImage.ForcedBand = 0; ConvPerImage.ForcedManaged = false; }
         AssertClose(rx, x.Grad!.ToArray());
         AssertClose(rw, wt.Grad!.ToArray());
         AssertClose(rb, b.Grad!.ToArray());

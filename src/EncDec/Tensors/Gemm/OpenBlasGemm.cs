@@ -27,13 +27,21 @@ public sealed unsafe class OpenBlasGemm : IGemmProvider
     private static string? s_loadError;
 
     private readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemm;
+    private readonly delegate* unmanaged<int, void> _setThreads;
+    private readonly delegate* unmanaged<int> _getThreads;
+    private static readonly Lock s_singleLock = new();
+    private static int s_singleDepth, s_savedThreads;
 
     private OpenBlasGemm(nint lib, string path, nint sgemm)
     {
         _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm;
         LibraryPath = path;
         if (NativeLibrary.TryGetExport(lib, "openblas_get_num_threads", out nint gnt))
-            Threads = ((delegate* unmanaged<int>)gnt)();
+        {
+            _getThreads = (delegate* unmanaged<int>)gnt;
+            Threads = _getThreads();
+        }
+        if (NativeLibrary.TryGetExport(lib, "openblas_set_num_threads", out nint snt)) _setThreads = (delegate* unmanaged<int, void>)snt;
         if (NativeLibrary.TryGetExport(lib, "openblas_get_corename", out nint gcn))
             CoreName = Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)gcn)());
     }
@@ -55,6 +63,27 @@ public sealed unsafe class OpenBlasGemm : IGemmProvider
 
     /// <summary>Raw <c>cblas_sgemm</c> entry point (for benchmarks comparing against the provider).</summary>
     internal delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> RawSgemm => _sgemm;
+
+    /// <summary>Whether <see cref="EnterSingleThreaded"/> can switch OpenBLAS's own threads off.</summary>
+    internal bool CanRunSingleThreaded => _setThreads != null && _getThreads != null;
+
+    /// <summary>
+    /// Sets OpenBLAS to one thread until the matching <see cref="ExitSingleThreaded"/> (nested entries count), so that
+    /// several .NET threads can each run their own product on the calling thread side by side: with one thread
+    /// <c>cblas_sgemm</c> runs on its caller and never waits for OpenBLAS's worker pool. Products issued meanwhile from
+    /// elsewhere run single-threaded too (same results: OpenBLAS splits sgemm over rows and columns, never over k).
+    /// </summary>
+    internal void EnterSingleThreaded()
+    {
+        lock (s_singleLock)
+            if (s_singleDepth++ == 0) { s_savedThreads = _getThreads(); if (s_savedThreads != 1) _setThreads(1); }
+    }
+
+    internal void ExitSingleThreaded()
+    {
+        lock (s_singleLock)
+            if (--s_singleDepth == 0 && s_savedThreads != 1) _setThreads(s_savedThreads);
+    }
 
     public GemmProviderKind Kind => GemmProviderKind.OpenBlas;
     public string Name => "openblas";
