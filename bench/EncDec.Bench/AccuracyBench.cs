@@ -38,7 +38,7 @@ public static class AccuracyBench
         var task = taskName switch
         {
             "dates" => SyntheticTask.Dates, "copy" => SyntheticTask.Copy, "reverse" => SyntheticTask.Reverse,
-            _ => throw new ArgumentException($"--task: expected dates, copy or reverse, got '{taskName}'"),
+            _ => throw new UserInputException($"--task: expected dates, copy or reverse, got '{taskName}'"),
         };
         const int trainSize = 20000, testSize = 1000;
         var all = SyntheticTasks.Generate(task, (trainSize + testSize) * 11 / 10, seed);
@@ -53,7 +53,7 @@ public static class AccuracyBench
         bool transformer = modelName switch
         {
             "transformer" => true, "lstm" => false,
-            _ => throw new ArgumentException($"--model: expected transformer or lstm, got '{modelName}'"),
+            _ => throw new UserInputException($"--model: expected transformer or lstm, got '{modelName}'"),
         };
         var preset = Presets.ForSyntheticTask(transformer ? ModelFamily.Transformer : ModelFamily.Rnn, quick: false, seed, maxSteps);
         var config = preset.Config with { SrcVocabSize = src.Vocab.Count, TgtVocabSize = tgt.Vocab.Count };

@@ -24,11 +24,11 @@ internal static class ConvBench
     public static void Run(string[] args)
     {
         int batch = BenchArgs.Int(args, "--batch", 16), rounds = BenchArgs.Int(args, "--rounds", 5);
-        if (args.Contains("--probe")) { Probe(batch); return; }
-        if (args.Contains("--stages")) { foreach (var sh in Shapes) Stages(batch, sh); return; }
+        if (BenchArgs.Flag(args, "--probe")) { Probe(batch); return; }
+        if (BenchArgs.Flag(args, "--stages")) { foreach (var sh in Shapes) Stages(batch, sh); return; }
         string python = BenchArgs.String(args, "--python", "/usr/bin/python3");
         Process? peer = null;
-        if (!args.Contains("--no-peer"))
+        if (!BenchArgs.Flag(args, "--no-peer"))
         {
             string script = Path.Combine(FindRepoRoot(), "bench", "peer", "conv_bench.py");
             var psi = new ProcessStartInfo(python, $"{script} --serve") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -58,7 +58,7 @@ internal static class ConvBench
                     }
                 }
                 Array.Sort(ours); Array.Sort(theirs);
-                if (args.Contains("--forward")) ForwardOnly(batch, s);
+                if (BenchArgs.Flag(args, "--forward")) ForwardOnly(batch, s);
                 double g = flops / ours[rounds / 2] / 1e9;
                 string peerPart = peer is null ? "" : string.Create(CultureInfo.InvariantCulture,
                     $",\"torch_gflops\":{flops / theirs[rounds / 2] / 1e9:F1},\"ratio\":{theirs[rounds / 2] / ours[rounds / 2]:F2}");

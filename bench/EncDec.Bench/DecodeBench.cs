@@ -30,8 +30,8 @@ public static class DecodeBench
     {
         int sents = BenchArgs.Int(args, "--sents", 200), batch = BenchArgs.Int(args, "--batch", 32), reps = Math.Max(1, BenchArgs.Int(args, "--reps", 1));
         string which = BenchArgs.String(args, "--strategy", "both");
-        bool profile = args.Contains("--profile") || args.Contains("--gemm-profile");
-        TimedGemm? timedGemm = args.Contains("--gemm-profile") ? new TimedGemm(EncDec.Tensors.Gemm.GemmProviders.Current) : null;
+        bool profile = BenchArgs.Flag(args, "--profile") || BenchArgs.Flag(args, "--gemm-profile");
+        TimedGemm? timedGemm = BenchArgs.Flag(args, "--gemm-profile") ? new TimedGemm(EncDec.Tensors.Gemm.GemmProviders.Current) : null;
         var config = new ModelConfig
         {
             Family = ModelFamily.Transformer, SrcVocabSize = Vocab, TgtVocabSize = Vocab, DModel = 256, Heads = 4,
@@ -41,7 +41,7 @@ public static class DecodeBench
         var model = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
         model.Eval();
         var variants = new List<(string Weights, EncoderDecoder Model)> { ("float32", model) };
-        if (args.Contains("--int8"))
+        if (BenchArgs.Flag(args, "--int8"))
         {
             var q = ModelFactory.BuildTransformer(config, new Rng(config.Seed));
             q.Eval();

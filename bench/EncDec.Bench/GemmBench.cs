@@ -15,10 +15,10 @@ internal static unsafe class GemmBench
 
     public static void Run(string[] args)
     {
-        bool quick = args.Contains("--quick");
+        bool quick = BenchArgs.Flag(args, "--quick");
         // --cputime: time by process CPU time instead of wall clock (only meaningful single-threaded, e.g.
         // with --threads 1 and OPENBLAS_NUM_THREADS=1; robust against other load on the machine).
-        bool cpuTime = args.Contains("--cputime");
+        bool cpuTime = BenchArgs.Flag(args, "--cputime");
         using var proc = Process.GetCurrentProcess();
         string? only = BenchArgs.String(args, "--provider");
         if (BenchArgs.String(args, "--threads") is not null) ManagedGemm.Instance.MaxThreads = BenchArgs.Int(args, "--threads", 0);

@@ -17,7 +17,7 @@ public static partial class LayersBench
     {
         int iters = Math.Max(10, BenchArgs.Int(args, "--iters", 10));
         int warmup = BenchArgs.Int(args, "--warmup", 2);
-        bool padded = args.Contains("--padded");
+        bool padded = BenchArgs.Flag(args, "--padded");
         const int B = 64, T = 20, I = 256, H = 512;
         var rng = new Rng(1);
         var lstm = new Lstm(I, H, bidirectional: true, rng: rng);

@@ -54,7 +54,7 @@ public static class LongTaskBench
         // where steps are cheap, then the documents of the scored length
         int warmSteps = BenchArgs.Int(args, "--warm-steps", 0), warmLength = BenchArgs.Int(args, "--warm-length", 200), warmBatch = BenchArgs.Int(args, "--warm-batch", 16);
         int warmRecords = BenchArgs.Int(args, "--warm-records", task.Records);
-        bool profile = args.Contains("--profile");
+        bool profile = BenchArgs.Flag(args, "--profile");
         var sw = Stopwatch.StartNew();
         var losses = new List<double>();
         long totalSteps = 0, warmDone = 0;

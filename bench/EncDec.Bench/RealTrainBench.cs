@@ -26,7 +26,7 @@ public static class RealTrainBench
         string data = BenchArgs.String(args, "--data") ?? Path.Combine("..", "shared", "data", "multi30k");
         int steps = Math.Max(10, BenchArgs.Int(args, "--steps", 300));
         string srcLang = BenchArgs.String(args, "--src") ?? "en", tgtLang = BenchArgs.String(args, "--tgt") ?? "de";
-        bool verbose = args.Contains("--verbose");
+        bool verbose = BenchArgs.Flag(args, "--verbose");
         var pairs = ParallelCorpus.FromFiles(Path.Combine(data, $"train.{srcLang}"), Path.Combine(data, $"train.{tgtLang}")).ToList();
         var tok = Tokenizer.Train(TokenizerKind.Bpe, pairs.SelectMany(p => new[] { p.Source, p.Target }), 8000);
         var examples = Examples.Tokenize(pairs, tok, tok, new LengthFilter { MaxSrcTokens = 128, MaxTgtTokens = 128 });
@@ -35,7 +35,7 @@ public static class RealTrainBench
             Family = ModelFamily.Transformer, SrcVocabSize = tok.Vocab.Count, TgtVocabSize = tok.Vocab.Count, ShareEmbeddings = true,
             DModel = 256, Heads = 4, FeedForward = 1024, EncoderLayers = 3, DecoderLayers = 3, Dropout = 0.1f, Seed = 1,
         };
-        if (args.Contains("--profile")) { RealTrainProfile.Run(args, examples, () => ModelFactory.Build(config), tok.Vocab.Count); return; }
+        if (BenchArgs.Flag(args, "--profile")) { RealTrainProfile.Run(args, examples, () => ModelFactory.Build(config), tok.Vocab.Count); return; }
         var module = ModelFactory.Build(config);
         var options = new TrainerOptions
         {

@@ -43,9 +43,9 @@ public static class RealTrainProfile
         PrintPlan("plan", examples, plan);
         var oldPlan = SourceSortedPlan(examples);
         PrintPlan("source-sorted plan", examples, oldPlan);
-        if (args.Contains("--plans")) { ComparePlans(examples); return; }
-        bool census = args.Contains("--census");
-        bool ops = args.Contains("--ops");
+        if (BenchArgs.Flag(args, "--plans")) { ComparePlans(examples); return; }
+        bool census = BenchArgs.Flag(args, "--census");
+        bool ops = BenchArgs.Flag(args, "--ops");
         double gemmPeak = ops ? OpBreakdown.GemmPeakGflops() : 0;
 
         var module = build();
@@ -76,7 +76,7 @@ public static class RealTrainProfile
                 case "pad8":
                     return PadTo(Batch.Create(examples, plan[realPos++ % plan.Count]), multiple);
                 default:
-                    throw new ArgumentException($"--arms: unknown arm '{arm}' (real, srcsort, fixed, pad8)");
+                    throw new UserInputException($"--arms: unknown arm '{arm}' (real, srcsort, fixed, pad8)");
             }
         }
         var arms = armNames.Select(n => new Arm(n)).ToList();
@@ -147,7 +147,7 @@ public static class RealTrainProfile
                 var loss = F.CrossEntropy(logits.Reshape(batch.B * batch.T, -1), new IndexTensor(batch.TgtOut, batch.B * batch.T),
                                           ignoreIndex: Vocabulary.PadId, labelSmoothing: 0.1f);
                 loss.Item();
-                if (!args.Contains("--no-release")) Tensor.ReleaseUnsaved(loss, mark);   // as the Trainer
+                if (!BenchArgs.Flag(args, "--no-release")) Tensor.ReleaseUnsaved(loss, mark);   // as the Trainer
                 if (OpProfile.Enabled) OpProfile.Charge(false, "(release unsaved)");
                 t1 = sw.Elapsed.TotalSeconds;
                 if (census && a is not null) LiveCensus.Print(loss, $"{a.Name} B {batch.B} S {batch.S} T {batch.T}");

@@ -88,7 +88,7 @@ public static class ScstDatesBench
                 case "scst":
                     objective = new ScstObjective(module, ExactReward, new SequenceObjectiveOptions
                     {
-                        Samples = samples, MleWeight = mleWeight, MaxLength = 16, Seed = (ulong)seed, DropoutInLoss = args.Contains("--dropout-in-loss"),
+                        Samples = samples, MleWeight = mleWeight, MaxLength = 16, Seed = (ulong)seed, DropoutInLoss = BenchArgs.Flag(args, "--dropout-in-loss"),
                         Temperature = (float)BenchArgs.Double(args, "--temperature", 1),
                     });
                     break;
@@ -98,7 +98,7 @@ public static class ScstDatesBench
                     options = options with { ScheduledSampling = new ScheduledSamplingOptions(SamplingDecay.Linear, K: 0.75, C: 0.0, MinGoldProbability: 0.75) };
                     break;
                 default:
-                    throw new ArgumentException($"--arms: expected scst, mle or ss, got '{arm}'");
+                    throw new UserInputException($"--arms: expected scst, mle or ss, got '{arm}'");
             }
             clock.Restart();
             var trainer = new Trainer(module, options, trainEx, null, batching) { Objective = objective };

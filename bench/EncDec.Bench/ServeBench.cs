@@ -30,7 +30,7 @@ public static class ServeBench
     {
         int clients = BenchArgs.Int(args, "--clients", 100), seconds = BenchArgs.Int(args, "--seconds", 60), maxBatch = BenchArgs.Int(args, "--max-batch", 32), maxWait = BenchArgs.Int(args, "--max-wait-ms", 5);
         string mode = Str(args, "--mode", "both");
-        using var census = args.Contains("--gc-events") ? new GcEventCensus() : null;
+        using var census = BenchArgs.Flag(args, "--gc-events") ? new GcEventCensus() : null;
         var pairs = SyntheticTasks.Generate(SyntheticTask.Dates, 2000, seed: 1);
         var src = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Source), 1000);
         var tgt = Tokenizer.Train(TokenizerKind.Char, pairs.Select(p => p.Target), 1000);

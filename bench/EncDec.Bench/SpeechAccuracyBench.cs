@@ -35,7 +35,7 @@ public static class SpeechAccuracyBench
         };
         int extra = BenchArgs.Int(args, "--train-clips", 3000);
         o = o with { ExtraTrainFolder = SpeechDigitsGenerated.Folder(extra, Console.Error.WriteLine) };
-        if (args.Contains("--no-augment")) o = o with { Augment = o.Augment with { FrequencyMasks = 0, TimeMasks = 0 } };
+        if (BenchArgs.Flag(args, "--no-augment")) o = o with { Augment = o.Augment with { FrequencyMasks = 0, TimeMasks = 0 } };
         int testSize = SpeechDigits.Load(SpeechDigitSplit.Test).Count;
         var r = SpeechDigitsRecipe.Run(o, testSize, Console.Error.WriteLine, (step, loss) =>
         {

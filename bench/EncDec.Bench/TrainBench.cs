@@ -28,7 +28,7 @@ public static class TrainBench
         string? model = BenchArgs.String(args, "--model");
         int steps = Math.Max(20, BenchArgs.Int(args, "--steps", 20));
         int warmup = Math.Max(3, BenchArgs.Int(args, "--warmup", 3));
-        bool verbose = args.Contains("--verbose");
+        bool verbose = BenchArgs.Flag(args, "--verbose");
         if (model is null)
         {
             foreach (var m in new[] { "transformer", "lstm" }) RunChild(new[] { "train", "--model", m, "--steps", Inv(steps), "--warmup", Inv(warmup) });
@@ -47,7 +47,7 @@ public static class TrainBench
                 DModel = 256, HiddenSize = 512, EncoderLayers = 1, DecoderLayers = 1, Bidirectional = true,
                 Attention = AttentionKind.Bahdanau, Dropout = 0.1f, Seed = 1,
             },
-            _ => throw new ArgumentException($"--model: expected transformer or lstm, got '{model}'"),
+            _ => throw new UserInputException($"--model: expected transformer or lstm, got '{model}'"),
         };
         var module = ModelFactory.Build(config);
 

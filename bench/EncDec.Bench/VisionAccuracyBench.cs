@@ -28,7 +28,7 @@ public static class VisionAccuracyBench
         T E<T>(string name, T fallback) where T : struct, Enum
             => BenchArgs.String(args, name) is not { } v ? fallback
              : Enum.TryParse<T>(v, ignoreCase: true, out var r) && Enum.IsDefined(r) ? r
-             : throw new ArgumentException($"{name}: expected {string.Join("|", Enum.GetNames<T>().Select(x => x.ToLowerInvariant()))}, got '{v}'");
+             : throw new UserInputException($"{name}: expected {string.Join("|", Enum.GetNames<T>().Select(x => x.ToLowerInvariant()))}, got '{v}'");
         ModelConfig Tune(ModelConfig c) => c with
         {
             ProjectionDim = I("--proj", c.ProjectionDim),
@@ -175,7 +175,7 @@ public static class VisionAccuracyBench
                 parameters = model.ParameterCount;
                 break;
             }
-            default: throw new ArgumentException($"--task: expected {string.Join(", ", Tasks)}, got '{task}'");
+            default: throw new UserInputException($"--task: expected {string.Join(", ", Tasks)}, got '{task}'");
         }
         line["steps"] = report.Steps; line["seconds"] = Math.Round(report.Seconds, 1);
         line["steps_per_s"] = Math.Round(report.Steps / Math.Max(1e-9, report.Seconds), 2);
