@@ -6,12 +6,15 @@ namespace EncDec.Tests.Cli;
 [Collection(CliCollection.Name)]
 public sealed class ForecastCliTests
 {
+    /// <summary>A 200-month seasonal series in <paramref name="dir"/> and the path of a run folder beside it (not created).</summary>
+    private static (string Csv, string Run) SeasonalRun(TempDir dir) =>
+        (dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200)), dir.File("run"));
+
     [Fact]
     public void Train_then_predict_past_the_end_writes_csv_and_plot()
     {
         using var dir = new TempDir();
-        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
-        string run = dir.File("run");
+        var (csv, run) = SeasonalRun(dir);
         var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
                              "--hidden-size", "8", "--steps", "20", "--valid-every", "10", "--batch-size", "16", "--out", run);
         Assert.Contains("train 140 / valid 20 / test 40 rows in time order", r.Stdout);
@@ -36,8 +39,7 @@ public sealed class ForecastCliTests
     public void Train_an_ensemble_on_sqrt_transformed_targets_then_predict()
     {
         using var dir = new TempDir();
-        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
-        string run = dir.File("run");
+        var (csv, run) = SeasonalRun(dir);
         var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
                              "--hidden-size", "4", "--steps", "10", "--valid-every", "5", "--batch-size", "16", "--out", run,
                              "--transform", "sqrt", "--ensemble", "2");
@@ -58,8 +60,7 @@ public sealed class ForecastCliTests
     public void A_linear_ar_blend_without_validation_windows_or_with_a_bad_weight_is_refused_before_training()
     {
         using var dir = new TempDir();
-        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
-        string run = dir.File("run");
+        var (csv, run) = SeasonalRun(dir);
         // a million steps would take hours: the refusal has to come before the first one, and before the run folder
         string err = CliRunner.Fails("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
                                      "--hidden-size", "4", "--steps", "1000000", "--valid-fraction", "0", "--out", run, "--blend-linear-ar", "auto");
@@ -75,8 +76,7 @@ public sealed class ForecastCliTests
     public void Train_with_a_linear_ar_blend_then_predict_reproduces_it()
     {
         using var dir = new TempDir();
-        string csv = dir.Write("s.csv", ForecastTrainingTests.SeasonalCsv(rows: 200));
-        string run = dir.File("run");
+        var (csv, run) = SeasonalRun(dir);
         var r = CliRunner.Ok("forecast", "train", "--csv", csv, "--target", "y", "--context", "24", "--horizon", "6", "--model", "gru",
                              "--hidden-size", "4", "--steps", "10", "--valid-every", "5", "--batch-size", "16", "--out", run, "--blend-linear-ar", "auto");
         Assert.Contains("(weight and AR chosen on the validation windows)", r.Stdout);
